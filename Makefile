@@ -1,0 +1,29 @@
+# The two commands of the README. Each installs what it needs into .venv first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck install clean
+
+demo: $(STAMP)
+	$(BIN)/swapkit inspect examples/travel-assistant/swap.yaml
+	$(BIN)/swapkit inspect examples/product-search/swap.yaml
+
+test: $(STAMP)
+	$(BIN)/ruff check swapkit tests benchmarks
+	$(BIN)/mypy
+	HF_HUB_OFFLINE=1 $(BIN)/pytest -q
+
+install: $(STAMP)
+
+# The CPU build of torch comes first: asked for without the pin (directly or through
+# sentence-transformers) pip would pull a multi-GB CUDA build.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check torch==2.13.0
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[cpu,dev]"
+	touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

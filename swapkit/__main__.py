@@ -1,0 +1,5 @@
+"""``python -m swapkit``."""
+
+from swapkit.cli import main
+
+main()

@@ -1,0 +1,55 @@
+"""The ``swapkit`` command line: assembles the commands and maps errors to exit codes.
+
+Exit codes: 0 GO, 1 NO-GO, 2 usage or config error, 3 runtime error,
+4 INCONCLUSIVE, 130 interrupted. Expected errors print one message, no traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from swapkit import __version__
+from swapkit.cli.inspect_cmd import formats_command, inspect_command
+from swapkit.cli.schema_cmd import schema_command
+from swapkit.errors import SwapkitError
+
+__all__ = ["cli", "main"]
+
+
+class SwapkitGroup(click.Group):
+    """A click group that turns SwapkitError into a clean message and its exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; report expected errors without a traceback."""
+        try:
+            return super().invoke(ctx)
+        except SwapkitError as err:
+            click.echo(f"error: {err}", err=True)
+            ctx.exit(err.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=SwapkitGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", "-V", prog_name="swapkit")
+def cli() -> None:
+    """Can we swap the LLM behind our product? Replay a prompt log, score, decide.
+
+    Example:
+
+        swapkit inspect examples/travel-assistant/swap.yaml
+    """
+
+
+cli.add_command(inspect_command)
+cli.add_command(formats_command)
+cli.add_command(schema_command)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    sys.exit(cli.main(prog_name="swapkit", standalone_mode=True))

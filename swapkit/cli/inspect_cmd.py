@@ -1,0 +1,177 @@
+"""``swapkit inspect`` (a log, or a swap.yaml preflight) and ``swapkit formats``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from swapkit.errors import UsageError
+
+if TYPE_CHECKING:
+    from swapkit.inspection import ConfigReport
+    from swapkit.logstats import Distribution, LogStats
+
+__all__ = ["formats_command", "inspect_command", "render_config", "render_stats"]
+
+CONFIG_SUFFIXES = (".yaml", ".yml")
+ROLES = ("prompt", "system", "request", "response", "reference", "segment", "id",
+         "conversation_id", "timestamp")
+
+
+def _parse_columns(pairs: tuple[str, ...]) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for pair in pairs:
+        field, sep, column = pair.partition("=")
+        if not sep or field not in ROLES or not column:
+            raise UsageError(
+                f"--column {pair!r}: expected FIELD=COLUMN", hint=f"FIELD is one of: "
+                f"{', '.join(ROLES)}; e.g. --column prompt=question",
+            )
+        mapping[field] = column
+    return mapping
+
+
+@click.command("inspect")
+@click.argument("target", type=click.Path(path_type=Path))
+@click.option("--format", "format_", default="auto", show_default=True,
+              help="log format (see `swapkit formats`); auto sniffs it")
+@click.option("--batch-output", type=click.Path(path_type=Path),
+              help="OpenAI Batch output file to join with the input log")
+@click.option("--column", "columns", multiple=True, metavar="FIELD=COLUMN",
+              help="table column mapping, e.g. --column prompt=question (repeatable)")
+@click.option("--split", help="Hugging Face dataset split")
+@click.option("--segment", "segment_field", metavar="PATH",
+              help="dotted path of the segment, e.g. metadata.route")
+@click.option("--skip-invalid", is_flag=True,
+              help="count malformed lines and list their numbers instead of failing")
+@click.option("--json", "json_", is_flag=True, help="print JSON for machines")
+def inspect_command(
+    target: Path, format_: str, batch_output: Path | None, columns: tuple[str, ...],
+    split: str | None, segment_field: str | None, skip_invalid: bool, json_: bool,
+) -> None:
+    """Show what is in a prompt log, or preflight a swap.yaml.
+
+    For a log: format, records, segments, what share carries recorded responses,
+    references, tools, response_format, multi-turn history and reasoning, length
+    distributions, duplicates and time span. For a swap.yaml: the config is
+    validated, the key variables checked, and the sample the replay would draw.
+
+    Example:
+
+        swapkit inspect examples/travel-assistant/logs/chat.jsonl
+        swapkit inspect data.csv --column prompt=question --column segment=route
+        swapkit inspect examples/travel-assistant/swap.yaml --json
+    """
+    from swapkit.inspection import inspect_config, inspect_log
+    from swapkit.logs import ColumnMapping, LogSource
+
+    if target.suffix.lower() in CONFIG_SUFFIXES:
+        if columns or batch_output or split or segment_field or skip_invalid or format_ != "auto":
+            raise UsageError(
+                "log options (--format, --column, --batch-output, ...) do not apply to a "
+                "swap.yaml", hint="set them under log: in the config",
+            )
+        report = inspect_config(target)
+        click.echo(report.model_dump_json(indent=2) if json_ else render_config(report))
+        return
+    source = LogSource(
+        path=target, format=format_, output=batch_output,
+        columns=ColumnMapping.model_validate(_parse_columns(columns)), split=split,
+        segment_field=segment_field, skip_invalid=skip_invalid,
+    )
+    stats = inspect_log(source)
+    click.echo(stats.model_dump_json(indent=2) if json_ else render_stats(stats))
+
+
+@click.command("formats")
+def formats_command() -> None:
+    """List the log formats swapkit can read (built-ins and plugins).
+
+    Example:
+
+        swapkit formats
+    """
+    from swapkit.logs import log_formats
+
+    for log_format in log_formats():
+        click.echo(f"{log_format.name:<12} {log_format.description}")
+
+
+def _pct(share: float) -> str:
+    return f"{share * 100:5.1f}%"
+
+
+def _num(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.0f}" if abs(value) >= 100 or value == int(value) else f"{value:.1f}"
+
+
+def _dist_row(label: str, dist: Distribution) -> str:
+    cells = [_num(v) for v in (dist.mean, dist.p50, dist.p90, dist.p99, dist.max)]
+    return f"  {label:<18}{dist.count:>8,}" + "".join(f"{c:>9}" for c in cells)
+
+
+def render_stats(stats: LogStats) -> str:
+    """Human-readable summary of a log."""
+    lines = [
+        f"log        {stats.path}",
+        f"format     {stats.format}",
+        f"records    {stats.records:,} ({stats.unique_requests:,} unique requests, "
+        f"{stats.duplicates:,} duplicates)",
+    ]
+    if stats.invalid_lines:
+        shown = ", ".join(str(n) for n in stats.invalid_line_numbers[:20])
+        more = " ..." if stats.invalid_lines > 20 else ""
+        lines.append(f"invalid    {stats.invalid_lines:,} lines skipped: {shown}{more}")
+    if stats.first_timestamp and stats.last_timestamp:
+        lines.append(f"time span  {stats.first_timestamp.isoformat()} → "
+                     f"{stats.last_timestamp.isoformat()}")
+    lines.append("segments")
+    for name, count in stats.segments.items():
+        share = count / stats.records if stats.records else 0.0
+        lines.append(f"  {name:<28}{count:>8,}  {_pct(share)}")
+    lines.append("records with")
+    labels = {"response": "recorded response", "multi_turn": "multi-turn history"}
+    for key, share in stats.shares.items():
+        extra = ""
+        if key == "response_format" and stats.response_formats:
+            extra = "  (" + ", ".join(f"{k} {v}" for k, v in stats.response_formats.items()) + ")"
+        lines.append(f"  {labels.get(key, key):<28}{_pct(share)}{extra}")
+    if stats.response_status:
+        lines.append("recorded status  " + ", ".join(
+            f"{k} {v:,}" for k, v in stats.response_status.items()))
+    lines.append(f"lengths{'n':>21}{'mean':>9}{'p50':>9}{'p90':>9}{'p99':>9}{'max':>9}")
+    for label, dist in (
+        ("prompt chars", stats.prompt_chars), ("answer chars", stats.response_chars),
+        ("prompt tokens", stats.prompt_tokens), ("completion tokens", stats.completion_tokens),
+        ("reasoning tokens", stats.reasoning_tokens),
+    ):
+        if dist.count:
+            lines.append(_dist_row(label, dist))
+    return "\n".join(lines)
+
+
+def render_config(report: ConfigReport) -> str:
+    """Human-readable preflight of a swap.yaml."""
+    lines = [f"config     {report.config}  (valid)", f"migration  {report.name}"]
+    for target in report.targets:
+        where = "answers recorded in the log" if target.kind == "recorded" else (
+            f"{target.model} at {target.base_url}"
+            + (f", key from ${target.api_key_env}" if target.api_key_env else ", no key")
+        )
+        lines.append(f"{target.side:<10} {target.name}: {where}")
+    lines.append(
+        f"sample     {report.sample_size:,} records ("
+        + ", ".join(f"{k} {v}" for k, v in report.sample_by_segment.items())
+        + f"); {report.filtered_out:,} filtered out, {report.duplicates_dropped:,} "
+        "duplicates dropped"
+    )
+    lines.append(f"noise      {report.noise_subset:,} extra baseline requests")
+    lines.append("requests   " + ", ".join(
+        f"{side} {n:,}" for side, n in report.requests_per_target.items()))
+    lines.append("")
+    lines.append(render_stats(report.log))
+    return "\n".join(lines)

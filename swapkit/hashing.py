@@ -1,0 +1,53 @@
+"""Identity: canonical JSON and content hashes, defined here and nowhere else.
+
+A request's identity is the SHA-256 of its canonical JSON: keys sorted, no
+insignificant white space, UTF-8, with the fields in ``TRANSPORT_FIELDS`` left out.
+Those fields say how a request travelled (which production model served it,
+whether it streamed), not what was asked, so two logged calls that differ only
+there are the same prompt: the replay sets them itself per target.
+
+Changing anything in this module changes every identity, which invalidates every
+stored completion and every dedup decision: bump ``HASH_VERSION`` when you do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+import orjson
+
+__all__ = [
+    "HASH_VERSION",
+    "TRANSPORT_FIELDS",
+    "canonical_json",
+    "content_hash",
+    "request_hash",
+]
+
+HASH_VERSION = "1"
+TRANSPORT_FIELDS = frozenset({"model", "stream", "stream_options"})
+
+
+def canonical_json(obj: Any) -> bytes:
+    """Serialise ``obj`` canonically: sorted keys, compact separators, UTF-8."""
+    try:
+        return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
+    except (orjson.JSONEncodeError, TypeError):
+        # orjson refuses integers over 64 bits; the stdlib writes the same form for them.
+        return json.dumps(
+            obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        ).encode()
+
+
+def content_hash(obj: Any) -> str:
+    """Hex SHA-256 of the canonical JSON of ``obj``."""
+    return hashlib.sha256(canonical_json(obj)).hexdigest()
+
+
+def request_hash(request: dict[str, Any]) -> str:
+    """Identity of a chat-completions request (see the module docstring)."""
+    if TRANSPORT_FIELDS.isdisjoint(request):
+        return content_hash(request)
+    return content_hash({k: v for k, v in request.items() if k not in TRANSPORT_FIELDS})

@@ -1,0 +1,49 @@
+"""The plugin contract: pluggy hooks that fill swapkit's registries.
+
+Built-in extensions register through these same hooks (``DEFAULT_PLUGINS``);
+third-party packages add theirs with an entry point in the ``swapkit`` group::
+
+    [project.entry-points.swapkit]
+    my_formats = "my_package.swapkit_plugin"
+
+where the module defines ``@hookimpl def register_log_formats(register): ...``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+import pluggy
+
+__all__ = ["DEFAULT_PLUGINS", "get_plugin_manager", "hookimpl", "hookspec"]
+
+hookspec = pluggy.HookspecMarker("swapkit")
+hookimpl = pluggy.HookimplMarker("swapkit")
+
+DEFAULT_PLUGINS = ("swapkit.logs.builtin",)
+
+
+class Hooks:
+    """Hook specifications."""
+
+    @hookspec
+    def register_log_formats(self, register: Callable[[Any], None]) -> None:
+        """Call ``register(log_format)`` for each log format the plugin provides."""
+
+
+_pm: pluggy.PluginManager | None = None
+
+
+def get_plugin_manager() -> pluggy.PluginManager:
+    """The process-wide plugin manager, with built-ins and entry-point plugins loaded."""
+    global _pm
+    if _pm is None:
+        pm = pluggy.PluginManager("swapkit")
+        pm.add_hookspecs(Hooks)
+        for name in DEFAULT_PLUGINS:
+            pm.register(importlib.import_module(name), name=name)
+        pm.load_setuptools_entrypoints("swapkit")
+        _pm = pm
+    return _pm

@@ -1,0 +1,80 @@
+import pytest
+from pydantic import ValidationError
+
+from swapkit.records import Record, RecordedResponse, last_user_text, message_text
+
+REQUEST = {"messages": [{"role": "user", "content": "hi"}], "x_custom": {"kept": True}}
+
+
+def test_request_is_kept_verbatim_with_unknown_fields() -> None:
+    record = Record(id="1", request=REQUEST)
+    assert record.request == REQUEST
+    assert Record.model_validate_json(record.model_dump_json()).request == REQUEST
+
+
+def test_record_rejects_unknown_top_level_fields_and_bad_messages() -> None:
+    with pytest.raises(ValidationError):
+        Record.model_validate({"id": "1", "request": REQUEST, "extra": 1})
+    with pytest.raises(ValidationError, match="non-empty list"):
+        Record(id="1", request={"messages": []})
+    with pytest.raises(ValidationError, match="role"):
+        Record(id="1", request={"messages": [{"content": "x"}]})
+
+
+def test_openai_response_is_normalised() -> None:
+    response = RecordedResponse.model_validate({
+        "object": "chat.completion", "model": "deepseek-reasoner",
+        "choices": [{"message": {"role": "assistant", "content": "Paris",
+                                 "reasoning_content": "capital of France"},
+                     "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 10, "completion_tokens": 30,
+                  "completion_tokens_details": {"reasoning_tokens": 25},
+                  "prompt_cache_hit_tokens": 4},
+    })
+    assert response.answer == "Paris"
+    assert response.reasoning == "capital of France"
+    assert response.status == "ok"
+    assert response.usage is not None
+    assert (response.usage.reasoning_tokens, response.usage.cached_tokens) == (25, 4)
+
+
+@pytest.mark.parametrize(
+    ("message", "finish", "status"),
+    [
+        ({"content": ""}, "stop", "empty"),
+        ({"content": "cut"}, "length", "truncated"),
+        ({"content": "<think>unfinished"}, "length", "truncated"),
+        ({"content": None, "refusal": "I can't"}, "stop", "refused"),
+        ({"content": "x"}, "content_filter", "refused"),
+        ({"content": None, "tool_calls": [{"id": "c", "type": "function", "function": {
+            "name": "f", "arguments": {"a": 1}}}]}, "tool_calls", "ok"),
+    ],
+)
+def test_response_status(message, finish, status) -> None:
+    response = RecordedResponse.model_validate(
+        {"choices": [{"message": {"role": "assistant", **message}, "finish_reason": finish}]}
+    )
+    assert response.status == status
+
+
+def test_tool_call_arguments_given_as_object_become_json_text() -> None:
+    response = RecordedResponse.model_validate({"choices": [{"message": {
+        "tool_calls": [{"function": {"name": "f", "arguments": {"b": 1, "a": 2}}}]}}]})
+    assert response.tool_calls[0].arguments == '{"a":2,"b":1}'
+
+
+def test_response_without_choices_is_empty() -> None:
+    assert RecordedResponse.model_validate({"object": "chat.completion", "choices": []}).status \
+        == "empty"
+
+
+def test_content_parts_and_multi_turn() -> None:
+    parts = {"role": "user", "content": [{"type": "text", "text": "a"},
+                                          {"type": "image_url", "image_url": {"url": "x"}},
+                                          {"type": "text", "text": "b"}]}
+    assert message_text(parts) == "a\nb"
+    record = Record(id="1", request={"messages": [
+        {"role": "user", "content": "q1"}, {"role": "assistant", "content": "a1"}, parts]})
+    assert record.is_multi_turn
+    assert last_user_text(record.request) == "a\nb"
+    assert not Record(id="2", request=REQUEST).is_multi_turn
