@@ -4,10 +4,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck install clean
+.PHONY: demo test bench install clean
 
+# Until the simulator and `swapkit demo` exist, the main job is the preflight of a
+# migration: validate swap.yaml, read and profile its log, draw the replay sample.
 demo: $(STAMP)
-	$(BIN)/swapkit inspect examples/travel-assistant/swap.yaml
+	$(BIN)/swapkit inspect examples/travel-assistant/logs/chat.jsonl
 	$(BIN)/swapkit inspect examples/product-search/swap.yaml
 
 test: $(STAMP)
@@ -27,3 +29,6 @@ $(STAMP): pyproject.toml
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+bench: $(STAMP)
+	HF_HUB_OFFLINE=1 $(BIN)/python -m benchmarks --write

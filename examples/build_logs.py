@@ -64,6 +64,8 @@ HOTEL_TOOL = {
 }
 
 # (segment, user prompt, R1 reasoning, answer, reference or None)
+# TRAVEL_MULTI adds turns and tool arguments: (segment, turns, reasoning, answer, reference,
+# search_flights arguments or None)
 TRAVEL_QA = [
     ("itinerary", "I have three days in Hangzhou in late November. What should I not miss?",
      "Late November is cool and the maples around West Lake turn red. Three days: lake, tea "
@@ -139,13 +141,15 @@ TRAVEL_MULTI = [
     ], "Split: 1 night Guilin, 3 nights Yangshuo; Li River cruise connects them.",
      "Stay one night in Guilin, take the Li River cruise to Yangshuo, and spend three nights "
      "there: cycling along the Yulong River, Moon Hill, and the evening light show.",
-     "Mostly Yangshuo (3 nights) with one night in Guilin; Li River cruise between them."),
+     "Mostly Yangshuo (3 nights) with one night in Guilin; Li River cruise between them.",
+     None),
     ("flight_search", [
         ("user", "I need to get from Chengdu to Lhasa."),
         ("assistant", "Flying is the quickest (about 2 hours). Which date?"),
         ("user", "December 8, economy please."),
     ], "Call search_flights CTU to LXA on 2026-12-08 economy.",
-     None, {"origin": "CTU", "destination": "LXA", "date": "2026-12-08", "cabin": "economy"}),
+     None, None,
+     {"origin": "CTU", "destination": "LXA", "date": "2026-12-08", "cabin": "economy"}),
 ]
 
 # (segment, query, attributes)
@@ -253,7 +257,7 @@ def travel_lines() -> list[dict[str, Any]]:
                       "response": response, "latency_ms": 4100 + 200 * i,
                       "reference": {"tool_calls": [{"name": tool, "arguments": args}]},
                       "metadata": {"locale": "en", "channel": "web"}})
-    for i, (segment, turns, reasoning, answer, args) in enumerate(TRAVEL_MULTI):
+    for i, (segment, turns, reasoning, answer, reference, args) in enumerate(TRAVEL_MULTI):
         t += timedelta(minutes=53)
         messages = [{"role": "system", "content": TRAVEL_SYSTEM}] + [
             {"role": role, "content": text} for role, text in turns]
@@ -264,10 +268,13 @@ def travel_lines() -> list[dict[str, Any]]:
             tool = ("search_flights", args)
         response = _completion(f"tm{i}", answer, reasoning, tool=tool,
                                created=int(t.timestamp()), prompt=turns[-1][1])
-        lines.append({"id": f"askme-conv-{i:03d}", "segment": segment,
-                      "conversation_id": f"conv-{i}", "request": request,
-                      "response": response, "latency_ms": 7300,
-                      "metadata": {"locale": "en", "channel": "app"}})
+        line = {"id": f"askme-conv-{i:03d}", "segment": segment,
+                "conversation_id": f"conv-{i}", "request": request,
+                "response": response, "latency_ms": 7300,
+                "metadata": {"locale": "en", "channel": "app"}}
+        if reference:
+            line["reference"] = reference
+        lines.append(line)
     # A reply that ran out of budget while still thinking (STATS.md §8.1).
     t += timedelta(minutes=12)
     prompt = "Compare every high-speed train between Beijing and Shanghai for next week."

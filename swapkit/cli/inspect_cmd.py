@@ -120,7 +120,7 @@ def render_stats(stats: LogStats) -> str:
         f"log        {stats.path}",
         f"format     {stats.format}",
         f"records    {stats.records:,} ({stats.unique_requests:,} unique requests, "
-        f"{stats.duplicates:,} duplicates)",
+        f"{stats.duplicates:,} {'duplicate' if stats.duplicates == 1 else 'duplicates'})",
     ]
     if stats.invalid_lines:
         shown = ", ".join(str(n) for n in stats.invalid_line_numbers[:20])

@@ -1,0 +1,1 @@
+"""swapkit benchmarks: `python -m benchmarks [SCENARIO ...]` (see README)."""
