@@ -28,6 +28,7 @@ __all__ = [
     "LogConfig",
     "NoiseConfig",
     "Price",
+    "ReplayConfig",
     "ReportConfig",
     "SwapConfig",
     "TargetConfig",
@@ -94,8 +95,9 @@ class TargetConfig(BaseModel):
     concurrency: int = Field(default=16, ge=1, le=4096)
     rpm: int | None = Field(default=None, ge=1, description="requests per minute limit")
     tpm: int | None = Field(default=None, ge=1, description="tokens per minute limit")
-    timeout_s: float = Field(default=120.0, gt=0)
+    timeout_s: float = Field(default=120.0, gt=0, description="per request attempt")
     max_retries: int = Field(default=4, ge=0, le=20)
+    stream: bool = Field(default=True, description="stream answers to measure TTFT / TTFA")
     price: Price | None = None
     recorded: bool | Path = Field(
         default=False, description="true: answers recorded in the log; a path: a second log"
@@ -156,6 +158,20 @@ class NoiseConfig(BaseModel):
     candidate: bool = Field(default=False, description="also resample the candidate")
 
 
+class ReplayConfig(BaseModel):
+    """Limits of the replay as a whole."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_requests: int | None = Field(default=None, ge=1, description="HTTP requests, all "
+                                     "targets and retries together, for this invocation")
+    max_spend_usd: float | None = Field(default=None, ge=0, description="spend cap, stored "
+                                        "completions included")
+    fail_fast: bool = Field(default=False, description="stop at the first failed completion")
+    max_consecutive_failures: int = Field(
+        default=20, ge=1, description="stop when a target fails this many times in a row")
+
+
 class ReportConfig(BaseModel):
     """Where reports go and which formats are written."""
 
@@ -178,6 +194,7 @@ class SwapConfig(BaseModel):
     baseline: TargetConfig
     candidate: TargetConfig
     noise: NoiseConfig = Field(default_factory=NoiseConfig)
+    replay: ReplayConfig = Field(default_factory=ReplayConfig)
     suite: Path | Suite | None = Field(default=None, description="suite file, or inline")
     report: ReportConfig = Field(default_factory=ReportConfig)
     run_dir: Path | None = Field(default=None, description="run store folder")
@@ -186,7 +203,9 @@ class SwapConfig(BaseModel):
         """A copy with every relative path made relative to ``base`` (the config's folder)."""
 
         def rel(p: Path) -> Path:
-            return p if p.is_absolute() or str(p).startswith("hf:") else base / p
+            if p.is_absolute() or str(p).startswith("hf:"):
+                return p
+            return Path(os.path.normpath(base / p))
 
         log = self.log.model_copy(update={
             "path": rel(self.log.path),

@@ -22,6 +22,7 @@ __all__ = [
     "HASH_VERSION",
     "TRANSPORT_FIELDS",
     "canonical_json",
+    "completion_key",
     "content_hash",
     "request_hash",
 ]
@@ -51,3 +52,14 @@ def request_hash(request: dict[str, Any]) -> str:
     if TRANSPORT_FIELDS.isdisjoint(request):
         return content_hash(request)
     return content_hash({k: v for k, v in request.items() if k not in TRANSPORT_FIELDS})
+
+
+def completion_key(target_identity: dict[str, Any], request_hash: str, sample: int) -> str:
+    """Identity of one completion: (target identity, request identity, sample index).
+
+    ``target_identity`` holds what changes a target's outputs (kind, base URL, model,
+    parameters), never credentials: see ``swapkit.replay.targets.target_identity``.
+    """
+    return content_hash(
+        {"v": HASH_VERSION, "target": target_identity, "request": request_hash, "sample": sample}
+    )

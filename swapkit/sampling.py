@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from swapkit.logs.base import resolve_path
 from swapkit.records import Record
 
-__all__ = ["Sample", "SampleSpec", "allocate", "draw_sample", "unit_interval"]
+__all__ = ["Sample", "SampleSpec", "allocate", "draw_sample", "noise_subset", "unit_interval"]
 
 NO_SEGMENT = "(none)"
 
@@ -193,3 +193,17 @@ def _replay_order(chosen: list[Record], seed: int) -> list[Record]:
             keyed.append(((j + offset) / size, tie, record))
     keyed.sort(key=lambda t: (t[0], t[1]))
     return [r for _, _, r in keyed]
+
+
+def noise_subset(records: list[Record], size: int, seed: int) -> set[str]:
+    """Request hashes of a seeded, segment-stratified subset for extra baseline samples."""
+    by_segment: dict[str, list[tuple[float, str]]] = {}
+    for record in records:
+        digest = record.request_hash
+        by_segment.setdefault(record.segment or NO_SEGMENT, []).append(
+            (unit_interval(seed, "noise\x00" + digest), digest))
+    quotas = allocate({s: len(v) for s, v in by_segment.items()}, size)
+    chosen: set[str] = set()
+    for segment, members in by_segment.items():
+        chosen.update(d for _, d in sorted(members)[: quotas.get(segment, 0)])
+    return chosen

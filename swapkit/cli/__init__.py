@@ -13,6 +13,7 @@ import click
 
 from swapkit import __version__
 from swapkit.cli.inspect_cmd import formats_command, inspect_command
+from swapkit.cli.replay_cmd import replay_command, sim_command
 from swapkit.cli.schema_cmd import schema_command
 from swapkit.errors import SwapkitError
 
@@ -48,6 +49,8 @@ def cli() -> None:
 cli.add_command(inspect_command)
 cli.add_command(formats_command)
 cli.add_command(schema_command)
+cli.add_command(replay_command)
+cli.add_command(sim_command)
 
 
 def main() -> None:

@@ -1,0 +1,59 @@
+"""Completions: what a target returned for one record and sample, as the store keeps it."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from swapkit.config import Price
+from swapkit.records import RecordedResponse, Usage
+
+__all__ = ["RETRYABLE_HTTP", "Completion", "cost_usd", "needs_retry"]
+
+# Statuses worth calling again on the next run: the endpoint, not the model, failed.
+RETRYABLE_HTTP = frozenset({408, 409, 429, 500, 502, 503, 504})
+
+
+class Completion(RecordedResponse):
+    """A recorded response plus where it came from and what it cost."""
+
+    key: str = Field(description="completion_key(target identity, request hash, sample)")
+    target: str = Field(description="hash of the target identity")
+    request_hash: str
+    sample: int = 0
+    ttft_s: float | None = Field(default=None, description="time to first token (any)")
+    ttfa_s: float | None = Field(default=None, description="time to first answer token")
+    cost_usd: float | None = None
+    attempts: int = 1
+    request_id: str | None = None
+
+
+def needs_retry(completion: Completion) -> bool:
+    """True when a stored completion failed for infrastructure reasons (retry on resume)."""
+    if completion.status in ("timeout", "rate_limited"):
+        return True
+    if completion.status != "error":
+        return False
+    return completion.http_status is None or completion.http_status in RETRYABLE_HTTP or (
+        completion.http_status >= 500)
+
+
+def cost_usd(usage: Usage | None, price: Price | None) -> float | None:
+    """Cost of one call (STATS.md §7.3); reasoning tokens are part of completion tokens.
+
+    ``cost = p_in·(prompt − cached) + p_cached·cached + p_out·(completion − reasoning)
+    + p_reasoning·reasoning``, with p_reasoning = p_out and p_cached = p_in by default.
+    """
+    if usage is None or price is None or usage.prompt_tokens is None or (
+            usage.completion_tokens is None):
+        return None
+    cached = usage.cached_tokens or 0
+    reasoning = usage.reasoning_tokens or 0
+    p_cached = price.input if price.cached is None else price.cached
+    p_reasoning = price.output if price.reasoning is None else price.reasoning
+    total = (
+        price.input * (usage.prompt_tokens - cached)
+        + p_cached * cached
+        + price.output * (usage.completion_tokens - reasoning)
+        + p_reasoning * reasoning
+    )
+    return total / 1_000_000

@@ -1,0 +1,290 @@
+"""Replay a migration's sample against its targets, into the run store.
+
+``replay(config)`` draws the sample (seeded, stratified, in replay order), stores it,
+then runs each endpoint target's jobs with ``concurrency`` workers, both targets at
+once. Work already in the store is skipped; infrastructure failures from earlier runs
+are retried. A request cap or spend cap stops the run cleanly (in-flight requests
+finish and are stored); a target failing ``max_consecutive_failures`` times in a row
+aborts it (exit 3); Ctrl-C stops at once and keeps what was committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import random
+import signal
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import openai
+
+from swapkit.completion import Completion, needs_retry
+from swapkit.config import SwapConfig, TargetConfig, check_environment
+from swapkit.errors import RuntimeFailure
+from swapkit.hashing import completion_key, content_hash
+from swapkit.logs import read_log
+from swapkit.records import Record
+from swapkit.replay.call import CallContext, call_target
+from swapkit.replay.limits import RateLimiter
+from swapkit.replay.progress import Progress, TargetProgress
+from swapkit.replay.targets import recorded_completions, target_hash, target_identity
+from swapkit.sampling import draw_sample, noise_subset
+from swapkit.store import RunStore, StoredTarget
+
+__all__ = ["ReplayOptions", "ReplaySummary", "replay", "replay_async"]
+
+SIDES = ("baseline", "candidate")
+Job = tuple[Record, str, str, int]  # record, request hash, completion key, sample index
+
+
+@dataclass
+class ReplayOptions:
+    """Command-line overrides of the config's replay settings."""
+
+    run_dir: Path | None = None
+    only: str | None = None
+    max_requests: int | None = None
+    max_spend_usd: float | None = None
+    fail_fast: bool | None = None
+    quiet: bool = False
+
+
+@dataclass
+class ReplaySummary:
+    """What a replay did."""
+
+    run_dir: Path
+    records: int
+    noise_records: int
+    targets: list[TargetProgress]
+    stopped: str | None = None  # why it stopped early, if it did
+    interrupted: bool = False
+    wall_s: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def complete(self) -> bool:
+        """True when every planned job has a stored completion."""
+        return not self.stopped and not self.interrupted and all(
+            t.remaining == 0 for t in self.targets)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-able view."""
+        return {"run_dir": str(self.run_dir), "records": self.records,
+                "noise_records": self.noise_records, "complete": self.complete,
+                "stopped": self.stopped, "interrupted": self.interrupted,
+                "wall_s": round(self.wall_s, 3), "targets": [t.as_dict() for t in self.targets]}
+
+
+class _Run:
+    """State shared by the workers of one replay."""
+
+    def __init__(self, config: SwapConfig, options: ReplayOptions, store: RunStore) -> None:
+        self.config, self.options, self.store = config, options, store
+        settings = config.replay
+        self.max_requests = options.max_requests or settings.max_requests
+        self.max_spend = (options.max_spend_usd if options.max_spend_usd is not None
+                          else settings.max_spend_usd)
+        fail_fast = settings.fail_fast if options.fail_fast is None else options.fail_fast
+        self.failure_limit = 1 if fail_fast else settings.max_consecutive_failures
+        self.requests = 0
+        self.spent = store.spent_usd()
+        self.stop_reason: str | None = None
+        self.abort: str | None = None
+        self.stopping = asyncio.Event()
+
+    def take_request(self) -> bool:
+        if self.stopping.is_set():
+            return False
+        if self.max_requests is not None and self.requests >= self.max_requests:
+            self.stop(f"request cap reached ({self.max_requests} requests)")
+            return False
+        self.requests += 1
+        return True
+
+    def stop(self, reason: str) -> None:
+        if self.stop_reason is None:
+            self.stop_reason = reason
+        self.stopping.set()
+
+    def record(self, progress: TargetProgress, completion: Completion) -> None:
+        self.store.put_completion(completion)
+        progress.add(completion)
+        self.spent += completion.cost_usd or 0.0
+        if self.max_spend is not None and self.spent >= self.max_spend:
+            self.stop(f"spend cap reached (${self.spent:,.4f} of ${self.max_spend:,.4f})")
+        if progress.consecutive_failures >= self.failure_limit and self.abort is None:
+            self.abort = (f"{progress.side} ({progress.label}) failed "
+                          f"{progress.consecutive_failures} time(s) in a row; "
+                          f"last error: {progress.last_error}")
+            self.stop(self.abort)
+
+
+def _api_key(target: TargetConfig) -> str:
+    if target.api_key_env:
+        return os.environ.get(target.api_key_env, "")
+    return "swapkit-no-key"  # the openai client insists on some key; local servers ignore it
+
+
+def _client(target: TargetConfig) -> openai.AsyncOpenAI:
+    import httpx2
+
+    limits = httpx2.Limits(max_connections=target.concurrency,
+                           max_keepalive_connections=target.concurrency)
+    return openai.AsyncOpenAI(
+        base_url=target.base_url, api_key=_api_key(target), max_retries=0,
+        http_client=openai.DefaultAioHttpClient(limits=limits, timeout=target.timeout_s),
+    )
+
+
+async def _is_simulated(client: openai.AsyncOpenAI) -> bool:
+    """Whether the endpoint is swapkit's simulator (reports must say so)."""
+    try:
+        models = await client.models.list(timeout=5)
+    except (TimeoutError, openai.OpenAIError):
+        return False
+    return any(getattr(m, "owned_by", None) == "swapkit-sim" for m in models.data)
+
+
+def _jobs(config: SwapConfig, side: str, identity: dict[str, Any],
+          sample: list[tuple[Record, str, bool]]) -> list[Job]:
+    jobs = [(r, h, completion_key(identity, h, 0), 0) for r, h, _ in sample]
+    extra = config.noise.samples if config.noise.enabled and (
+        side == "baseline" or config.noise.candidate) else 0
+    for k in range(1, extra + 1):
+        jobs += [(r, h, completion_key(identity, h, k), k) for r, h, noisy in sample if noisy]
+    return jobs
+
+
+def _pending(store: RunStore, name: str, jobs: list[Job]) -> list[Job]:
+    done = {c.key for c in store.completions(name) if not needs_retry(c)}
+    return [job for job in jobs if job[2] not in done]
+
+
+async def _worker(run: _Run, ctx: CallContext, progress: TargetProgress,
+                  jobs: Iterator[Job], display: Progress) -> None:
+    for record, digest, key, sample in jobs:
+        if run.stopping.is_set():
+            return
+        completion = await call_target(ctx, record, digest, key, sample)
+        progress.attempts, progress.retries = ctx.attempts, ctx.retries
+        if completion is None:
+            return
+        run.record(progress, completion)
+        display.update()
+
+
+def _prepare(config: SwapConfig, store: RunStore) -> tuple[list[tuple[Record, str, bool]], int]:
+    sample = draw_sample(read_log(config.log.source()), config.log.sample)
+    records = sample.records
+    endpoint_baseline = config.baseline.recorded is False
+    noise = noise_subset(records, config.noise.subset, config.log.sample.seed) if (
+        config.noise.enabled and endpoint_baseline) else set()
+    store.save_sample(records, noise)
+    config_json = config.model_dump(mode="json")
+    store.set_meta("config", config_json)
+    store.set_meta("config_hash", content_hash(config_json))
+    from swapkit import __version__
+
+    store.set_meta("swapkit_version", __version__)
+    hashed = [(r, r.request_hash) for r in records]
+    return [(r, h, h in noise) for r, h in hashed], len(noise)
+
+
+async def replay_async(config: SwapConfig, options: ReplayOptions | None = None) -> ReplaySummary:
+    """Replay ``config`` (see the module docstring)."""
+    options = options or ReplayOptions()
+    started = time.monotonic()
+    sides = [s for s in SIDES if options.only in (None, s)]
+    if options.only not in (None, *SIDES):
+        raise RuntimeFailure(f"--only must be one of {', '.join(SIDES)}")
+    check_environment(config)
+    run_dir = options.run_dir or config.run_dir or Path("swapkit-runs")
+    with RunStore(run_dir) as store:
+        sample, noise_count = _prepare(config, store)
+        run = _Run(config, options, store)
+        progresses: list[TargetProgress] = []
+        tasks: list[asyncio.Task[None]] = []
+        display = Progress(progresses, quiet=options.quiet)
+        clients: list[openai.AsyncOpenAI] = []
+        for side in sides:
+            target: TargetConfig = getattr(config, side)
+            identity = target_identity(target)
+            name = target_hash(identity)
+            label = target.display_name
+            if target.recorded is not False:
+                progress = TargetProgress(side, label, "recorded", planned=len(sample))
+                for completion in recorded_completions(target, (r for r, _, _ in sample)):
+                    store.put_completion(completion)
+                    progress.add(completion)
+                store.save_target(StoredTarget(side, name, identity, label, False))
+                progresses.append(progress)
+                continue
+            client = _client(target)
+            clients.append(client)
+            simulated = await _is_simulated(client)
+            store.save_target(StoredTarget(side, name, identity, label, simulated))
+            jobs = _jobs(config, side, identity, sample)
+            pending = _pending(store, name, jobs)
+            progress = TargetProgress(side, label, "endpoint", planned=len(jobs),
+                                      skipped=len(jobs) - len(pending))
+            progresses.append(progress)
+            ctx = CallContext(target, name, client, RateLimiter(target.rpm, target.tpm),
+                              run.take_request, rng=random.Random(f"{name}:{os.getpid()}"))
+            shared = iter(pending)
+            for _ in range(min(target.concurrency, max(1, len(pending)))):
+                tasks.append(asyncio.create_task(_worker(run, ctx, progress, shared, display)))
+        summary = ReplaySummary(run_dir, len(sample), noise_count, progresses)
+        try:
+            await _wait(run, tasks)
+        except asyncio.CancelledError:
+            summary.interrupted = True
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            for client in clients:
+                with contextlib.suppress(Exception):
+                    await client.close()
+        display.update(force=True)
+        summary.stopped = run.stop_reason
+        summary.wall_s = time.monotonic() - started
+        if run.abort and not summary.interrupted:
+            raise RuntimeFailure(
+                f"replay aborted: {run.abort}",
+                hint="check the endpoint, key and model name; the store keeps every completed "
+                "request and a rerun resumes",
+            )
+        return summary
+
+
+async def _wait(run: _Run, tasks: list[asyncio.Task[None]]) -> None:
+    """Wait for the workers; on an abort, cancel them instead of letting them drain."""
+    if not tasks:
+        return
+    all_done = asyncio.ensure_future(asyncio.gather(*tasks))
+    while not all_done.done():
+        await asyncio.wait([all_done], timeout=0.2)
+        if run.abort:
+            all_done.cancel()
+            break
+    with contextlib.suppress(asyncio.CancelledError):
+        await all_done
+
+
+def replay(config: SwapConfig, options: ReplayOptions | None = None) -> ReplaySummary:
+    """Run :func:`replay_async` in a fresh event loop; Ctrl-C stops it cleanly."""
+    async def main() -> ReplaySummary:
+        task = asyncio.current_task()
+        loop = asyncio.get_running_loop()
+        if task is not None:
+            with contextlib.suppress(NotImplementedError, ValueError, RuntimeError):
+                loop.add_signal_handler(signal.SIGINT, task.cancel)
+        return await replay_async(config, options)
+
+    return asyncio.run(main())

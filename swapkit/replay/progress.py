@@ -1,0 +1,102 @@
+"""Progress of a replay: per-target counters, and their display on a terminal or in CI logs."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from swapkit.completion import Completion
+
+__all__ = ["FAILURE_STATUSES", "Progress", "TargetProgress"]
+
+FAILURE_STATUSES = frozenset({"error", "timeout", "rate_limited"})
+
+
+@dataclass
+class TargetProgress:
+    """What happened to one target's jobs in this invocation."""
+
+    side: str
+    label: str
+    kind: str
+    planned: int = 0
+    skipped: int = 0  # already in the store from an earlier run
+    done: int = 0
+    status: Counter[str] = field(default_factory=Counter)
+    attempts: int = 0
+    retries: int = 0
+    spend_usd: float = 0.0
+    consecutive_failures: int = 0
+    last_error: str | None = None
+
+    def add(self, completion: Completion) -> None:
+        """Count one stored completion."""
+        self.done += 1
+        self.status[completion.status] += 1
+        self.spend_usd += completion.cost_usd or 0.0
+        if completion.status in FAILURE_STATUSES:
+            self.consecutive_failures += 1
+            self.last_error = completion.error
+        else:
+            self.consecutive_failures = 0
+
+    @property
+    def remaining(self) -> int:
+        """Jobs neither skipped nor done."""
+        return self.planned - self.skipped - self.done
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-able view."""
+        return {"side": self.side, "label": self.label, "kind": self.kind,
+                "planned": self.planned, "skipped": self.skipped, "done": self.done,
+                "remaining": self.remaining, "status": dict(self.status),
+                "attempts": self.attempts, "retries": self.retries,
+                "spend_usd": round(self.spend_usd, 6)}
+
+
+class Progress:
+    """A live line per target on a terminal; a line every ``interval_s`` elsewhere."""
+
+    def __init__(self, targets: list[TargetProgress], *, quiet: bool = False,
+                 stream: TextIO | None = None, interval_s: float = 10.0) -> None:
+        self.targets = targets
+        self.stream = stream or sys.stderr
+        self.quiet = quiet
+        self.tty = self.stream.isatty()
+        self.interval_s = 0.25 if self.tty else interval_s
+        self.start = time.monotonic()
+        self._last = 0.0
+        self._lines = 0
+
+    def line(self, t: TargetProgress) -> str:
+        """One target's progress in one line."""
+        elapsed = max(1e-9, time.monotonic() - self.start)
+        todo = t.planned - t.skipped
+        rate = t.done / elapsed
+        eta = (todo - t.done) / rate if rate > 0 else float("nan")
+        failures = sum(t.status[s] for s in FAILURE_STATUSES)
+        eta_text = f"{eta:,.0f}s" if eta == eta else "-"
+        return (f"{t.side:<9} {t.label[:28]:<28} {t.done:>7,}/{todo:<7,} {rate:7.1f}/s  "
+                f"failed {failures:<5,} retries {t.retries:<5,} ${t.spend_usd:,.4f}  "
+                f"eta {eta_text}")
+
+    def update(self, force: bool = False) -> None:
+        """Redraw if enough time has passed (or ``force``)."""
+        if self.quiet:
+            return
+        now = time.monotonic()
+        if not force and now - self._last < self.interval_s:
+            return
+        self._last = now
+        lines = [self.line(t) for t in self.targets if t.kind == "endpoint"]
+        if self.tty:
+            if self._lines:
+                self.stream.write(f"\x1b[{self._lines}F")
+            self.stream.write("".join(f"\x1b[2K{line}\n" for line in lines))
+            self._lines = len(lines)
+        else:
+            self.stream.write("".join(f"{line}\n" for line in lines))
+        self.stream.flush()

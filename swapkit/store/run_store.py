@@ -1,0 +1,205 @@
+"""The run store: one SQLite database per run directory (WAL, committed per completion).
+
+A killed run loses nothing that was committed; a rerun skips what is done. One process
+at a time holds a run directory (an ``flock`` on ``run.lock``). API keys are never
+written here: targets are stored by identity (URL, model, parameters).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from swapkit.completion import Completion
+from swapkit.errors import RuntimeFailure
+from swapkit.records import Record, ToolCall, Usage
+from swapkit.store.migrations import migrate
+
+__all__ = ["DB_NAME", "RunStore", "StoredTarget"]
+
+DB_NAME = "swapkit.sqlite"
+LOCK_NAME = "run.lock"
+
+_COMPLETION_COLUMNS = (
+    "key", "target", "request_hash", "sample", "status", "http_status", "error", "answer",
+    "reasoning", "tool_calls", "finish_reason", "truncated_in_reasoning", "prompt_tokens",
+    "completion_tokens", "reasoning_tokens", "cached_tokens", "latency_s", "ttft_s", "ttfa_s",
+    "cost_usd", "attempts", "request_id", "model", "created_at",
+)
+_INSERT = (f"INSERT OR REPLACE INTO completions ({', '.join(_COMPLETION_COLUMNS)}) "
+           f"VALUES ({', '.join('?' * len(_COMPLETION_COLUMNS))})")
+
+
+class StoredTarget:
+    """A side of the comparison as stored: its identity hash and display label."""
+
+    def __init__(self, side: str, target: str, identity: dict[str, Any], label: str,
+                 simulated: bool) -> None:
+        self.side, self.target, self.identity = side, target, identity
+        self.label, self.simulated = label, simulated
+
+
+class RunStore:
+    """Access to one run's database. Use as a context manager."""
+
+    def __init__(self, run_dir: Path, *, lock: bool = True) -> None:
+        self.run_dir = Path(run_dir)
+        try:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise RuntimeFailure(
+                f"{self.run_dir}: cannot create the run directory ({err})",
+                hint="choose a writable run_dir (swap.yaml or --run-dir)",
+            ) from None
+        self._lock_fd: int | None = None
+        if lock:
+            self._lock()
+        try:
+            self.db = sqlite3.connect(self.run_dir / DB_NAME, isolation_level=None,
+                                      check_same_thread=False)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA busy_timeout=10000")
+            migrate(self.db)
+        except sqlite3.Error as err:
+            self._unlock()
+            raise RuntimeFailure(f"{self.run_dir / DB_NAME}: cannot open the run store ({err})",
+                                 hint="check that the directory is writable and the disk has "
+                                 "space") from None
+
+    def _lock(self) -> None:
+        path = self.run_dir / LOCK_NAME
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as err:
+            raise RuntimeFailure(f"{path}: cannot create the lock file ({err})",
+                                 hint="choose a writable run_dir") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise RuntimeFailure(
+                f"{self.run_dir}: another swapkit process is using this run directory",
+                hint="wait for it to finish, or use another --run-dir",
+            ) from None
+        self._lock_fd = fd
+
+    def _unlock(self) -> None:
+        if self._lock_fd is not None:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def close(self) -> None:
+        """Close the database and release the run directory."""
+        self.db.close()
+        self._unlock()
+
+    def __enter__(self) -> RunStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- metadata -------------------------------------------------------------------
+
+    def set_meta(self, key: str, value: Any) -> None:
+        """Store a JSON-able value under ``key``."""
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                        (key, orjson.dumps(value).decode()))
+
+    def get_meta(self, key: str, default: Any = None) -> Any:
+        """The value stored under ``key``."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return default if row is None else orjson.loads(row[0])
+
+    # -- records and targets --------------------------------------------------------
+
+    def save_sample(self, records: Iterable[Record], noise: set[str]) -> int:
+        """Replace the run's sample (in replay order); completions are kept."""
+        rows = [(i, r.id, h, r.segment, r.conversation_id, int(h in noise),
+                 r.model_dump_json(exclude_defaults=True))
+                for i, (r, h) in enumerate((r, r.request_hash) for r in records)]
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.execute("DELETE FROM records")
+            self.db.executemany("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        return len(rows)
+
+    def records(self) -> Iterator[tuple[Record, bool]]:
+        """The sampled records in replay order, each with its noise-subset flag."""
+        for record_json, noise in self.db.execute(
+                "SELECT record, noise FROM records ORDER BY position"):
+            yield Record.model_validate_json(record_json), bool(noise)
+
+    def record_count(self) -> int:
+        """How many records the current sample holds."""
+        return int(self.db.execute("SELECT COUNT(*) FROM records").fetchone()[0])
+
+    def save_target(self, target: StoredTarget) -> None:
+        """Remember which identity plays ``side`` (baseline or candidate)."""
+        self.db.execute("INSERT OR REPLACE INTO targets VALUES (?, ?, ?, ?, ?)", (
+            target.side, target.target, orjson.dumps(target.identity).decode(),
+            target.label, int(target.simulated)))
+
+    def targets(self) -> dict[str, StoredTarget]:
+        """The stored sides."""
+        return {side: StoredTarget(side, target, orjson.loads(identity), label, bool(sim))
+                for side, target, identity, label, sim in self.db.execute(
+                    "SELECT side, target, identity, label, simulated FROM targets")}
+
+    # -- completions ----------------------------------------------------------------
+
+    def put_completion(self, c: Completion) -> None:
+        """Insert or replace one completion; committed when this returns."""
+        usage = c.usage or Usage()
+        self.db.execute(_INSERT, (
+            c.key, c.target, c.request_hash, c.sample, c.status, c.http_status, c.error,
+            c.answer, c.reasoning, orjson.dumps([t.model_dump() for t in c.tool_calls]).decode(),
+            c.finish_reason, int(c.truncated_in_reasoning), usage.prompt_tokens,
+            usage.completion_tokens, usage.reasoning_tokens, usage.cached_tokens, c.latency_s,
+            c.ttft_s, c.ttfa_s, c.cost_usd, c.attempts, c.request_id, c.model,
+            datetime.now(UTC).isoformat(),
+        ))
+
+    def completions(self, target: str | None = None) -> Iterator[Completion]:
+        """Stored completions (of one target identity, if given)."""
+        query = f"SELECT {', '.join(_COMPLETION_COLUMNS)} FROM completions"
+        args: tuple[Any, ...] = ()
+        if target is not None:
+            query += " WHERE target = ?"
+            args = (target,)
+        for row in self.db.execute(query, args):
+            yield _completion(dict(zip(_COMPLETION_COLUMNS, row, strict=True)))
+
+    def get_completion(self, key: str) -> Completion | None:
+        """One completion by key."""
+        row = self.db.execute(
+            f"SELECT {', '.join(_COMPLETION_COLUMNS)} FROM completions WHERE key = ?", (key,)
+        ).fetchone()
+        return None if row is None else _completion(dict(zip(_COMPLETION_COLUMNS, row,
+                                                              strict=True)))
+
+    def spent_usd(self) -> float:
+        """Total cost of the stored completions."""
+        return float(self.db.execute(
+            "SELECT COALESCE(SUM(cost_usd), 0) FROM completions").fetchone()[0])
+
+
+def _completion(row: dict[str, Any]) -> Completion:
+    usage = Usage(prompt_tokens=row.pop("prompt_tokens"),
+                  completion_tokens=row.pop("completion_tokens"),
+                  reasoning_tokens=row.pop("reasoning_tokens"),
+                  cached_tokens=row.pop("cached_tokens"))
+    row.pop("created_at")
+    row["tool_calls"] = [ToolCall.model_validate(t) for t in orjson.loads(row["tool_calls"])]
+    row["truncated_in_reasoning"] = bool(row["truncated_in_reasoning"])
+    has_usage = any(v is not None for v in usage.model_dump().values())
+    return Completion.model_validate({**row, "usage": usage if has_usage else None})

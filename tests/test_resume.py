@@ -1,0 +1,81 @@
+"""A replay killed with SIGKILL resumes without re-sending committed requests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from swapkit.config import load_config
+from swapkit.replay.engine import ReplayOptions, replay
+from swapkit.sim import prompt_key, start_simulator
+from swapkit.store import DB_NAME, RunStore
+
+from .simhelp import profile, write_config, write_log
+
+
+def committed(run_dir: Path) -> int:
+    db = run_dir / DB_NAME
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM completions").fetchone()[0])
+    except sqlite3.OperationalError:  # tables not created yet
+        return 0
+
+
+def kill_after(config: Path, run_dir: Path, at_least: int) -> None:
+    process = subprocess.Popen([sys.executable, "-m", "swapkit", "replay", str(config), "-q"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    try:
+        while committed(run_dir) < at_least and time.monotonic() < deadline:
+            if process.poll() is not None:
+                break
+            time.sleep(0.02)
+    finally:
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def sim_keys(run_dir: Path) -> dict[str, tuple[str, str, int]]:
+    """completion key → (model, prompt key, sample) as the simulator counts them."""
+    with RunStore(run_dir, lock=False) as store:
+        messages = {r.request_hash: r.messages for r, _ in store.records()}
+        models = {t.target: t.identity["model"] for t in store.targets().values()}
+        return {c.key: (models[c.target], prompt_key(messages[c.request_hash]), c.sample)
+                for c in store.completions()}
+
+
+def test_sigkill_then_resume_sends_no_committed_request_twice(tmp_path: Path) -> None:
+    log = write_log(tmp_path / "log.jsonl", 40)
+    slow = {"latency": {"median_s": 0.03, "p95_s": 0.05}}
+    with start_simulator([profile("base-sim", **slow), profile("cand-sim", **slow)],
+                         [log]) as sim:
+        config = write_config(tmp_path, sim.base_url, log=log, baseline={"concurrency": 2},
+                              candidate={"concurrency": 2})
+        run_dir = tmp_path / "run"
+
+        def served() -> dict[tuple[str, str, int], int]:
+            return {(m, k, s): c for m, k, s, c in sim.stats(detail=True)["served"]}
+
+        # At each kill: what is committed, and how often the simulator had served it.
+        snapshots = []
+        for at_least in (10, 40):  # kill twice, at different points
+            kill_after(config, run_dir, at_least)
+            snapshots.append((sim_keys(run_dir), served()))
+        assert 10 <= len(snapshots[-1][0]) < 85
+        summary = replay(load_config(config), ReplayOptions(quiet=True))
+        assert summary.complete
+        final_served = served()
+    assert len(sim_keys(run_dir)) == 40 + 5 + 40  # baseline + noise samples + candidate
+    for keys, served_then in snapshots:
+        for key, sim_key in keys.items():
+            # Requests in flight at a kill may be sent again; committed ones never.
+            assert final_served[sim_key] == served_then[sim_key], (
+                f"committed completion {key} was requested again after the kill")
