@@ -10,13 +10,17 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import inspect_log
+from benchmarks import inspect_log, replay
 
-SCENARIOS = {"inspect": inspect_log.run}
+SCENARIOS: dict[str, Callable[[argparse.Namespace], list[dict[str, Any]]]] = {
+    "inspect": lambda args: inspect_log.run(args.lines),
+    "replay": lambda args: replay.run(args.replay_n, args.replay_slow_n),
+}
 RESULTS = Path(__file__).parent / "RESULTS.md"
 
 
@@ -41,11 +45,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     parser.add_argument("scenarios", nargs="*", choices=[*SCENARIOS, []], default=[])
     parser.add_argument("--lines", type=int, default=1_000_000, help="records for inspect")
+    parser.add_argument("--replay-n", type=int, default=5000, help="records per target, "
+                        "zero-latency replay")
+    parser.add_argument("--replay-slow-n", type=int, default=5000, help="records per target, "
+                        "200 ms replay")
     parser.add_argument("--write", action="store_true", help="rewrite benchmarks/RESULTS.md")
     args = parser.parse_args()
     rows: list[dict[str, Any]] = []
     for name in args.scenarios or list(SCENARIOS):
-        rows.extend(SCENARIOS[name](args.lines))
+        rows.extend(SCENARIOS[name](args))
     text = (f"Machine: {machine()}\nDate: {datetime.now(UTC):%Y-%m-%d}\n\n{table(rows)}\n")
     print(text)
     if args.write:

@@ -2,7 +2,8 @@
 
 Retries follow the endpoint's ``Retry-After`` / ``retry-after-ms`` when it sends one
 (up to ``MAX_RETRY_AFTER_S``; beyond that the request is given up as rate-limited),
-else exponential backoff with jitter (0.5 s · 2^n, capped at 8 s). Every outcome is a
+else exponential backoff with jitter (0.5 s · 2^n, capped at 8 s). Retried: 408, 409,
+429, 5xx, timeouts, dropped connections and cut-off streams. Every outcome is a
 Completion with a definite status; nothing raises out of :func:`call_target` except
 cancellation.
 """
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-import openai
+import aiohttp
 import orjson
 
 from swapkit.completion import RETRYABLE_HTTP, Completion, cost_usd
@@ -25,6 +26,7 @@ from swapkit.hashing import TRANSPORT_FIELDS
 from swapkit.reasoning import CLOSE_TAG
 from swapkit.records import Record, Usage, message_text, normalise_openai_response
 from swapkit.replay.limits import RateLimiter
+from swapkit.replay.transport import ChatTransport, TransportError
 from swapkit.sim.server import SAMPLE_HEADER
 
 __all__ = ["CallContext", "build_body", "call_target"]
@@ -32,6 +34,7 @@ __all__ = ["CallContext", "build_body", "call_target"]
 MAX_RETRY_AFTER_S = 120.0
 BACKOFF_BASE_S = 0.5
 BACKOFF_CAP_S = 8.0
+CHAT_PATH = "/chat/completions"
 
 
 class _Retryable(Exception):
@@ -58,7 +61,7 @@ class CallContext:
 
     target: TargetConfig
     name: str  # target identity hash
-    client: openai.AsyncOpenAI
+    transport: ChatTransport
     limiter: RateLimiter
     take_request: Any  # () -> bool: False once the run's request cap is reached
     attempts: int = 0
@@ -76,9 +79,16 @@ def build_body(request: dict[str, Any], target: TargetConfig) -> dict[str, Any]:
     return body
 
 
+def _wire_body(target: TargetConfig, record: Record) -> dict[str, Any]:
+    body = {"model": target.model or "", "messages": record.request["messages"],
+            **build_body(record.request, target)}
+    if target.stream:
+        body["stream"] = True
+        body.setdefault("stream_options", {"include_usage": True})
+    return body
+
+
 def _retry_after(headers: Any) -> float | None:
-    if headers is None:
-        return None
     millis = headers.get("retry-after-ms")
     if millis:
         try:
@@ -98,48 +108,65 @@ def _retry_after(headers: Any) -> float | None:
             return None
 
 
-def _status_error(err: openai.APIStatusError) -> _Retryable | _Final:
-    code = err.status_code
-    message = _error_message(err)
-    if code == 429:
-        return _Retryable("rate_limited", message, code, _retry_after(err.response.headers))
-    if code in RETRYABLE_HTTP or code >= 500:
-        return _Retryable("error", message, code, _retry_after(err.response.headers))
-    return _Final("error", message, code)
-
-
-def _error_message(err: openai.APIStatusError) -> str:
-    body = err.body
-    if isinstance(body, dict):
-        inner = body.get("error", body)
-        if isinstance(inner, dict) and inner.get("message"):
-            return f"HTTP {err.status_code}: {inner['message']}"
-    return f"HTTP {err.status_code}: {err.message}"
-
-
-async def _once(ctx: CallContext, record: Record, sample: int) -> tuple[dict[str, Any], float,
-                                                                        float | None, float | None]:
-    """One non-streamed attempt: (normalised fields, latency, ttft, ttfa)."""
-    target = ctx.target
-    start = time.perf_counter()
-    raw = await ctx.client.chat.completions.with_raw_response.create(
-        model=target.model or "", messages=record.request["messages"],
-        extra_body=build_body(record.request, target),
-        extra_headers={SAMPLE_HEADER: str(sample)}, timeout=target.timeout_s,
-    )
+def _error_text(status: int, body: bytes) -> str:
     try:
-        data = orjson.loads(raw.content)
-    except orjson.JSONDecodeError as err:
-        raise _Final("error", f"malformed response body: {err}", raw.status_code) from None
-    latency = time.perf_counter() - start
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        data = None
+    if isinstance(data, dict):
+        inner = data.get("error", data)
+        if isinstance(inner, dict) and inner.get("message"):
+            return f"HTTP {status}: {inner['message']}"
+        if isinstance(inner, str):
+            return f"HTTP {status}: {inner}"
+    text = body.decode("utf-8", "replace").strip()[:200]
+    return f"HTTP {status}: {text or 'no body'}"
+
+
+async def _raise_for_status(response: aiohttp.ClientResponse) -> None:
+    status = response.status
+    if status < 400:
+        return
+    message = _error_text(status, await response.read())
+    if status == 429:
+        raise _Retryable("rate_limited", message, status, _retry_after(response.headers))
+    if status in RETRYABLE_HTTP or status >= 500:
+        raise _Retryable("error", message, status, _retry_after(response.headers))
+    raise _Final("error", message, status)
+
+
+def _error_in_body(data: Any, where: str, status: int | None = None) -> None:
     if not isinstance(data, dict):
-        raise _Final("error", "malformed response body: not a JSON object", raw.status_code)
+        raise _Final("error", f"malformed {where}: not a JSON object", status)
     if "error" in data and "choices" not in data:
         error = data["error"]
         message = error.get("message") if isinstance(error, dict) else str(error)
-        raise _Final("error", f"error in response: {message}", raw.status_code)
+        raise _Final("error", f"error in {where}: {message}", status)
+
+
+Attempt = tuple[dict[str, Any], float, float | None, float | None]
+
+
+async def _once(ctx: CallContext, record: Record, sample: int) -> Attempt:
+    """One non-streamed attempt: (normalised fields, latency, ttft, ttfa)."""
+    target = ctx.target
+    start = time.perf_counter()
+    async with ctx.transport.post(CHAT_PATH, _wire_body(target, record),
+                                  {SAMPLE_HEADER: str(sample)}, target.timeout_s) as response:
+        await _raise_for_status(response)
+        try:
+            raw = await response.read()
+        except aiohttp.ClientError as err:
+            raise _Retryable("error", f"connection error while reading the answer: {err}") from None
+        latency = time.perf_counter() - start
+        request_id = response.headers.get("x-request-id")
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as err:
+        raise _Final("error", f"malformed response body: {err}", response.status) from None
+    _error_in_body(data, "response body", response.status)
     fields = normalise_openai_response(data)
-    fields["request_id"] = data.get("id") or raw.headers.get("x-request-id")
+    fields["request_id"] = data.get("id") or request_id
     return fields, latency, None, None
 
 
@@ -159,28 +186,29 @@ class _StreamState:
         self.after_close: float | None = None  # first answer token after </think>
         self.closed = False
 
-    def feed(self, chunk: Any, now: float) -> None:
-        self.model, self.request_id = chunk.model, chunk.id
-        if chunk.usage is not None:
-            self.usage = chunk.usage.model_dump()
-        for choice in chunk.choices[:1]:
-            delta = choice.delta
-            extra = delta.model_extra or {}
-            thought = extra.get("reasoning_content") or extra.get("reasoning")
+    def feed(self, chunk: dict[str, Any], now: float) -> None:
+        self.model = chunk.get("model") or self.model
+        self.request_id = chunk.get("id") or self.request_id
+        if chunk.get("usage"):
+            self.usage = chunk["usage"]
+        for choice in (chunk.get("choices") or [])[:1]:
+            delta = choice.get("delta") or {}
+            thought = delta.get("reasoning_content") or delta.get("reasoning")
             if thought:
                 self.reasoning.append(thought)
                 self._first(now)
-            if delta.content:
-                self._content(delta.content, now)
-            for call in delta.tool_calls or []:
-                slot = self.calls.setdefault(call.index, {"id": None, "name": "", "arguments": ""})
+            if delta.get("content"):
+                self._content(delta["content"], now)
+            for call in delta.get("tool_calls") or []:
+                slot = self.calls.setdefault(call.get("index", 0),
+                                             {"id": None, "name": "", "arguments": ""})
                 self._first(now)
                 self.after_close = self.after_close if self.after_close is not None else now
-                slot["id"] = call.id or slot["id"]
-                if call.function is not None:
-                    slot["name"] += call.function.name or ""
-                    slot["arguments"] += call.function.arguments or ""
-            self.finish = choice.finish_reason or self.finish
+                slot["id"] = call.get("id") or slot["id"]
+                function = call.get("function") or {}
+                slot["name"] += function.get("name") or ""
+                slot["arguments"] += function.get("arguments") or ""
+            self.finish = choice.get("finish_reason") or self.finish
 
     def _first(self, now: float) -> None:
         if self.ttft is None:
@@ -221,28 +249,31 @@ class _StreamState:
         return fields
 
 
-async def _streamed(ctx: CallContext, record: Record, sample: int) -> tuple[
-        dict[str, Any], float, float | None, float | None]:
+async def _streamed(ctx: CallContext, record: Record, sample: int) -> Attempt:
     """One streamed attempt: (normalised fields, latency, ttft, ttfa)."""
     target = ctx.target
-    body = build_body(record.request, target)
-    body.setdefault("stream_options", {"include_usage": True})
     start = time.perf_counter()
-    stream = await ctx.client.chat.completions.create(
-        model=target.model or "", messages=record.request["messages"], stream=True,
-        extra_body=body, extra_headers={SAMPLE_HEADER: str(sample)}, timeout=target.timeout_s,
-    )
     state = _StreamState()
-    chunks = aiter(stream)
-    while True:
+    async with ctx.transport.post(CHAT_PATH, _wire_body(target, record),
+                                  {SAMPLE_HEADER: str(sample)}, target.timeout_s) as response:
+        await _raise_for_status(response)
         try:
-            chunk = await anext(chunks)
-        except StopAsyncIteration:
-            break
-        except Exception as err:  # the connection dropped mid-stream (any transport)
+            async for raw_line in response.content:
+                line = raw_line.strip()
+                if not line.startswith(b"data:"):
+                    continue
+                data = line[5:].strip()
+                if data == b"[DONE]":
+                    break
+                try:
+                    chunk = orjson.loads(data)
+                except orjson.JSONDecodeError as err:
+                    raise _Final("error", f"malformed stream chunk: {err}") from None
+                _error_in_body(chunk, "stream")
+                state.feed(chunk, time.perf_counter() - start)
+        except aiohttp.ClientError as err:
             raise _Retryable("error", f"truncated stream: the connection closed mid-stream "
                              f"({type(err).__name__}: {err})") from None
-        state.feed(chunk, time.perf_counter() - start)
     latency = time.perf_counter() - start
     if state.finish is None:
         raise _Retryable("error", "stream ended before its final chunk (truncated stream)")
@@ -276,29 +307,18 @@ async def call_target(ctx: CallContext, record: Record, request_hash: str, key: 
         attempt += 1
         ctx.attempts += 1
         await ctx.limiter.acquire(estimate)
-        began = time.perf_counter()
         try:
             once = _streamed if target.stream else _once
             fields, latency, ttft, ttfa = await once(ctx, record, sample)
-        except openai.APIStatusError as err:
-            failure: _Retryable | _Final = _status_error(err)
-        except openai.APITimeoutError as err:
-            if time.perf_counter() - began < 0.9 * target.timeout_s:
-                # The aiohttp transport reports a dropped connection as a timeout.
-                cause = err.__cause__ or err
-                failure = _Retryable("error", f"connection error: {type(cause).__name__}: "
-                                     f"{cause}")
-            else:
-                failure = _Retryable("timeout", f"no answer within {target.timeout_s:g} s")
-        except openai.APIConnectionError as err:
-            cause = err.__cause__ or err
-            failure = _Retryable("error", f"connection error: {type(cause).__name__}: {cause}")
-        except (openai.APIResponseValidationError, ValueError, KeyError, TypeError) as err:
-            failure = _Final("error", f"malformed response: {err}")
+        except TransportError as err:
+            status = "timeout" if err.timed_out else "error"
+            failure: _Retryable | _Final = _Retryable(status, str(err))
         except _Retryable as err:
             failure = err
         except _Final as err:
             failure = err
+        except (ValueError, KeyError, TypeError) as err:
+            failure = _Final("error", f"malformed response: {err}")
         else:
             usage = fields.get("usage")
             usage_model = Usage.model_validate(usage) if usage else None

@@ -21,8 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import openai
-
 from swapkit.completion import Completion, needs_retry
 from swapkit.config import SwapConfig, TargetConfig, check_environment
 from swapkit.errors import RuntimeFailure
@@ -33,6 +31,7 @@ from swapkit.replay.call import CallContext, call_target
 from swapkit.replay.limits import RateLimiter
 from swapkit.replay.progress import Progress, TargetProgress
 from swapkit.replay.targets import recorded_completions, target_hash, target_identity
+from swapkit.replay.transport import ChatTransport
 from swapkit.sampling import draw_sample, noise_subset
 from swapkit.store import RunStore, StoredTarget
 
@@ -125,30 +124,20 @@ class _Run:
             self.stop(self.abort)
 
 
-def _api_key(target: TargetConfig) -> str:
-    if target.api_key_env:
-        return os.environ.get(target.api_key_env, "")
-    return "swapkit-no-key"  # the openai client insists on some key; local servers ignore it
+def _api_key(target: TargetConfig) -> str | None:
+    return os.environ.get(target.api_key_env) if target.api_key_env else None
 
 
-def _client(target: TargetConfig) -> openai.AsyncOpenAI:
-    import httpx2
-
-    limits = httpx2.Limits(max_connections=target.concurrency,
-                           max_keepalive_connections=target.concurrency)
-    return openai.AsyncOpenAI(
-        base_url=target.base_url, api_key=_api_key(target), max_retries=0,
-        http_client=openai.DefaultAioHttpClient(limits=limits, timeout=target.timeout_s),
-    )
+def _transport(target: TargetConfig) -> ChatTransport:
+    return ChatTransport(target.base_url or "", _api_key(target), target.concurrency)
 
 
-async def _is_simulated(client: openai.AsyncOpenAI) -> bool:
+async def _is_simulated(transport: ChatTransport) -> bool:
     """Whether the endpoint is swapkit's simulator (reports must say so)."""
-    try:
-        models = await client.models.list(timeout=5)
-    except (TimeoutError, openai.OpenAIError):
-        return False
-    return any(getattr(m, "owned_by", None) == "swapkit-sim" for m in models.data)
+    models = await transport.get_json("/models", timeout_s=5)
+    data = models.get("data") if isinstance(models, dict) else None
+    return isinstance(data, list) and any(
+        isinstance(m, dict) and m.get("owned_by") == "swapkit-sim" for m in data)
 
 
 def _jobs(config: SwapConfig, side: str, identity: dict[str, Any],
@@ -211,7 +200,7 @@ async def replay_async(config: SwapConfig, options: ReplayOptions | None = None)
         progresses: list[TargetProgress] = []
         tasks: list[asyncio.Task[None]] = []
         display = Progress(progresses, quiet=options.quiet)
-        clients: list[openai.AsyncOpenAI] = []
+        transports: list[ChatTransport] = []
         for side in sides:
             target: TargetConfig = getattr(config, side)
             identity = target_identity(target)
@@ -225,16 +214,16 @@ async def replay_async(config: SwapConfig, options: ReplayOptions | None = None)
                 store.save_target(StoredTarget(side, name, identity, label, False))
                 progresses.append(progress)
                 continue
-            client = _client(target)
-            clients.append(client)
-            simulated = await _is_simulated(client)
+            transport = _transport(target)
+            transports.append(transport)
+            simulated = await _is_simulated(transport)
             store.save_target(StoredTarget(side, name, identity, label, simulated))
             jobs = _jobs(config, side, identity, sample)
             pending = _pending(store, name, jobs)
             progress = TargetProgress(side, label, "endpoint", planned=len(jobs),
                                       skipped=len(jobs) - len(pending))
             progresses.append(progress)
-            ctx = CallContext(target, name, client, RateLimiter(target.rpm, target.tpm),
+            ctx = CallContext(target, name, transport, RateLimiter(target.rpm, target.tpm),
                               run.take_request, rng=random.Random(f"{name}:{os.getpid()}"))
             shared = iter(pending)
             for _ in range(min(target.concurrency, max(1, len(pending)))):
@@ -248,9 +237,8 @@ async def replay_async(config: SwapConfig, options: ReplayOptions | None = None)
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            for client in clients:
-                with contextlib.suppress(Exception):
-                    await client.close()
+            for transport in transports:
+                await transport.close()
         display.update(force=True)
         summary.stopped = run.stop_reason
         summary.wall_s = time.monotonic() - started

@@ -1,0 +1,84 @@
+"""A thin OpenAI-compatible HTTP transport on aiohttp, one per endpoint target.
+
+Why not ``AsyncOpenAI`` here: on these 2-core machines its request building costs about
+1.5 ms of CPU per call (``create()`` re-walks every message through its parameter
+transforms; even ``client.post`` builds and copies httpx request objects), which capped
+a replay at ~420 requests/s against a local simulator (``benchmarks/RESULTS.md``). The
+wire protocol is small: ``POST {base_url}/chat/completions`` with a bearer key, a JSON
+answer or server-sent events. This transport sends the logged request bytes as they are
+and hands back status, headers and body; classification lives in ``call.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import aiohttp
+import orjson
+
+__all__ = ["ChatTransport", "TransportError"]
+
+
+class TransportError(Exception):
+    """The request did not produce an HTTP response (connection failed, dropped, timed out)."""
+
+    def __init__(self, message: str, *, timed_out: bool = False) -> None:
+        super().__init__(message)
+        self.timed_out = timed_out
+
+
+class ChatTransport:
+    """POSTs chat requests to one endpoint with at most ``concurrency`` connections."""
+
+    def __init__(self, base_url: str, api_key: str | None, concurrency: int) -> None:
+        from swapkit import __version__
+
+        self.base_url = base_url.rstrip("/")
+        self._headers = {"Content-Type": "application/json",
+                         "User-Agent": f"swapkit/{__version__}"}
+        if api_key:
+            self._headers["Authorization"] = f"Bearer {api_key}"
+        self._concurrency = concurrency
+        self._session: aiohttp.ClientSession | None = None
+
+    def _client(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            connector = aiohttp.TCPConnector(limit=self._concurrency,
+                                             limit_per_host=self._concurrency)
+            self._session = aiohttp.ClientSession(connector=connector, headers=self._headers)
+        return self._session
+
+    async def close(self) -> None:
+        """Close the connections."""
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    @asynccontextmanager
+    async def post(self, path: str, body: dict[str, Any], headers: dict[str, str],
+                   timeout_s: float) -> AsyncIterator[aiohttp.ClientResponse]:
+        """POST ``body`` as JSON; yields the response with its body still unread."""
+        timeout = aiohttp.ClientTimeout(total=timeout_s)
+        try:
+            async with self._client().post(self.base_url + path, data=orjson.dumps(body),
+                                           headers=headers, timeout=timeout) as response:
+                yield response
+        except TimeoutError:
+            raise TransportError(f"no answer within {timeout_s:g} s", timed_out=True) from None
+        except aiohttp.ClientPayloadError as err:
+            raise TransportError(f"truncated response body ({err})") from None
+        except aiohttp.ClientError as err:
+            raise TransportError(f"connection error: {type(err).__name__}: {err}") from None
+
+    async def get_json(self, path: str, timeout_s: float) -> Any:
+        """GET ``path`` and parse JSON (None on any failure)."""
+        try:
+            async with self._client().get(self.base_url + path,
+                                          timeout=aiohttp.ClientTimeout(total=timeout_s)) as r:
+                if r.status != 200:
+                    return None
+                return orjson.loads(await r.read())
+        except (TimeoutError, aiohttp.ClientError, orjson.JSONDecodeError):
+            return None
