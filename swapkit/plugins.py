@@ -6,7 +6,8 @@ third-party packages add theirs with an entry point in the ``swapkit`` group::
     [project.entry-points.swapkit]
     my_formats = "my_package.swapkit_plugin"
 
-where the module defines ``@hookimpl def register_log_formats(register): ...``.
+where the module defines ``@hookimpl def register_log_formats(register): ...`` (or
+``register_metrics``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ __all__ = ["DEFAULT_PLUGINS", "get_plugin_manager", "hookimpl", "hookspec"]
 hookspec = pluggy.HookspecMarker("swapkit")
 hookimpl = pluggy.HookimplMarker("swapkit")
 
-DEFAULT_PLUGINS = ("swapkit.logs.builtin",)
+DEFAULT_PLUGINS = ("swapkit.logs.builtin", "swapkit.metrics.builtin")
 
 
 class Hooks:
@@ -31,6 +32,10 @@ class Hooks:
     @hookspec
     def register_log_formats(self, register: Callable[[Any], None]) -> None:
         """Call ``register(log_format)`` for each log format the plugin provides."""
+
+    @hookspec
+    def register_metrics(self, register: Callable[[Any], None]) -> None:
+        """Call ``register(metric)`` for each metric the plugin provides."""
 
 
 _pm: pluggy.PluginManager | None = None

@@ -15,6 +15,8 @@ from swapkit import __version__
 from swapkit.cli.inspect_cmd import formats_command, inspect_command
 from swapkit.cli.replay_cmd import replay_command, sim_command
 from swapkit.cli.schema_cmd import schema_command
+from swapkit.cli.score_cmd import gate_command, score_command
+from swapkit.cli.suites_cmd import suites_group
 from swapkit.errors import SwapkitError
 
 __all__ = ["cli", "main"]
@@ -51,6 +53,9 @@ cli.add_command(formats_command)
 cli.add_command(schema_command)
 cli.add_command(replay_command)
 cli.add_command(sim_command)
+cli.add_command(score_command)
+cli.add_command(gate_command)
+cli.add_command(suites_group)
 
 
 def main() -> None:

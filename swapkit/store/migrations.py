@@ -90,3 +90,24 @@ def migrate(db: sqlite3.Connection) -> list[str]:
                        (step.__name__, datetime.now(UTC).isoformat()))
         applied.append(step.__name__)
     return applied
+
+
+@migration
+def m002_scoring(db: sqlite3.Connection) -> None:
+    """Cached embedding vectors, per-metric score arrays, and decisions."""
+    db.execute(
+        """CREATE TABLE embeddings (
+            model TEXT NOT NULL,
+            text_hash TEXT NOT NULL,
+            vector BLOB NOT NULL,
+            truncated INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (model, text_hash)
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE scores (
+            metric TEXT PRIMARY KEY,
+            spec TEXT NOT NULL,
+            scores TEXT NOT NULL
+        )"""
+    )

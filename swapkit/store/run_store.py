@@ -187,6 +187,44 @@ class RunStore:
         return None if row is None else _completion(dict(zip(_COMPLETION_COLUMNS, row,
                                                               strict=True)))
 
+    # -- embeddings and scores -----------------------------------------------------
+
+    def cached_vectors(self, model: str, hashes: list[str]) -> dict[str, tuple[bytes, bool]]:
+        """Stored vectors (raw float32 bytes) and truncation flags of these text hashes."""
+        found: dict[str, tuple[bytes, bool]] = {}
+        for start in range(0, len(hashes), 500):
+            chunk = hashes[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for text_hash, vector, truncated in self.db.execute(
+                    f"SELECT text_hash, vector, truncated FROM embeddings WHERE model = ? "
+                    f"AND text_hash IN ({marks})", (model, *chunk)):
+                found[text_hash] = (vector, bool(truncated))
+        return found
+
+    def put_vectors(self, model: str, rows: list[tuple[str, bytes, bool]]) -> None:
+        """Cache vectors (one transaction)."""
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.executemany(
+                "INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?, ?)",
+                [(model, h, v, int(t)) for h, v, t in rows])
+
+    def save_scores(self, rows: list[tuple[str, str, str]]) -> None:
+        """Replace all stored metric scores: (metric, spec JSON, scores JSON) rows."""
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.execute("DELETE FROM scores")
+            self.db.executemany("INSERT INTO scores VALUES (?, ?, ?)", rows)
+
+    def load_scores(self) -> list[tuple[str, str, str]]:
+        """The stored (metric, spec JSON, scores JSON) rows."""
+        return list(self.db.execute("SELECT metric, spec, scores FROM scores"))
+
+    def completions_version(self) -> list[Any]:
+        """Changes whenever a completion is added or replaced (count, latest write)."""
+        row = self.db.execute("SELECT COUNT(*), MAX(created_at) FROM completions").fetchone()
+        return [row[0], row[1]]
+
     def spent_usd(self) -> float:
         """Total cost of the stored completions."""
         return float(self.db.execute(

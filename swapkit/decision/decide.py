@@ -1,0 +1,193 @@
+"""From stored scores to GO / NO-GO / INCONCLUSIVE (STATS.md §10 steps 5-7).
+
+Hard gates decide: NO-GO if any is NO-GO after Holm's adjustment of the inferiority
+p-values, GO if all are GO (an intersection-union test: no adjustment), INCONCLUSIVE
+otherwise. Soft gates and segment flags are warnings. Segments the suite marks critical
+become hard gates of their own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import scipy
+
+from swapkit.decision.gates import GateInput, evaluate_gate, paired_values
+from swapkit.decision.model import Decision, GateResult, MetricSummary, SegmentResult
+from swapkit.decision.panels import noise_floor, operations
+from swapkit.decision.reasons import gate_reason
+from swapkit.errors import UsageError
+from swapkit.hashing import content_hash
+from swapkit.metrics.base import MetricScores, RunData
+from swapkit.scoring import load_run_data, load_scores, mean_or_none
+from swapkit.stats.bootstrap import mean_difference_bootstrap
+from swapkit.stats.multiplicity import benjamini_hochberg, holm
+from swapkit.stats.tango import tango_bounds, tango_p_values
+from swapkit.store import RunStore
+from swapkit.suite import GateSpec, Suite
+
+__all__ = ["decide", "decide_run", "gate_seed"]
+
+DIFFERENCE_KINDS = ("noninferiority", "equivalence", "superiority")
+
+
+def gate_seed(run_id: str, gate: str) -> int:
+    """The bootstrap seed of a gate: a hash of (run id, gate name) (STATS.md §9)."""
+    return int(content_hash([run_id, gate])[:8], 16)
+
+
+def _expand(suite: Suite) -> list[GateSpec]:
+    gates = list(suite.gates)
+    for segment in suite.critical_segments:
+        for gate in suite.gates:
+            if gate.hard and gate.segment is None and gate.kind in DIFFERENCE_KINDS:
+                gates.append(gate.model_copy(update={"segment": segment, "name": None}))
+    return gates
+
+
+def _segment_row(gate: GateResult, scores: MetricScores, inp: GateInput, segment: str,
+                 min_n: int, critical: bool) -> SegmentResult:
+    b, c, _ = paired_values(inp)
+    row = SegmentResult(gate=gate.name, segment=segment, n=int(b.size), critical=critical)
+    if not b.size:
+        return row
+    row.baseline, row.candidate = float(b.mean()), float(c.mean())
+    row.estimate = float((c - b).mean())
+    if b.size < min_n:
+        row.note = f"insufficient data ({b.size} < {min_n}); not tested"
+        return row
+    d = c - b
+    if scores.kind == "binary":
+        r, g = int(np.sum(d < 0)), int(np.sum(d > 0))
+        row.low, row.high = tango_bounds(r, g, int(d.size), inp.alpha)
+        row.p_regressed = tango_p_values(r, g, int(d.size), 0.0)[1]
+    else:
+        boot = mean_difference_bootstrap(b, c, inp.alpha, inp.seed)
+        row.low, row.high = boot.low, boot.high
+        row.p_regressed = boot.p_at_least(0.0)
+    row.tested = True
+    return row
+
+
+def _segments(results: list[tuple[GateResult, GateInput]], segments: np.ndarray,
+              suite: Suite) -> list[SegmentResult]:
+    rows: list[SegmentResult] = []
+    names = sorted(set(segments.tolist()))
+    for gate, inp in results:
+        if gate.segment or gate.kind not in DIFFERENCE_KINDS or gate.status == "NOT_APPLICABLE":
+            continue
+        per_gate = []
+        for segment in names:
+            sub = GateInput(inp.spec, inp.scores, inp.mask & (segments == segment), inp.clusters,
+                            inp.alpha, gate_seed(str(inp.seed), segment), inp.min_n)
+            per_gate.append(_segment_row(gate, inp.scores, sub, segment, suite.min_segment_n,
+                                         segment in suite.critical_segments))
+        tested = [r for r in per_gate if r.tested and r.p_regressed is not None]
+        for row, adjusted in zip(tested, benjamini_hochberg([r.p_regressed or 1.0
+                                                             for r in tested]), strict=True):
+            row.p_adjusted = adjusted
+            row.flagged = adjusted <= suite.segment_fdr
+        rows.extend(r for r in per_gate if r.n)
+    return rows
+
+
+def _apply_holm(results: list[GateResult], alpha: float) -> None:
+    hard = [g for g in results if g.hard and g.status != "NOT_APPLICABLE"]
+    adjusted = holm([g.p_inferior if g.p_inferior is not None else 1.0 for g in hard])
+    for gate, p in zip(hard, adjusted, strict=True):
+        gate.p_inferior_adjusted = p
+        if gate.raw_status == "NO-GO" and p > alpha:
+            gate.status = "INCONCLUSIVE"
+            gate.annotations.append("regression not significant after Holm's adjustment "
+                                    "across hard gates")
+
+
+def _overall(results: list[GateResult]) -> tuple[str, str, list[str]]:
+    hard = [g for g in results if g.hard and g.status != "NOT_APPLICABLE"]
+    failed = [g.name for g in hard if g.status == "NO-GO"]
+    open_ = [g.name for g in hard if g.status == "INCONCLUSIVE"]
+    if failed:
+        return "NO-GO", f"NO-GO: {', '.join(failed)} show(s) a regression beyond the margin.", \
+            failed
+    if not hard:
+        return "INCONCLUSIVE", "INCONCLUSIVE: no hard gate could be evaluated on this run.", []
+    if open_:
+        return "INCONCLUSIVE", (f"INCONCLUSIVE: {', '.join(open_)} cannot be settled with "
+                                "this many records."), open_
+    return "GO", f"GO: all {len(hard)} hard gates pass.", []
+
+
+def _summaries(scores: dict[str, MetricScores]) -> list[MetricSummary]:
+    out = []
+    for name, s in scores.items():
+        paired = s.paired
+        out.append(MetricSummary(
+            metric=name, kind=s.kind, higher_is_better=s.higher_is_better,
+            n=int(paired.sum()), baseline=mean_or_none(s.base[paired]),
+            candidate=mean_or_none(s.cand[paired]), failed_baseline=int(s.failed_base.sum()),
+            failed_candidate=int(s.failed_cand.sum()), excluded=s.excluded))
+    return out
+
+
+def decide(data: RunData, scores: dict[str, MetricScores], suite: Suite, run_id: str,
+           simulated: dict[str, bool] | None = None) -> Decision:
+    """The decision for scored data (pure: reads and writes nothing)."""
+    alpha = suite.alpha
+    segments = np.array([r.segment or "(none)" for r in data.records], dtype=object)
+    clusters = np.array([r.conversation_id or "" for r in data.records], dtype=object)
+    everything = np.ones(len(data), dtype=bool)
+    evaluated: list[tuple[GateResult, GateInput]] = []
+    for spec in _expand(suite):
+        if spec.metric not in scores:
+            raise UsageError(f"gate {spec.display_name}: metric {spec.metric} was not scored",
+                             hint="run `swapkit score RUN` with this suite first")
+        mask = everything if spec.segment is None else segments == spec.segment
+        inp = GateInput(spec, scores[spec.metric], mask, clusters, alpha,
+                        gate_seed(run_id, spec.display_name), suite.min_n)
+        evaluated.append((evaluate_gate(inp), inp))
+    results = [g for g, _ in evaluated]
+    _apply_holm(results, alpha)
+    for gate in results:
+        gate.reason = gate_reason(gate, alpha)
+    verdict, reason, blocking = _overall(results)
+    warnings = [g.reason for g in results if not g.hard and g.status in ("NO-GO",
+                                                                          "INCONCLUSIVE")]
+    segment_rows = _segments(evaluated, segments, suite)
+    flagged = [r for r in segment_rows if r.flagged]
+    if flagged:
+        tested = sum(1 for r in segment_rows if r.tested)
+        warnings.append(f"{len(flagged)} of {tested} segment tests flagged a regression at FDR "
+                        f"{suite.segment_fdr:.0%}: " + ", ".join(
+                            f"{r.gate} in {r.segment}" for r in flagged))
+    from swapkit import __version__
+
+    return Decision(
+        verdict=verdict, reason=reason, blocking=blocking,  # type: ignore[arg-type]
+        warnings=warnings, alpha=alpha, records=len(data), baseline=data.base_label,
+        candidate=data.cand_label, gates=results, segments=segment_rows,
+        noise=noise_floor(data, scores.get("similarity"), scores.get("similarity_to_reference"),
+                          alpha, gate_seed(run_id, "noise-floor")),
+        operations=operations(data, simulated or {}), metrics=_summaries(scores),
+        run_id=run_id, swapkit_version=__version__, scipy_version=scipy.__version__,
+    )
+
+
+def decide_run(run_dir: Path, suite: Suite | None = None) -> Decision:
+    """Decide from a run's stored scores, and store the decision."""
+    with RunStore(run_dir) as store:
+        scores = load_scores(store)
+        if not scores:
+            raise UsageError(f"{run_dir}: the run has not been scored",
+                             hint="run `swapkit score RUN` first")
+        stored_suite = store.get_meta("scored_suite")
+        chosen = suite or (Suite.model_validate(stored_suite) if stored_suite else None)
+        if chosen is None:
+            raise UsageError(f"{run_dir}: no suite recorded", hint="run `swapkit score RUN`")
+        data = load_run_data(store)
+        simulated = {t.side: t.simulated for t in store.targets().values()}
+        run_id = str(store.get_meta("config_hash", ""))
+        decision = decide(data, scores, chosen, run_id, simulated)
+        decision.notes.extend(store.get_meta("score_notes", []) or [])
+        store.set_meta("decision", decision.model_dump(mode="json"))
+        return decision

@@ -1,0 +1,152 @@
+"""The decision as a versioned contract: what ``swapkit gate`` prints and reports render."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Decision",
+    "GateResult",
+    "MetricSummary",
+    "NoiseFloor",
+    "SegmentResult",
+    "SideOperations",
+    "Verdict",
+]
+
+SCHEMA_VERSION = "1"
+Verdict = Literal["GO", "NO-GO", "INCONCLUSIVE"]
+GateStatus = Literal["GO", "NO-GO", "INCONCLUSIVE", "NOT_APPLICABLE"]
+
+
+class GateResult(BaseModel):
+    """One gate: its rule, the numbers, the verdict and the sentence that explains it."""
+
+    name: str
+    metric: str
+    kind: str
+    hard: bool
+    segment: str | None = None
+    margin: float | None = None
+    max: float | None = None
+    status: GateStatus
+    raw_status: GateStatus
+    n: int = 0
+    baseline: float | None = Field(default=None, description="baseline mean, rate or statistic")
+    candidate: float | None = None
+    estimate: float | None = Field(default=None, description="candidate − baseline (oriented "
+                                   "so higher is better), or the ratio for ratio gates")
+    low: float | None = Field(default=None, description="one-sided (1−α) lower bound")
+    high: float | None = Field(default=None, description="one-sided (1−α) upper bound")
+    percent: bool = Field(default=False, description="values are rates (format as %)")
+    higher_is_better: bool = True
+    method: str = ""
+    p_noninferior: float | None = None
+    p_inferior: float | None = None
+    p_inferior_adjusted: float | None = None
+    certifiable_margin: float | None = None
+    achievable_margin: float | None = None
+    n_needed: int | None = Field(default=None, description="records for 80% power at the "
+                                 "observed variability")
+    annotations: list[str] = Field(default_factory=list)
+    reason: str = ""
+    seed: int | None = None
+
+
+class SegmentResult(BaseModel):
+    """A gate's difference within one segment, and whether it is flagged (BH)."""
+
+    gate: str
+    segment: str
+    n: int
+    baseline: float | None = None
+    candidate: float | None = None
+    estimate: float | None = None
+    low: float | None = None
+    high: float | None = None
+    p_regressed: float | None = None
+    p_adjusted: float | None = None
+    flagged: bool = False
+    tested: bool = False
+    critical: bool = False
+    note: str = ""
+
+
+class NoiseFloor(BaseModel):
+    """The baseline against itself vs the candidate against the baseline (STATS.md §4.3)."""
+
+    n: int = 0
+    self_agreement: float | None = Field(default=None, description="mean sim(B1, B2)")
+    cross_agreement: float | None = Field(default=None, description="mean ½[sim(C,B1)+sim(C,B2)]")
+    ratio: float | None = Field(default=None, description="excess-divergence ratio R")
+    ratio_low: float | None = None
+    ratio_high: float | None = None
+    threshold: float | None = Field(default=None, description="τ: 5th percentile of sim(B1,B2)")
+    divergent: int = 0
+    divergent_rate: float | None = None
+    divergent_rate_low: float | None = None
+    divergent_rate_high: float | None = None
+    divergent_ids: list[str] = Field(default_factory=list, description="worst first")
+    reference_drift: float | None = Field(default=None, description="|mean sim(B1,ref) − "
+                                          "mean sim(B2,ref)|")
+    note: str = ""
+
+
+class SideOperations(BaseModel):
+    """Failures, latency, cost and tokens of one side."""
+
+    label: str
+    requests: int = 0
+    status: dict[str, int] = Field(default_factory=dict)
+    latency_p50: float | None = None
+    latency_p95: float | None = None
+    ttft_p50: float | None = None
+    ttft_p95: float | None = None
+    ttfa_p50: float | None = None
+    cost_total: float | None = None
+    cost_per_request: float | None = None
+    cost_per_success: float | None = None
+    reasoning_tokens_mean: float | None = None
+    reasoning_share: float | None = None
+    output_tokens_p95: float | None = None
+    simulated: bool = False
+
+
+class MetricSummary(BaseModel):
+    """A metric's per-side means over the pairs it scored."""
+
+    metric: str
+    kind: str
+    higher_is_better: bool
+    n: int
+    baseline: float | None = None
+    candidate: float | None = None
+    failed_baseline: int = 0
+    failed_candidate: int = 0
+    excluded: dict[str, int] = Field(default_factory=dict)
+
+
+class Decision(BaseModel):
+    """GO / NO-GO / INCONCLUSIVE with every gate, segment and panel behind it."""
+
+    schema_version: str = SCHEMA_VERSION
+    verdict: Verdict
+    reason: str
+    blocking: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    alpha: float
+    records: int
+    baseline: str
+    candidate: str
+    gates: list[GateResult]
+    segments: list[SegmentResult] = Field(default_factory=list)
+    noise: NoiseFloor = Field(default_factory=NoiseFloor)
+    operations: list[SideOperations] = Field(default_factory=list)
+    metrics: list[MetricSummary] = Field(default_factory=list)
+    run_id: str = ""
+    swapkit_version: str = ""
+    scipy_version: str = ""
+    notes: list[str] = Field(default_factory=list)

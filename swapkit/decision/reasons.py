@@ -1,0 +1,94 @@
+"""One sentence per gate: the numbers, the rule and the verdict (STYLE.md §13)."""
+
+from __future__ import annotations
+
+from swapkit.decision.model import GateResult
+from swapkit.numbers import fmt_diff, fmt_ratio, fmt_value
+
+__all__ = ["gate_reason"]
+
+
+def _interval(level: int, low: str, high: str) -> str:
+    return f"({level}% CI {low} to {high})"
+
+
+def _difference(g: GateResult, level: int) -> str:
+    margin = g.margin or 0.0
+    # Scores were oriented higher-is-better; rates of bad events read better un-oriented.
+    sign = 1 if g.higher_is_better else -1
+    base = g.baseline if g.higher_is_better or g.baseline is None else (
+        1 - g.baseline if g.percent else -g.baseline)
+    cand = g.candidate if g.higher_is_better or g.candidate is None else (
+        1 - g.candidate if g.percent else -g.candidate)
+    est = None if g.estimate is None else sign * g.estimate
+    bounds = [None if v is None else sign * v for v in (g.low, g.high)]
+    low, high = min(bounds, key=lambda v: v if v is not None else 0), max(
+        bounds, key=lambda v: v if v is not None else 0)
+    head = (f"{g.name}: candidate {fmt_value(cand, g.percent)} vs baseline "
+            f"{fmt_value(base, g.percent)}, difference {fmt_diff(est, g.percent)} "
+            f"{_interval(level, fmt_diff(low, g.percent), fmt_diff(high, g.percent))}")
+    limit = fmt_diff(-sign * margin, g.percent) if g.kind != "superiority" else fmt_diff(
+        sign * margin, g.percent)
+    if g.kind == "equivalence":
+        rule = f"the ±{fmt_value(margin, g.percent)} equivalence range"
+    elif g.kind == "superiority":
+        rule = f"the required gain of {limit}"
+    else:
+        rule = f"the {limit} margin"
+    if g.status == "GO":
+        verdict = f"within {rule}" if g.kind != "superiority" else f"better than {rule}"
+    elif g.status == "NO-GO":
+        verdict = f"worse than {rule}" if g.kind != "equivalence" else f"outside {rule}"
+    else:
+        verdict = f"the interval straddles {rule}"
+    return f"{head}, {verdict}"
+
+
+def _ratio(g: GateResult, level: int) -> str:
+    limit = fmt_ratio(1 + (g.margin or 0.0))
+    return (f"{g.name}: candidate {g.candidate:.4g} vs baseline {g.baseline:.4g}, ratio "
+            f"{fmt_ratio(g.estimate)} {_interval(level, fmt_ratio(g.low), fmt_ratio(g.high))}"
+            f", limit {limit}") if g.candidate is not None and g.baseline is not None else (
+        f"{g.name}: ratio {fmt_ratio(g.estimate)}, limit {limit}")
+
+
+def _noise(g: GateResult, level: int) -> str:
+    return (f"{g.name}: the candidate diverges from the baseline {fmt_ratio(g.estimate)} as "
+            f"much as the baseline from itself "
+            f"{_interval(level, fmt_ratio(g.low), fmt_ratio(g.high))}, limit "
+            f"{fmt_ratio(g.max)}")
+
+
+def _max_rate(g: GateResult, level: int) -> str:
+    return (f"{g.name}: candidate rate {fmt_value(g.candidate, True)} (one-sided bounds "
+            f"{fmt_value(g.low, True)} to {fmt_value(g.high, True)}), limit "
+            f"{fmt_value(g.max, True)}")
+
+
+def gate_reason(g: GateResult, alpha: float) -> str:
+    """The sentence for a gate whose numbers and final status are set."""
+    level = round((1 - 2 * alpha) * 100)
+    if g.status == "NOT_APPLICABLE":
+        return f"{g.name}: no record this gate applies to; not evaluated"
+    if any(a.startswith("insufficient data") for a in g.annotations):
+        return f"{g.name}: only {g.n} pairs, fewer than needed to decide: INCONCLUSIVE"
+    if g.kind == "noise_ratio":
+        text = _noise(g, level)
+    elif g.kind == "max_rate":
+        text = _max_rate(g, level)
+    elif g.kind == "ratio_noninferiority" or g.method.endswith("ratio)"):
+        text = _ratio(g, level)
+    else:
+        text = _difference(g, level)
+    extra = ""
+    if g.status == "INCONCLUSIVE" and g.kind in ("noninferiority", "equivalence"):
+        if g.certifiable_margin is not None:
+            certifiable = fmt_value(g.certifiable_margin, g.percent)
+            extra += f"; this run can certify a margin of {certifiable}"
+        if g.n_needed:
+            extra += f"; about {g.n_needed:,} records would settle it"
+    elif g.status == "INCONCLUSIVE" and g.n_needed:
+        extra += f"; about {g.n_needed:,} records would settle it"
+    for note in g.annotations:
+        extra += f"; {note}"
+    return f"{text}{extra}: {g.status} (n={g.n})"

@@ -1,0 +1,62 @@
+"""One number-formatting policy for every message and renderer (STYLE.md §14).
+
+Rates and pass/fail metrics print as percentages with differences in points; continuous
+metrics with three decimals; ratios as ``1.12x``; money in dollars.
+"""
+
+from __future__ import annotations
+
+import math
+
+__all__ = ["fmt_diff", "fmt_money", "fmt_p", "fmt_ratio", "fmt_seconds", "fmt_value"]
+
+
+def _ok(value: float | None) -> bool:
+    return value is not None and math.isfinite(value)
+
+
+def fmt_value(value: float | None, percent: bool) -> str:
+    """A metric value: ``97.1%`` for rates, ``0.873`` otherwise."""
+    if not _ok(value):
+        return "n/a"
+    assert value is not None
+    return f"{value * 100:.1f}%" if percent else f"{value:.3f}"
+
+
+def fmt_diff(value: float | None, percent: bool) -> str:
+    """A difference: ``-2.3 pts`` for rates, ``+0.012`` otherwise."""
+    if not _ok(value):
+        return "n/a"
+    assert value is not None
+    return f"{value * 100:+.1f} pts" if percent else f"{value:+.3f}"
+
+
+def fmt_ratio(value: float | None) -> str:
+    """A ratio: ``1.12x``."""
+    if not _ok(value):
+        return "n/a"
+    return f"{value:.2f}x"
+
+
+def fmt_p(value: float | None) -> str:
+    """A p-value with two significant figures (``<0.0001`` floor)."""
+    if not _ok(value):
+        return "n/a"
+    assert value is not None
+    return "<0.0001" if value < 1e-4 else f"{value:.2g}"
+
+
+def fmt_money(value: float | None) -> str:
+    """Dollars with enough digits for per-request costs."""
+    if not _ok(value):
+        return "n/a"
+    assert value is not None
+    return f"${value:,.2f}" if abs(value) >= 1 else f"${value:.6f}".rstrip("0").rstrip(".")
+
+
+def fmt_seconds(value: float | None) -> str:
+    """Seconds: ``850 ms`` below one second, ``1.24 s`` above."""
+    if not _ok(value):
+        return "n/a"
+    assert value is not None
+    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
