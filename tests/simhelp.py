@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from swapkit.sim import SimProfile
 
 USER_SEGMENTS = ("faq", "search", "extract")
@@ -38,16 +40,16 @@ def write_log(path: Path, n: int, *, json_mode_every: int = 0) -> Path:
 
 
 def write_config(tmp: Path, base_url: str, *, log: Path, baseline: dict[str, Any] | None = None,
-                 candidate: dict[str, Any] | None = None, extra: str = "") -> Path:
-    """A swap.yaml for two simulated targets (overrides per side as dicts)."""
+                 candidate: dict[str, Any] | None = None, **top: Any) -> Path:
+    """A swap.yaml for two simulated targets (overrides per side; other top-level keys)."""
     base = {"model": "base-sim", "base_url": base_url, "concurrency": 4, "timeout_s": 5,
             "stream": False, "price": {"input": 1.0, "output": 2.0}}
     cand = {**base, "model": "cand-sim"}
     config = {
         "name": "test-run", "log": {"path": str(log)},
         "baseline": {**base, **(baseline or {})}, "candidate": {**cand, **(candidate or {})},
-        "noise": {"subset": 5, "samples": 1}, "run_dir": str(tmp / "run"),
+        "noise": {"subset": 5, "samples": 1}, "run_dir": str(tmp / "run"), **top,
     }
     path = tmp / "swap.yaml"
-    path.write_text(json.dumps(config) + "\n" + extra, encoding="utf-8")
+    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     return path

@@ -90,8 +90,7 @@ def test_exhausted_rate_limit_is_its_own_status(tmp_path: Path, log: Path) -> No
     with serve(profile("base-sim"), profile("cand-sim", faults={"rate_limit": 1.0,
                                                                 "retry_after_s": 0.0}),
                logs=(log,)) as sim:
-        config = write_config(tmp_path, sim.base_url, log=log,
-                              candidate={"max_retries": 2}, extra="")
+        config = write_config(tmp_path, sim.base_url, log=log, candidate={"max_retries": 2})
         options = {"fail_fast": False}
         config_obj = load_config(config)
         config_obj.replay.max_consecutive_failures = 100
@@ -197,11 +196,8 @@ def test_endpoint_down_fails_fast_with_exit_3_and_keeps_the_store(tmp_path: Path
                                                                   log: Path) -> None:
     with serve(profile("base-sim"), logs=(log,)) as sim:
         config = write_config(tmp_path, sim.base_url, log=log, candidate={
-            "base_url": "http://127.0.0.1:9/v1", "max_retries": 0})
-        text = (tmp_path / "swap.yaml").read_text().replace('"noise": {', '"replay": '
-                                                            '{"max_consecutive_failures": 3}, '
-                                                            '"noise": {')
-        (tmp_path / "swap.yaml").write_text(text)
+            "base_url": "http://127.0.0.1:9/v1", "max_retries": 0},
+            replay={"max_consecutive_failures": 3})
         with pytest.raises(RuntimeFailure, match="candidate .* failed 3 time") as info:
             run(config)
         assert info.value.exit_code == 3

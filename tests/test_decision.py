@@ -1,0 +1,211 @@
+"""The decision (STATS.md §10) on synthetic scores: verdicts, Holm, segments, reasons."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from swapkit.decision.decide import decide, gate_seed
+from swapkit.decision.gates import GateInput, evaluate_gate
+from swapkit.metrics import MetricScores
+from swapkit.suite import GateSpec, Suite
+
+from .metrichelp import record, run
+
+RANK = {"NO-GO": 0, "INCONCLUSIVE": 1, "GO": 2}
+
+
+def binary(name: str, base: list[float], cand: list[float], higher: bool = True) -> MetricScores:
+    n = len(base)
+    return MetricScores(name, "binary", higher, np.array(base, float), np.array(cand, float),
+                        np.zeros(n, bool), np.zeros(n, bool), {}, [None] * n)
+
+
+def pairs(n: int, r: int, g: int, both: int | None = None) -> tuple[list[float], list[float]]:
+    """n pairs with r baseline-only passes, g candidate-only passes, the rest both pass."""
+    base = [1.0] * r + [0.0] * g + [1.0] * (n - r - g)
+    cand = [0.0] * r + [1.0] * g + [1.0] * (n - r - g)
+    return base, cand
+
+
+def data_for(n: int, segments: list[str] | None = None):  # type: ignore[no-untyped-def]
+    segs = segments or ["s"] * n
+    return run([record(i, segment=segs[i]) for i in range(n)], [None] * n, [None] * n)
+
+
+@pytest.mark.parametrize(("n", "r", "g", "verdict"), [
+    (300, 0, 0, "GO"), (1000, 60, 52, "INCONCLUSIVE"), (100, 5, 0, "NO-GO")])
+def test_single_binary_gate_follows_tango(n: int, r: int, g: int, verdict: str) -> None:
+    scores = {"pass": binary("pass", *pairs(n, r, g))}
+    suite = Suite(gates=[GateSpec(metric="pass", margin=0.02)])
+    decision = decide(data_for(n), scores, suite, run_id="t")
+    assert decision.verdict == verdict
+    gate = decision.gates[0]
+    assert gate.method.startswith("Tango")
+    assert gate.reason.endswith(f"{verdict} (n={n})")
+
+
+def test_reason_sentence_has_the_numbers() -> None:
+    scores = {"json_valid": binary("json_valid", *pairs(500, 30, 2))}
+    suite = Suite(gates=[GateSpec(metric="json_valid", margin=0.01)])
+    gate = decide(data_for(500), scores, suite, run_id="t").gates[0]
+    assert gate.status == "NO-GO"
+    assert gate.reason.startswith("json_valid: candidate 94.0% vs baseline 99.6%, difference "
+                                  "-5.6 pts (90% CI ")
+    assert "worse than the -1.0 pts margin: NO-GO (n=500)" in gate.reason
+
+
+def test_lower_is_better_rates_read_as_rates() -> None:
+    base = [0.0] * 500
+    cand = [1.0] * 20 + [0.0] * 480
+    scores = {"error_rate": binary("error_rate", base, cand, higher=False)}
+    suite = Suite(gates=[GateSpec(metric="error_rate", margin=0.01)])
+    gate = decide(data_for(500), scores, suite, run_id="t").gates[0]
+    assert gate.status == "NO-GO"
+    assert "candidate 4.0% vs baseline 0.0%, difference +4.0 pts" in gate.reason
+
+
+def test_holm_downgrades_a_borderline_no_go_among_many_gates() -> None:
+    n = 2000
+    scores = {f"m{k}": binary(f"m{k}", *pairs(n, 100, 100)) for k in range(5)}
+    # Raw NO-GO, but with p_inf just under alpha: not significant after Holm over 6 gates.
+    scores["edge"] = binary("edge", *pairs(n, 170, 92))
+    suite = Suite(gates=[GateSpec(metric=m, margin=0.02) for m in scores])
+    decision = decide(data_for(n), scores, suite, run_id="t")
+    edge = next(g for g in decision.gates if g.metric == "edge")
+    assert edge.raw_status == "NO-GO"
+    assert edge.p_inferior < 0.05 < edge.p_inferior_adjusted
+    assert edge.status == "INCONCLUSIVE"
+    assert "Holm" in edge.reason
+
+
+def test_soft_gates_warn_and_never_decide() -> None:
+    scores = {"good": binary("good", *pairs(400, 0, 0)), "bad": binary("bad", *pairs(400, 40, 0))}
+    suite = Suite(gates=[GateSpec(metric="good", margin=0.02),
+                         GateSpec(metric="bad", margin=0.02, hard=False)])
+    decision = decide(data_for(400), scores, suite, run_id="t")
+    assert decision.verdict == "GO"
+    assert any(w.startswith("bad:") for w in decision.warnings)
+
+
+def test_critical_segment_becomes_a_hard_gate_and_segments_are_flagged() -> None:
+    n = 600
+    segments = ["extract"] * 200 + ["faq"] * 400
+    base = [1.0] * n
+    cand = [0.0] * 40 + [1.0] * 160 + [1.0] * 400  # 20% regression, all in "extract"
+    scores = {"pass": binary("pass", base, cand)}
+    suite = Suite(gates=[GateSpec(metric="pass", margin=0.1)], critical_segments=["extract"])
+    decision = decide(data_for(n, segments), scores, suite, run_id="t")
+    names = {g.name: g for g in decision.gates}
+    assert names["pass"].status == "GO"  # 6.7% overall, within a 10-pt margin
+    assert names["pass@extract"].status == "NO-GO"
+    assert decision.verdict == "NO-GO" and decision.blocking == ["pass@extract"]
+    flagged = {(s.gate, s.segment) for s in decision.segments if s.flagged}
+    assert ("pass", "extract") in flagged and ("pass", "faq") not in flagged
+
+
+def test_small_segments_are_not_tested() -> None:
+    segments = ["big"] * 100 + ["tiny"] * 10
+    scores = {"pass": binary("pass", [1.0] * 110, [1.0] * 100 + [0.0] * 10)}
+    decision = decide(data_for(110, segments), scores,
+                      Suite(gates=[GateSpec(metric="pass", margin=0.2)]), run_id="t")
+    tiny = next(s for s in decision.segments if s.segment == "tiny")
+    assert not tiny.tested and not tiny.flagged and "insufficient" in tiny.note
+
+
+def test_insufficient_data_and_not_applicable() -> None:
+    scores = {"few": binary("few", *pairs(10, 0, 0)),
+              "none": binary("none", [np.nan] * 10, [np.nan] * 10)}
+    suite = Suite(gates=[GateSpec(metric="few"), GateSpec(metric="none")])
+    decision = decide(data_for(10), scores, suite, run_id="t")
+    statuses = {g.metric: g.status for g in decision.gates}
+    assert statuses == {"few": "INCONCLUSIVE", "none": "NOT_APPLICABLE"}
+    assert decision.verdict == "INCONCLUSIVE"
+
+
+def continuous(base: np.ndarray, cand: np.ndarray, kind: str = "continuous") -> MetricScores:
+    n = base.size
+    return MetricScores("sim", kind, True, base, cand, np.zeros(n, bool), np.zeros(n, bool),
+                        {}, [None] * n)
+
+
+def test_continuous_gate_uses_bca_and_reports_power() -> None:
+    rng = np.random.default_rng(3)
+    base = rng.uniform(0.6, 0.9, 400)
+    cand = base + rng.normal(-0.005, 0.05, 400)
+    suite = Suite(gates=[GateSpec(metric="sim", margin=0.002)])
+    gate = decide(data_for(400), {"sim": continuous(base, cand)}, suite, run_id="t").gates[0]
+    assert gate.method == "BCa bootstrap"
+    assert gate.status == "INCONCLUSIVE" and gate.n_needed and gate.n_needed > 400
+    assert "records would settle it" in gate.reason
+
+
+def test_noise_ratio_gate() -> None:
+    rng = np.random.default_rng(4)
+    a = rng.uniform(0.90, 0.98, 200)
+    scores = continuous(a, a - rng.uniform(0.0, 0.02, 200), kind="agreement")
+    scores.extra["cand_vs_noise"] = scores.cand.copy()
+    suite = Suite(gates=[GateSpec(metric="sim", kind="noise_ratio", max=1.5)])
+    gate = decide(data_for(200), {"sim": scores}, suite, run_id="t").gates[0]
+    assert gate.status == "GO" and 1.0 < gate.estimate < 1.5
+    far = continuous(a, a - 0.3, kind="agreement")
+    gate = decide(data_for(200), {"sim": far}, suite, run_id="t").gates[0]
+    assert gate.status == "NO-GO" and gate.low > 1.5
+
+
+def test_ratio_and_max_rate_gates() -> None:
+    rng = np.random.default_rng(5)
+    base = rng.lognormal(0, 0.3, 300)
+    latency = MetricScores("latency_p95", "ratio", False, base, base * 2.0, np.zeros(300, bool),
+                           np.zeros(300, bool), {}, [None] * 300, statistic="p95")
+    suite = Suite(gates=[GateSpec(metric="latency_p95", kind="ratio_noninferiority",
+                                  margin=0.2, hard=False)])
+    gate = decide(data_for(300), {"latency_p95": latency}, suite, run_id="t").gates[0]
+    assert gate.status == "NO-GO" and gate.estimate == pytest.approx(2.0)
+    errors = binary("error_rate", [0.0] * 500, [1.0] * 2 + [0.0] * 498, higher=False)
+    suite = Suite(gates=[GateSpec(metric="error_rate", kind="max_rate", max=0.02)])
+    gate = decide(data_for(500), {"error_rate": errors}, suite, run_id="t").gates[0]
+    assert gate.status == "GO" and gate.candidate == pytest.approx(0.004)
+
+
+def test_decisions_are_reproducible_and_seeded_per_gate() -> None:
+    rng = np.random.default_rng(6)
+    base = rng.uniform(0, 1, 300)
+    scores = {"sim": continuous(base, base + rng.normal(0, 0.1, 300))}
+    suite = Suite(gates=[GateSpec(metric="sim", margin=0.02)])
+    first = decide(data_for(300), scores, suite, run_id="run-1").gates[0]
+    again = decide(data_for(300), scores, suite, run_id="run-1").gates[0]
+    assert (first.low, first.high) == (again.low, again.high)
+    assert first.seed == gate_seed("run-1", "sim") != gate_seed("run-2", "sim")
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(100, 2000), r=st.integers(0, 80), g=st.integers(0, 80),
+       extra=st.integers(1, 40))
+def test_more_regressions_never_improve_the_verdict(n: int, r: int, g: int, extra: int) -> None:
+    if r + g + extra > n:
+        return
+    def status(regressions: int) -> str:
+        inp = GateInput(GateSpec(metric="pass", margin=0.02),
+                        binary("pass", *pairs(n, regressions, g)), np.ones(n, bool),
+                        np.array([""] * n, dtype=object), 0.05, 1, 30)
+        return evaluate_gate(inp).status
+    assert RANK[status(r + extra)] <= RANK[status(r)]
+
+
+@settings(max_examples=40, deadline=None)
+@given(shift=st.floats(-0.2, 0.2), n=st.integers(50, 400))
+def test_continuous_verdict_is_monotone_in_the_shift(shift: float, n: int) -> None:
+    rng = np.random.default_rng(n)
+    base = rng.uniform(0.5, 0.9, n)
+    noise = rng.normal(0, 0.05, n)
+
+    def status(delta: float) -> str:
+        inp = GateInput(GateSpec(metric="sim", margin=0.03),
+                        continuous(base, base + delta + noise), np.ones(n, bool),
+                        np.array([""] * n, dtype=object), 0.05, 7, 30)
+        return evaluate_gate(inp).status
+
+    assert RANK[status(shift - 0.05)] <= RANK[status(shift)]

@@ -1,0 +1,218 @@
+"""STATS.md §11: every known-answer vector T1-T12, plus bootstrap agreement with SciPy."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from swapkit.stats.bootstrap import (
+    BootstrapResult,
+    cluster_mean_bootstrap,
+    log_ratio_of_sums_bootstrap,
+    mean_difference_bootstrap,
+    paired_bootstrap,
+    quantile_ratio_bootstrap,
+)
+from swapkit.stats.diagnostics import (
+    agresti_min_interval,
+    clustered_se,
+    mcnemar,
+    naive_se,
+    paired_t,
+    proportion_interval,
+    sign_test,
+)
+from swapkit.stats.multiplicity import benjamini_hochberg, holm
+from swapkit.stats.power import (
+    achievable_margin,
+    connor_n,
+    mcnemar_exact_power,
+    n_for_noninferiority,
+)
+from swapkit.stats.sequential import prpl_eb_cs
+from swapkit.stats.tango import tango_bounds, tango_p_values, tango_z
+
+
+def test_t1_mcnemar_airway_data() -> None:
+    result = mcnemar(7, 1)
+    assert result.exact == pytest.approx(0.0703125, abs=1e-12)
+    assert result.mid_p == pytest.approx(0.0390625, abs=1e-12)
+    assert result.chi2 == pytest.approx(4.5)
+    assert result.p_chi2 == pytest.approx(0.033895, abs=1e-6)
+
+
+def test_t2_tango_interval_and_agresti_min() -> None:
+    low, high = tango_bounds(7, 1, 21, alpha=0.025)
+    assert (low, high) == pytest.approx((-0.51723, -0.02600), abs=1e-5)
+    assert tango_z(0.0, 7, 1, 21) == pytest.approx(-2.12132, abs=1e-5)
+    assert agresti_min_interval(7, 1, 21, 0.025) == pytest.approx((-0.49323, -0.02851),
+                                                                   abs=1e-5)
+
+
+@pytest.mark.parametrize(("n", "r", "g", "low", "high", "decision"), [
+    (2000, 100, 110, -0.00696, 0.01700, "GO"),
+    (800, 20, 18, -0.01564, 0.01050, "GO"),
+    (300, 0, 0, -0.00894, 0.00894, "GO"),
+    (1000, 60, 52, -0.02563, 0.00950, "INCONCLUSIVE"),
+    (200, 9, 11, -0.02824, 0.04903, "INCONCLUSIVE"),
+    (500, 30, 12, -0.05847, -0.01518, "INCONCLUSIVE"),
+    (100, 5, 0, -0.09916, -0.02234, "NO-GO"),
+])
+def test_t3_tango_noninferiority_table(n: int, r: int, g: int, low: float, high: float,
+                                       decision: str) -> None:
+    lo, hi = tango_bounds(r, g, n, alpha=0.05)
+    assert (lo, hi) == pytest.approx((low, high), abs=1e-5)
+    margin = 0.02
+    got = "GO" if lo > -margin else "NO-GO" if hi < -margin else "INCONCLUSIVE"
+    assert got == decision
+
+
+def test_t3_tango_p_values() -> None:
+    assert tango_p_values(60, 52, 1000, -0.02)[0] == pytest.approx(0.12998, abs=1e-5)
+    assert tango_p_values(100, 110, 2000, -0.02)[0] == pytest.approx(0.000348, abs=1e-6)
+
+
+def test_t4_wilcoxon_corn_data() -> None:
+    d = np.array([6, 8, 14, 16, 23, 24, 28, 29, 41, -48, 49, 56, 60, -67, 75])
+    two = stats.wilcoxon(d)
+    assert (two.statistic, two.pvalue) == pytest.approx((24.0, 0.041259765625))
+    greater = stats.wilcoxon(d, alternative="greater")
+    assert (greater.statistic, greater.pvalue) == pytest.approx((96.0, 0.0206298828125))
+
+
+def test_t5_paired_t_sleep_data() -> None:
+    g1 = np.array([0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0])
+    g2 = np.array([1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4])
+    result = paired_t(g1, g2, margin=0.5)
+    assert result.t == pytest.approx(4.062128, abs=1e-6)
+    assert result.p == pytest.approx(0.0028329, abs=1e-7)
+    assert result.mean == pytest.approx(1.58)
+    assert (result.low, result.high) == pytest.approx((0.70011, 2.45989), abs=1e-5)
+    assert result.p_noninferior == pytest.approx(0.00023190, abs=1e-8)
+
+
+def test_t6_sign_test() -> None:
+    assert sign_test(12, 3) == pytest.approx(0.03515625)
+
+
+P15 = [.0001, .0004, .0019, .0095, .0201, .0278, .0298, .0344, .0459, .3240, .4262, .5719,
+       .6528, .7590, 1.0]
+
+
+def test_t7_benjamini_hochberg_and_holm() -> None:
+    bh = benjamini_hochberg(P15)
+    assert sum(p <= 0.05 for p in bh) == 4
+    assert bh[:5] == pytest.approx([.0015, .0030, .0095, .035625, .0603], abs=1e-4)
+    adjusted = holm(P15)
+    assert sum(p <= 0.05 for p in adjusted) == 3
+    assert adjusted[:4] == pytest.approx([.0015, .0056, .0247, .1140], abs=1e-4)
+
+
+def test_t8_clustered_standard_error() -> None:
+    d = np.array([1, 1, 0, 0, -1, 1])
+    assert clustered_se(d, np.array(list("aabbcc"))) == pytest.approx(0.272166, abs=1e-6)
+    assert naive_se(d) == pytest.approx(0.333333, abs=1e-6)
+
+
+def test_t9_sample_size_and_power() -> None:
+    assert connor_n(0.10, 0.05) == pytest.approx(311.6, abs=0.05)
+    assert np.ceil(connor_n(0.10, 0.05)) == 312
+    assert n_for_noninferiority(0.10, 0.02) == pytest.approx(1545.6, abs=0.05)
+    assert np.ceil(n_for_noninferiority(0.10, 0.02)) == 1546
+    assert mcnemar_exact_power(500, 0.10, -0.05) == pytest.approx(0.94126, abs=1e-5)
+    # Table E: achievable margin at 80% power, ψ = 0.10, n = 1000 → 2.5 points.
+    assert achievable_margin(0.10, 1000) == pytest.approx(0.025, abs=5e-4)
+
+
+def test_t10_proportion_intervals() -> None:
+    assert proportion_interval(170, 200) == pytest.approx((0.79394, 0.89286), abs=1e-5)
+    assert proportion_interval(170, 200, method="exact") == pytest.approx((0.79284, 0.89645),
+                                                                          abs=1e-5)
+
+
+def test_t11_prpl_eb_confidence_sequence() -> None:
+    d = np.tile([1, 0, 0, -1, 0, 1, 0, 0, 0, 1], 50)
+    lower, upper = prpl_eb_cs(d, -1, 1, alpha=0.05)
+    assert (lower[99], upper[99]) == pytest.approx((-0.030786, 0.422260), abs=1e-6)
+    assert (lower[499], upper[499]) == pytest.approx((0.102158, 0.294162), abs=1e-6)
+
+
+def test_t11_confidence_sequence_coverage_under_the_null() -> None:
+    """δ = 0, ψ = .1: the CS should (almost) never exclude 0 over 3,000 steps."""
+    rng = np.random.default_rng(11)
+    misses = 0
+    for _ in range(100):
+        u = rng.random(3000)
+        d = np.where(u < 0.05, 1, np.where(u < 0.10, -1, 0))
+        lower, upper = prpl_eb_cs(d, -1, 1, alpha=0.05)
+        misses += bool(np.any((lower > 0) | (upper < 0)))
+    assert misses / 100 <= 0.05
+
+
+def test_t12_bca_degenerate_data_falls_back() -> None:
+    d = np.zeros(50)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ci = stats.bootstrap((d,), np.mean, method="BCa",
+                             rng=np.random.default_rng(0)).confidence_interval
+    assert np.isnan(ci.low) and np.isnan(ci.high)
+    result = mean_difference_bootstrap(np.zeros(50), np.zeros(50), 0.05, seed=1)
+    assert (result.low, result.high, result.method) == (0.0, 0.0, "degenerate (no variation)")
+    # A statistic whose replicates never fall below the estimate: BCa is NaN, percentile used.
+    constant = paired_bootstrap(lambda idx: np.ones(idx.shape[0]), 0.5, 20, 0.05, seed=2,
+                                jackknife=np.linspace(0, 1, 20), resamples=200)
+    assert constant.method == "percentile bootstrap" and constant.low == 1.0
+
+
+def test_bca_matches_scipy_exactly_with_the_same_seed() -> None:
+    rng = np.random.default_rng(1)
+    b = rng.random(80)
+    c = b + rng.normal(0.02, 0.1, 80)
+    ours = mean_difference_bootstrap(b, c, 0.05, seed=3)
+    theirs = stats.bootstrap((b, c), lambda x, y, axis=-1: y.mean(axis=axis) - x.mean(axis=axis),
+                             paired=True, vectorized=True, n_resamples=9999,
+                             confidence_level=0.9, method="BCa", rng=np.random.default_rng(3))
+    assert (ours.low, ours.high) == pytest.approx(tuple(theirs.confidence_interval), abs=1e-12)
+
+
+def test_ratio_and_quantile_bootstraps_match_scipy_percentile() -> None:
+    rng = np.random.default_rng(5)
+    base = rng.lognormal(0, 0.5, 200)
+    cand = base * rng.lognormal(0.1, 0.2, 200)
+    ours = quantile_ratio_bootstrap(base, cand, 0.95, 0.05, seed=9, resamples=2000)
+    theirs = stats.bootstrap(
+        (base, cand), lambda b, c, axis=-1: np.log(np.quantile(c, 0.95, axis=axis)
+                                                   / np.quantile(b, 0.95, axis=axis)),
+        paired=True, vectorized=True, n_resamples=2000, confidence_level=0.9,
+        method="percentile", rng=np.random.default_rng(9))
+    assert (ours.low, ours.high) == pytest.approx(tuple(theirs.confidence_interval), abs=1e-12)
+    ratio = log_ratio_of_sums_bootstrap(cand, base, 0.05, seed=4)
+    assert ratio.low < ratio.estimate < ratio.high
+
+
+def test_cluster_bootstrap_widens_the_interval_for_clustered_data() -> None:
+    rng = np.random.default_rng(7)
+    cluster_effects = rng.normal(0, 1, 40)
+    clusters = np.repeat(np.arange(40), 10)
+    d = cluster_effects[clusters] + rng.normal(0, 0.2, 400)
+    naive = mean_difference_bootstrap(np.zeros(400), d, 0.05, seed=1)
+    clustered = cluster_mean_bootstrap(d, clusters, 0.05, seed=1)
+    assert (clustered.high - clustered.low) > 2 * (naive.high - naive.low)
+
+
+def test_bootstrap_p_values_are_plus_one_corrected() -> None:
+    result = BootstrapResult(0.0, -1.0, 1.0, "x", 3, np.array([-1.0, 0.0, 1.0]))
+    assert result.p_at_most(0.0) == pytest.approx(3 / 4)
+    assert result.p_at_least(2.0) == pytest.approx(1 / 4)
+
+
+def test_resampling_is_seeded_and_reproducible() -> None:
+    b, c = np.random.default_rng(0).random((2, 300))
+    first = mean_difference_bootstrap(b, c, 0.05, seed=42)
+    again = mean_difference_bootstrap(b, c, 0.05, seed=42)
+    other = mean_difference_bootstrap(b, c, 0.05, seed=43)
+    assert (first.low, first.high) == (again.low, again.high)
+    assert (first.low, first.high) != (other.low, other.high)
