@@ -15,11 +15,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import inspect_log, replay
+from benchmarks import inspect_log, replay, scoring
 
 SCENARIOS: dict[str, Callable[[argparse.Namespace], list[dict[str, Any]]]] = {
     "inspect": lambda args: inspect_log.run(args.lines),
     "replay": lambda args: replay.run(args.replay_n, args.replay_slow_n),
+    "scoring": lambda args: scoring.run(args.embed_pairs, args.stats_records),
 }
 RESULTS = Path(__file__).parent / "RESULTS.md"
 
@@ -49,6 +50,9 @@ def main() -> None:
                         "zero-latency replay")
     parser.add_argument("--replay-slow-n", type=int, default=5000, help="records per target, "
                         "200 ms replay")
+    parser.add_argument("--embed-pairs", type=int, default=2000, help="pairs to embed")
+    parser.add_argument("--stats-records", type=int, default=100_000,
+                        help="records for the statistics timing")
     parser.add_argument("--write", action="store_true", help="rewrite benchmarks/RESULTS.md")
     args = parser.parse_args()
     rows: list[dict[str, Any]] = []

@@ -28,7 +28,7 @@ __all__ = [
 
 MAX_RESAMPLES = 9999
 MIN_RESAMPLES = 1999
-ELEMENT_BUDGET = 200_000_000  # resampled elements per statistic: caps B for huge n
+ELEMENT_BUDGET = 50_000_000  # resampled elements per statistic: caps B for large n
 BATCH_ELEMENTS = 1 << 22
 
 Statistic = Callable[[np.ndarray], np.ndarray]  # index matrix (b, n) -> replicates (b,)
