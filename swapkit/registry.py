@@ -8,11 +8,11 @@ when a name is unknown, which names exist.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from swapkit.errors import UsageError
 
-__all__ = ["Registry"]
+__all__ = ["Registry", "from_hook"]
 
 T = TypeVar("T")
 
@@ -50,3 +50,13 @@ class Registry(Generic[T]):
 
     def __iter__(self) -> Iterator[T]:
         return iter(self._items.values())
+
+
+def from_hook(kind: str, hook: str, error: type[UsageError] = UsageError) -> Registry[Any]:
+    """A registry filled by every plugin's ``hook`` (built-ins included), keyed by ``.name``."""
+    from swapkit.plugins import get_plugin_manager
+
+    registry: Registry[Any] = Registry(kind, error)
+    getattr(get_plugin_manager().hook, hook)(
+        register=lambda item: registry.register(item.name, item))
+    return registry

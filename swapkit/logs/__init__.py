@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from swapkit.errors import LogError
@@ -18,7 +19,7 @@ from swapkit.logs.base import (
     resolve_path,
 )
 from swapkit.logs.jsonl import first_json_object
-from swapkit.registry import Registry
+from swapkit.registry import Registry, from_hook
 
 __all__ = [
     "ColumnMapping",
@@ -33,21 +34,10 @@ __all__ = [
     "sniff_format",
 ]
 
-_registry: Registry[LogFormat] | None = None
-
-
+@functools.cache
 def log_formats() -> Registry[LogFormat]:
     """The registry of log formats (built-ins and plugins), filled on first use."""
-    global _registry
-    if _registry is None:
-        from swapkit.plugins import get_plugin_manager
-
-        registry: Registry[LogFormat] = Registry("log format", LogError)
-        get_plugin_manager().hook.register_log_formats(
-            register=lambda fmt: registry.register(fmt.name, fmt)
-        )
-        _registry = registry
-    return _registry
+    return from_hook("log format", "register_log_formats", LogError)
 
 
 def get_log_format(name: str) -> LogFormat:

@@ -6,28 +6,19 @@ A suite names metrics as ``json_valid`` or ``{exact_match: {normalize: [lower]}}
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from swapkit.errors import ConfigError
 from swapkit.metrics.base import Metric, MetricScores, RunData
-from swapkit.registry import Registry
+from swapkit.registry import Registry, from_hook
 
 __all__ = ["Metric", "MetricScores", "RunData", "get_metric", "metric_registry", "parse_spec"]
 
-_registry: Registry[Metric] | None = None
-
-
+@functools.cache
 def metric_registry() -> Registry[Metric]:
-    """The registry of metrics, filled on first use."""
-    global _registry
-    if _registry is None:
-        from swapkit.plugins import get_plugin_manager
-
-        registry: Registry[Metric] = Registry("metric", ConfigError)
-        get_plugin_manager().hook.register_metrics(
-            register=lambda metric: registry.register(metric.name, metric))
-        _registry = registry
-    return _registry
+    """The registry of metrics (built-ins and plugins), filled on first use."""
+    return from_hook("metric", "register_metrics", ConfigError)
 
 
 def get_metric(name: str) -> Metric:
