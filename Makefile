@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench install clean
+.PHONY: demo test bench install clean browser
 
 # Until the simulator and `swapkit demo` exist, the main job is the preflight of a
 # migration: validate swap.yaml, read and profile its log, draw the replay sample.
@@ -12,10 +12,16 @@ demo: $(STAMP)
 	$(BIN)/swapkit inspect examples/travel-assistant/logs/chat.jsonl
 	$(BIN)/swapkit inspect examples/product-search/swap.yaml
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/ruff check swapkit tests benchmarks
 	$(BIN)/mypy
 	HF_HUB_OFFLINE=1 $(BIN)/pytest -q
+
+# The real-browser test drives Debian's chromium (never a downloaded browser).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium \
+	  >/dev/null; } || echo "chromium not installed: the browser test will be skipped"
 
 install: $(STAMP)
 

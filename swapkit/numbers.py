@@ -28,7 +28,10 @@ def fmt_diff(value: float | None, percent: bool) -> str:
     if not _ok(value):
         return "n/a"
     assert value is not None
-    return f"{value * 100:+.1f} pts" if percent else f"{value:+.3f}"
+    if percent:
+        shown = round(value * 100, 1)
+        return f"{shown + 0.0:+.1f} pts"  # + 0.0 turns -0.0 into 0.0
+    return f"{round(value, 3) + 0.0:+.3f}"
 
 
 def fmt_ratio(value: float | None) -> str:

@@ -23,7 +23,7 @@ __all__ = ["DEFAULT_PLUGINS", "get_plugin_manager", "hookimpl", "hookspec"]
 hookspec = pluggy.HookspecMarker("swapkit")
 hookimpl = pluggy.HookimplMarker("swapkit")
 
-DEFAULT_PLUGINS = ("swapkit.logs.builtin", "swapkit.metrics.builtin")
+DEFAULT_PLUGINS = ("swapkit.logs.builtin", "swapkit.metrics.builtin", "swapkit.report.formats")
 
 
 class Hooks:
@@ -36,6 +36,10 @@ class Hooks:
     @hookspec
     def register_metrics(self, register: Callable[[Any], None]) -> None:
         """Call ``register(metric)`` for each metric the plugin provides."""
+
+    @hookspec
+    def register_report_formats(self, register: Callable[[Any], None]) -> None:
+        """Call ``register(report_format)`` for each report format the plugin provides."""
 
 
 _pm: pluggy.PluginManager | None = None

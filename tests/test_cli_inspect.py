@@ -149,7 +149,7 @@ def test_formats_and_schema_commands() -> None:
         assert name in result.output
 
 
-@pytest.mark.parametrize("kind", ["swap", "suite"])
+@pytest.mark.parametrize("kind", ["swap", "suite", "report"])
 def test_committed_schemas_have_not_drifted(kind: str) -> None:
     result = run_cli(["schema", kind])
     assert_cli_ok(result)

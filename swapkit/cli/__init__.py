@@ -14,6 +14,7 @@ import click
 from swapkit import __version__
 from swapkit.cli.inspect_cmd import formats_command, inspect_command
 from swapkit.cli.replay_cmd import replay_command, sim_command
+from swapkit.cli.report_cmd import report_command
 from swapkit.cli.schema_cmd import schema_command
 from swapkit.cli.score_cmd import gate_command, score_command
 from swapkit.cli.suites_cmd import suites_group
@@ -56,6 +57,7 @@ cli.add_command(sim_command)
 cli.add_command(score_command)
 cli.add_command(gate_command)
 cli.add_command(suites_group)
+cli.add_command(report_command)
 
 
 def main() -> None:

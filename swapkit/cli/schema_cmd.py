@@ -10,11 +10,11 @@ __all__ = ["schema_command"]
 
 
 @click.command("schema")
-@click.argument("kind", type=click.Choice(["swap", "suite"]))
+@click.argument("kind", type=click.Choice(["swap", "suite", "report"]))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="write to this file instead of standard output")
 def schema_command(kind: str, output: Path | None) -> None:
-    """Print the JSON Schema of swap.yaml (swap) or of a suite file (suite).
+    """Print the JSON Schema of swap.yaml (swap), a suite file (suite) or report.json (report).
 
     Example:
 

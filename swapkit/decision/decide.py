@@ -49,7 +49,9 @@ def _expand(suite: Suite) -> list[GateSpec]:
 def _segment_row(gate: GateResult, scores: MetricScores, inp: GateInput, segment: str,
                  min_n: int, critical: bool) -> SegmentResult:
     b, c, _ = paired_values(inp)
-    row = SegmentResult(gate=gate.name, segment=segment, n=int(b.size), critical=critical)
+    row = SegmentResult(gate=gate.name, segment=segment, n=int(b.size), critical=critical,
+                        higher_is_better=scores.higher_is_better,
+                        percent=scores.kind == "binary")
     if not b.size:
         return row
     row.baseline, row.candidate = float(b.mean()), float(c.mean())
@@ -108,8 +110,9 @@ def _overall(results: list[GateResult]) -> tuple[str, str, list[str]]:
     failed = [g.name for g in hard if g.status == "NO-GO"]
     open_ = [g.name for g in hard if g.status == "INCONCLUSIVE"]
     if failed:
-        return "NO-GO", f"NO-GO: {', '.join(failed)} show(s) a regression beyond the margin.", \
-            failed
+        which = " and ".join([", ".join(failed[:-1]), failed[-1]] if len(failed) > 1 else failed)
+        margins = "their margins" if len(failed) > 1 else "its margin"
+        return "NO-GO", f"NO-GO: {which} regressed beyond {margins}.", failed
     if not hard:
         return "INCONCLUSIVE", "INCONCLUSIVE: no hard gate could be evaluated on this run.", []
     if open_:
@@ -164,7 +167,8 @@ def decide(data: RunData, scores: dict[str, MetricScores], suite: Suite, run_id:
 
     return Decision(
         verdict=verdict, reason=reason, blocking=blocking,  # type: ignore[arg-type]
-        warnings=warnings, alpha=alpha, records=len(data), baseline=data.base_label,
+        warnings=warnings, alpha=alpha, segment_fdr=suite.segment_fdr,
+        min_segment_n=suite.min_segment_n, records=len(data), baseline=data.base_label,
         candidate=data.cand_label, gates=results, segments=segment_rows,
         noise=noise_floor(data, scores.get("similarity"), scores.get("similarity_to_reference"),
                           alpha, gate_seed(run_id, "noise-floor")),

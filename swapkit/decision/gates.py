@@ -240,6 +240,10 @@ def evaluate_gate(inp: GateInput) -> GateResult:
     if n == 0:
         return result
     if n < inp.min_n:
+        if spec.kind in ("noninferiority", "equivalence", "superiority"):
+            b, c, _ = paired_values(inp)
+            result.baseline, result.candidate = float(b.mean()), float(c.mean())
+            result.percent = scores.kind == "binary"
         result.raw_status = result.status = "INCONCLUSIVE"
         result.annotations.append(f"insufficient data: {n} pairs, fewer than {inp.min_n}")
         return result

@@ -72,6 +72,8 @@ class SegmentResult(BaseModel):
     flagged: bool = False
     tested: bool = False
     critical: bool = False
+    higher_is_better: bool = True
+    percent: bool = False
     note: str = ""
 
 
@@ -138,6 +140,8 @@ class Decision(BaseModel):
     blocking: list[str] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
     alpha: float
+    segment_fdr: float = 0.10
+    min_segment_n: int = 30
     records: int
     baseline: str
     candidate: str

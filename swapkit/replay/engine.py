@@ -208,8 +208,9 @@ async def replay_async(config: SwapConfig, options: ReplayOptions | None = None)
             label = target.display_name
             if target.recorded is not False:
                 progress = TargetProgress(side, label, "recorded", planned=len(sample))
-                for completion in recorded_completions(target, (r for r, _, _ in sample)):
-                    store.put_completion(completion)
+                recorded = list(recorded_completions(target, (r for r, _, _ in sample)))
+                store.put_completions(recorded)
+                for completion in recorded:
                     progress.add(completion)
                 store.save_target(StoredTarget(side, name, identity, label, False))
                 progresses.append(progress)

@@ -11,11 +11,13 @@ SCHEMA_DIR = Path(__file__).parent
 
 
 def schema_text(kind: str) -> str:
-    """The JSON Schema of ``swap`` (swap.yaml) or ``suite`` files, as stable JSON text."""
+    """The JSON Schema of ``swap`` (swap.yaml), ``suite`` files or the JSON ``report``."""
     if kind == "swap":
         from swapkit.config import SwapConfig as model
     elif kind == "suite":
         from swapkit.suite import Suite as model  # type: ignore[assignment]
+    elif kind == "report":
+        from swapkit.report.model import ReportData as model  # type: ignore[assignment]
     else:
         raise ValueError(f"unknown schema {kind!r}")
     schema = model.model_json_schema()

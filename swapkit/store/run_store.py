@@ -159,15 +159,13 @@ class RunStore:
 
     def put_completion(self, c: Completion) -> None:
         """Insert or replace one completion; committed when this returns."""
-        usage = c.usage or Usage()
-        self.db.execute(_INSERT, (
-            c.key, c.target, c.request_hash, c.sample, c.status, c.http_status, c.error,
-            c.answer, c.reasoning, orjson.dumps([t.model_dump() for t in c.tool_calls]).decode(),
-            c.finish_reason, int(c.truncated_in_reasoning), usage.prompt_tokens,
-            usage.completion_tokens, usage.reasoning_tokens, usage.cached_tokens, c.latency_s,
-            c.ttft_s, c.ttfa_s, c.cost_usd, c.attempts, c.request_id, c.model,
-            datetime.now(UTC).isoformat(),
-        ))
+        self.db.execute(_INSERT, _row(c))
+
+    def put_completions(self, completions: Iterable[Completion]) -> None:
+        """Insert or replace many completions in one transaction (recorded targets)."""
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.executemany(_INSERT, (_row(c) for c in completions))
 
     def completions(self, target: str | None = None) -> Iterator[Completion]:
         """Stored completions (of one target identity, if given)."""
@@ -229,6 +227,18 @@ class RunStore:
         """Total cost of the stored completions."""
         return float(self.db.execute(
             "SELECT COALESCE(SUM(cost_usd), 0) FROM completions").fetchone()[0])
+
+
+def _row(c: Completion) -> tuple[Any, ...]:
+    usage = c.usage or Usage()
+    return (
+        c.key, c.target, c.request_hash, c.sample, c.status, c.http_status, c.error,
+        c.answer, c.reasoning, orjson.dumps([t.model_dump() for t in c.tool_calls]).decode(),
+        c.finish_reason, int(c.truncated_in_reasoning), usage.prompt_tokens,
+        usage.completion_tokens, usage.reasoning_tokens, usage.cached_tokens, c.latency_s,
+        c.ttft_s, c.ttfa_s, c.cost_usd, c.attempts, c.request_id, c.model,
+        datetime.now(UTC).isoformat(),
+    )
 
 
 def _completion(row: dict[str, Any]) -> Completion:

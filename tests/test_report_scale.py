@@ -1,0 +1,67 @@
+"""A 100k-record run: the reports build in bounded memory, and the HTML in bounded size."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+BUILD = r"""
+import json, resource, sys, time
+from pathlib import Path
+from swapkit.config import load_config
+from swapkit.replay.engine import ReplayOptions, replay
+from swapkit.scoring import score_run
+from swapkit.decision.decide import decide_run
+from swapkit.report import build_reports
+config = load_config(sys.argv[1])
+replay(config, ReplayOptions(quiet=True))
+score_run(config.run_dir)
+decide_run(config.run_dir)
+start = time.perf_counter()
+written = build_reports(config.run_dir, ["html", "md", "json", "junit"], config.report.dir)
+seconds = time.perf_counter() - start
+rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"seconds": seconds, "rss_mb": rss_mb,
+                  "sizes": {k: v.stat().st_size for k, v in written.items()}}))
+"""
+
+
+def write_logs(folder: Path, n: int) -> tuple[Path, Path]:
+    base, cand = folder / "base.jsonl", folder / "cand.jsonl"
+    with base.open("w") as b, cand.open("w") as c:
+        for i in range(n):
+            request = {"messages": [{"role": "user", "content": f"Where is hotel {i}? " * 3}]}
+            for handle, text in ((b, f"Hotel {i} is by the river."),
+                                 (c, f"Hotel {i} is by the river." if i % 7 else "Unknown.")):
+                handle.write(json.dumps({"id": f"r{i}", "segment": f"s{i % 9}",
+                                         "reference": f"Hotel {i} is by the river.",
+                                         "request": request, "response": {"choices": [
+                                             {"message": {"content": text},
+                                              "finish_reason": "stop"}]}}) + "\n")
+    return base, cand
+
+
+@pytest.mark.slow
+def test_100k_record_report_is_bounded(tmp_path: Path) -> None:
+    base, cand = write_logs(tmp_path, 100_000)
+    config = tmp_path / "swap.yaml"
+    config.write_text(yaml.safe_dump({
+        "name": "scale", "log": {"path": str(base)}, "run_dir": str(tmp_path / "run"),
+        "baseline": {"recorded": True}, "candidate": {"recorded": str(cand)},
+        "noise": {"enabled": False}, "report": {"dir": str(tmp_path / "report")},
+        "suite": {"metrics": ["exact_match"], "gates": [{"metric": "exact_match",
+                                                          "margin": 0.2}]}}))
+    out = subprocess.run([sys.executable, "-c", BUILD, str(config)], capture_output=True,
+                         text=True, check=True, timeout=900)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    print(f"100k-record run: reports in {result['seconds']:.1f} s, peak RSS "
+          f"{result['rss_mb']:.0f} MB, sizes {result['sizes']}")
+    assert result["sizes"]["html"] < 15_000_000, result  # the explorer holds 1,000 records
+    assert result["rss_mb"] < 1500, result
+    report = json.loads((tmp_path / "report" / "report.json").read_text())
+    assert report["records_total"] == 100_000 and report["records_shown"] == 1000
