@@ -15,6 +15,7 @@ from swapkit import __version__
 from swapkit.cli.inspect_cmd import formats_command, inspect_command
 from swapkit.cli.replay_cmd import replay_command, sim_command
 from swapkit.cli.report_cmd import report_command
+from swapkit.cli.run_cmd import demo_command, plan_command, run_command
 from swapkit.cli.schema_cmd import schema_command
 from swapkit.cli.score_cmd import gate_command, score_command
 from swapkit.cli.suites_cmd import suites_group
@@ -49,6 +50,9 @@ def cli() -> None:
     """
 
 
+cli.add_command(run_command)
+cli.add_command(demo_command)
+cli.add_command(plan_command)
 cli.add_command(inspect_command)
 cli.add_command(formats_command)
 cli.add_command(schema_command)

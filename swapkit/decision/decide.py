@@ -37,12 +37,13 @@ def gate_seed(run_id: str, gate: str) -> int:
     return int(content_hash([run_id, gate])[:8], 16)
 
 
-def _expand(suite: Suite) -> list[GateSpec]:
-    gates = list(suite.gates)
+def _expand(suite: Suite) -> list[tuple[GateSpec, bool]]:
+    """The suite's gates, then the critical-segment copies of its hard ones (flagged True)."""
+    gates = [(gate, False) for gate in suite.gates]
     for segment in suite.critical_segments:
         for gate in suite.gates:
             if gate.hard and gate.segment is None and gate.kind in DIFFERENCE_KINDS:
-                gates.append(gate.model_copy(update={"segment": segment, "name": None}))
+                gates.append((gate.model_copy(update={"segment": segment, "name": None}), True))
     return gates
 
 
@@ -141,14 +142,17 @@ def decide(data: RunData, scores: dict[str, MetricScores], suite: Suite, run_id:
     clusters = np.array([r.conversation_id or "" for r in data.records], dtype=object)
     everything = np.ones(len(data), dtype=bool)
     evaluated: list[tuple[GateResult, GateInput]] = []
-    for spec in _expand(suite):
+    for spec, derived in _expand(suite):
         if spec.metric not in scores:
             raise UsageError(f"gate {spec.display_name}: metric {spec.metric} was not scored",
                              hint="run `swapkit score RUN` with this suite first")
         mask = everything if spec.segment is None else segments == spec.segment
         inp = GateInput(spec, scores[spec.metric], mask, clusters, alpha,
                         gate_seed(run_id, spec.display_name), suite.min_n)
-        evaluated.append((evaluate_gate(inp), inp))
+        result = evaluate_gate(inp)
+        if derived and result.status == "NOT_APPLICABLE":
+            continue  # a critical segment where the metric does not apply: no gate to show
+        evaluated.append((result, inp))
     results = [g for g, _ in evaluated]
     _apply_holm(results, alpha)
     for gate in results:
@@ -177,8 +181,9 @@ def decide(data: RunData, scores: dict[str, MetricScores], suite: Suite, run_id:
     )
 
 
-def decide_run(run_dir: Path, suite: Suite | None = None) -> Decision:
-    """Decide from a run's stored scores, and store the decision."""
+def decide_run(run_dir: Path, suite: Suite | None = None,
+               notes: list[str] | None = None) -> Decision:
+    """Decide from a run's stored scores, and store the decision (with ``notes``)."""
     with RunStore(run_dir) as store:
         scores = load_scores(store)
         if not scores:
@@ -193,5 +198,6 @@ def decide_run(run_dir: Path, suite: Suite | None = None) -> Decision:
         run_id = str(store.get_meta("config_hash", ""))
         decision = decide(data, scores, chosen, run_id, simulated)
         decision.notes.extend(store.get_meta("score_notes", []) or [])
+        decision.notes.extend(notes or [])
         store.set_meta("decision", decision.model_dump(mode="json"))
         return decision

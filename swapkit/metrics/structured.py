@@ -176,7 +176,8 @@ class LabelMatch:
     name = "label_match"
     kind: Kind = "binary"
     higher_is_better = True
-    description = "classification: the answer is the reference label (lenient normalisation)"
+    description = ("classification: the answer is the reference label (lenient normalisation); "
+                   "applies to references of at most three words")
 
     def score(self, data: RunData, options: dict[str, Any]) -> MetricScores:
         """Score records whose reference is a short label."""
@@ -186,8 +187,8 @@ class LabelMatch:
             return normalise(text, ["strip", "lower", "whitespace"]).strip("\"'`.")
 
         def applies(i: int) -> bool:
-            ref = reference_text(data.records[i])
-            return ref is not None and len(ref) <= 64 and "\n" not in ref
+            ref = reference_text(data.records[i])  # a label: an id of at most three words
+            return ref is not None and len(ref) <= 64 and len(ref.split()) <= 3
 
         def value(i: int, c: Completion) -> tuple[float, str | None]:
             ref = label(reference_text(data.records[i]) or "")

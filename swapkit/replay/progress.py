@@ -70,6 +70,7 @@ class Progress:
         self.start = time.monotonic()
         self._last = 0.0
         self._lines = 0
+        self._shown: list[str] = []
 
     def line(self, t: TargetProgress) -> str:
         """One target's progress in one line."""
@@ -92,6 +93,10 @@ class Progress:
             return
         self._last = now
         lines = [self.line(t) for t in self.targets if t.kind == "endpoint"]
+        counts = [f"{t.side}{t.done}" for t in self.targets]
+        if not self.tty and force and counts == self._shown:
+            return  # nothing new since the last line printed
+        self._shown = counts
         if self.tty:
             if self._lines:
                 self.stream.write(f"\x1b[{self._lines}F")

@@ -74,8 +74,12 @@ def _keywords(text: str, k: int = 4) -> list[str]:
 
 
 def paraphrase(text: str, drift: float, rng: random.Random) -> str:
-    """Reword ``text``: each word changes with probability ``drift`` (0 keeps it verbatim)."""
-    if drift <= 0:
+    """Reword ``text``: each word changes with probability ``drift`` (0 keeps it verbatim).
+
+    Labels and other answers of three words or fewer are kept as they are unless answers
+    drift a lot: models rarely reword a category id.
+    """
+    if drift <= 0 or (drift < 0.3 and len(text.split()) <= 3):
         return text
     out: list[str] = []
     for word in text.split(" "):

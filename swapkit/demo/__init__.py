@@ -1,0 +1,33 @@
+"""``swapkit demo``: the whole workflow on the bundled AskMe + Accio log, against the simulator.
+
+The simulator plays an R1-like baseline (reasoning, slower) and a Qwen3-like candidate
+(faster, cheaper, as good on most traffic, but breaking JSON in product-search attribute
+extraction and refusing a few prompts): a realistic NO-GO. ``candidate_profile=
+"qwen3-fixed"`` plays the same candidate without the regression: a GO.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from swapkit.config import load_config
+from swapkit.pipeline import RunOptions, RunResult, run_migration
+from swapkit.sim.runner import start_simulator
+
+__all__ = ["DEMO_CONFIG", "DEMO_LOG", "run_demo"]
+
+DEMO_DIR = Path(__file__).parent
+DEMO_CONFIG = DEMO_DIR / "swap.yaml"
+DEMO_LOG = DEMO_DIR / "askme-accio.jsonl"
+
+
+def run_demo(out_dir: Path, candidate_profile: str = "qwen3-like", quiet: bool = False,
+             stage: Callable[[str], None] | None = None) -> RunResult:
+    """Start the simulator, run the demo migration into ``out_dir``, stop the simulator."""
+    out_dir = out_dir.resolve()
+    with start_simulator(["r1-like", candidate_profile], [DEMO_LOG]) as sim:
+        env = {**os.environ, "SWAPKIT_SIM_URL": sim.base_url, "SWAPKIT_DEMO_DIR": str(out_dir)}
+        config = load_config(DEMO_CONFIG, env=env)
+        return run_migration(config, RunOptions(quiet=quiet), stage=stage)

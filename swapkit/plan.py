@@ -1,0 +1,210 @@
+"""``swapkit plan`` and ``swapkit run --dry-run``: what a run would send, cost and need.
+
+Requests are exact (the sample, plus the noise-floor samples). Tokens are estimated at
+four characters a token for prompts; completion tokens come from the usage recorded in
+the log when there is some (less its reasoning tokens for a target whose params turn
+thinking off), else from the reference's length. Cost applies each
+target's price table; wall time is requests x latency / concurrency, or the rpm limit
+when that is slower. Sample sizes per gate follow STATS.md §5.3, using the discordance
+or spread observed in a previous run of the same config when its store exists.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from statistics import median
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from swapkit.completion import cost_usd
+from swapkit.config import SwapConfig, TargetConfig
+from swapkit.logs import read_log
+from swapkit.metrics.text import reference_text
+from swapkit.records import Record, Usage, message_text
+from swapkit.replay.call import build_body
+from swapkit.sampling import draw_sample, noise_subset
+from swapkit.stats.power import n_for_noninferiority
+from swapkit.store import DB_NAME, RunStore
+from swapkit.suite import DEFAULT_SUITE, Suite
+
+__all__ = ["GatePlan", "Plan", "TargetPlan", "plan_migration", "prompt_tokens"]
+
+# Typical discordance between two models (STATS.md §5.3), by kind of pass/fail metric.
+ASSUMED_PSI = {"failure": 0.02, "format": 0.05, "quality": 0.10}
+FORMAT_METRICS = ("json_valid", "json_schema_valid")
+QUALITY_METRICS = ("exact_match", "label_match", "tool_call_match", "refusal", "language_match",
+                   "contains", "regex")
+ASSUMED_SD = 0.10  # per-record difference spread of a [0,1] score, without a pilot
+ASSUMED_LATENCY_S = 2.0
+
+
+class TargetPlan(BaseModel):
+    """One side's expected load."""
+
+    side: str
+    label: str
+    requests: int
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float | None = None
+    wall_s: float | None = None
+    basis: str = ""
+
+
+class GatePlan(BaseModel):
+    """Records a gate needs for 80% power at its margin."""
+
+    gate: str
+    metric: str
+    kind: str
+    margin: float | None
+    records: int = Field(description="records the sample gives this gate (upper bound)")
+    needed: int | None = None
+    variability: str = ""
+    enough: bool | None = None
+
+
+class Plan(BaseModel):
+    """What a run of this config would do."""
+
+    name: str
+    sample_size: int
+    by_segment: dict[str, int]
+    noise_records: int
+    targets: list[TargetPlan]
+    gates: list[GatePlan]
+    example_request: dict[str, object]
+
+
+def prompt_tokens(record: Record) -> int:
+    """About four characters a token, plus a few tokens of framing per message."""
+    messages = record.messages
+    return sum(len(message_text(m)) for m in messages) // 4 + 4 * len(messages)
+
+
+def _thinking_off(target: TargetConfig) -> bool:
+    """Whether the target's params switch a thinking mode off (Qwen3 on DashScope or vLLM)."""
+    text = json.dumps(target.params).lower()
+    return '"enable_thinking": false' in text or '"thinking": false' in text
+
+
+def _completion_tokens(record: Record, reasoning: bool) -> int:
+    """Recorded completion tokens (without the recorded reasoning when the target won't
+    reason), else the reference's length."""
+    response = record.response
+    usage: Usage | None = response.usage if response is not None else None
+    if usage is not None and usage.completion_tokens is not None:
+        thought = 0 if reasoning else (usage.reasoning_tokens or 0)
+        return max(1, usage.completion_tokens - thought)
+    reference = reference_text(record) or (response.answer if response else "")
+    return max(1, len(reference) // 4)
+
+
+def _target_plan(side: str, target: TargetConfig, records: list[Record], noise: int,
+                 extra: int) -> TargetPlan:
+    if target.recorded is not False:
+        return TargetPlan(side=side, label=target.display_name, requests=0, prompt_tokens=0,
+                          completion_tokens=0, basis="recorded answers: nothing is called")
+    prompts = [prompt_tokens(r) for r in records]
+    reasoning = not _thinking_off(target)
+    completions = [_completion_tokens(r, reasoning) for r in records]
+    mean_prompt = sum(prompts) / len(prompts) if prompts else 0
+    mean_completion = sum(completions) / len(completions) if completions else 0
+    requests = len(records) + noise * extra
+    total_prompt = round(mean_prompt * requests)
+    total_completion = round(mean_completion * requests)
+    cost = cost_usd(Usage(prompt_tokens=total_prompt, completion_tokens=total_completion),
+                    target.price)
+    latencies = [r.response.latency_s for r in records
+                 if r.response is not None and r.response.latency_s is not None]
+    recorded = bool(latencies) and side == "baseline"  # the log recorded the baseline
+    latency = median(latencies) if recorded else ASSUMED_LATENCY_S
+    wall = requests * latency / target.concurrency
+    source = "recorded median" if recorded else "assumed"
+    basis = f"latency {latency:.2f} s ({source}), concurrency {target.concurrency}"
+    if target.rpm:
+        wall = max(wall, requests * 60 / target.rpm)
+        basis += f", {target.rpm} rpm"
+    return TargetPlan(side=side, label=target.display_name, requests=requests,
+                      prompt_tokens=total_prompt, completion_tokens=total_completion,
+                      cost_usd=cost, wall_s=wall, basis=basis)
+
+
+def _observed(config: SwapConfig) -> dict[str, tuple[str, float]]:
+    """metric → (binary|continuous, ψ or σ_d) from a previous run's stored scores."""
+    run_dir = config.run_dir
+    if run_dir is None or not (run_dir / DB_NAME).exists():
+        return {}
+    from swapkit.scoring import load_scores
+
+    with RunStore(run_dir, lock=False) as store:
+        scores = load_scores(store)
+    out: dict[str, tuple[str, float]] = {}
+    for name, s in scores.items():
+        mask = s.paired
+        if mask.sum() < 10:
+            continue
+        d = s.cand[mask] - s.base[mask]
+        if s.kind == "binary":
+            out[name] = ("binary", float(np.mean(d != 0)))
+        elif s.kind in ("continuous", "agreement"):
+            out[name] = ("continuous", float(np.std(d, ddof=1)))
+    return out
+
+
+def _gate_plans(suite: Suite, config: SwapConfig, by_segment: dict[str, int],
+                total: int) -> list[GatePlan]:
+    observed = _observed(config)
+    plans = []
+    gates = list(suite.gates) + [g.model_copy(update={"segment": s}) for s in
+                                 suite.critical_segments for g in suite.gates
+                                 if g.hard and g.segment is None and g.kind == "noninferiority"]
+    for gate in gates:
+        records = by_segment.get(gate.segment, 0) if gate.segment else total
+        plan = GatePlan(gate=gate.display_name, metric=gate.metric, kind=gate.kind,
+                        margin=gate.margin, records=records)
+        if gate.kind in ("noninferiority", "equivalence") and gate.margin:
+            kind, value = observed.get(gate.metric, ("", math.nan))
+            if kind == "binary":
+                variance, plan.variability = value, f"discordance ψ = {value:.3f} (previous run)"
+            elif kind == "continuous":
+                variance = value**2
+                plan.variability = f"σ_d = {value:.3f} (previous run)"
+            elif gate.metric.endswith("_rate") or gate.metric in FORMAT_METRICS + QUALITY_METRICS:
+                family = ("failure" if gate.metric.endswith("_rate") else
+                          "format" if gate.metric in FORMAT_METRICS else "quality")
+                variance = ASSUMED_PSI[family]
+                plan.variability = f"assumed ψ = {variance} ({family} metrics)"
+            else:
+                variance = ASSUMED_SD**2
+                plan.variability = f"assumed σ_d = {ASSUMED_SD} (run a pilot to measure)"
+            needed = n_for_noninferiority(variance, gate.margin, suite.alpha)
+            plan.needed = math.ceil(needed) if math.isfinite(needed) else None
+            plan.enough = plan.needed is not None and records >= plan.needed
+        plans.append(plan)
+    return plans
+
+
+def plan_migration(config: SwapConfig) -> Plan:
+    """The plan for ``config`` (reads the log; calls nothing)."""
+    sample = draw_sample(read_log(config.log.source()), config.log.sample)
+    records = sample.records
+    noise_on = config.noise.enabled and config.baseline.recorded is False
+    noise = len(noise_subset(records, config.noise.subset, config.log.sample.seed)) if (
+        noise_on) else 0
+    targets = []
+    for side in ("baseline", "candidate"):
+        extra = config.noise.samples if side == "baseline" or config.noise.candidate else 0
+        targets.append(_target_plan(side, getattr(config, side), records, noise, extra))
+    suite = config.suite if isinstance(config.suite, Suite) else DEFAULT_SUITE
+    example: dict[str, object] = {}
+    if records and config.candidate.recorded is False:
+        example = {"model": config.candidate.model,
+                   "messages": records[0].request["messages"],
+                   **build_body(records[0].request, config.candidate)}
+    return Plan(name=config.name, sample_size=len(records), by_segment=sample.selected,
+                noise_records=noise, targets=targets,
+                gates=_gate_plans(suite, config, sample.selected, len(records)),
+                example_request=example)

@@ -1,0 +1,95 @@
+"""The main job: `swapkit demo`, `swapkit run` against a separately started simulator,
+`swapkit plan` / `--dry-run` numbers against what the run then does."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from swapkit.demo import DEMO_CONFIG, DEMO_LOG
+from swapkit.sim import start_simulator
+from swapkit.store import RunStore
+
+from .conftest import assert_cli_ok, assert_usage_error, run_cli
+
+
+def test_demo_is_a_no_go_with_a_clear_reason(tmp_path: Path) -> None:
+    result = run_cli(["demo", "-o", tmp_path, "-q"])
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("NO-GO: json_valid")
+    assert "json_valid@attribute_extraction" in result.output
+    for name in ("report.html", "report.md", "report.json", "junit.xml"):
+        assert (tmp_path / "report" / name).exists()
+    html = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
+    assert "simulated" in html
+    report = json.loads((tmp_path / "report" / "report.json").read_text(encoding="utf-8"))
+    assert report["decision"]["verdict"] == "NO-GO" and report["records_total"] == 480
+
+
+def test_demo_with_the_fixed_candidate_is_a_go(tmp_path: Path) -> None:
+    result = run_cli(["demo", "-o", tmp_path, "-q", "--candidate-profile", "qwen3-fixed"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("GO: all")
+
+
+def env_for(sim_url: str, out: Path) -> dict[str, str]:
+    return {"SWAPKIT_SIM_URL": sim_url, "SWAPKIT_DEMO_DIR": str(out)}
+
+
+@pytest.fixture
+def sim():  # type: ignore[no-untyped-def]
+    with start_simulator(["r1-like", "qwen3-like"], [DEMO_LOG]) as running:
+        yield running
+
+
+def usage_by_side(run_dir: Path) -> dict[str, list[int]]:
+    with RunStore(run_dir, lock=False) as store:
+        sides = {t.target: side for side, t in store.targets().items()}
+        totals: dict[str, list[int]] = {}
+        for c in store.completions():
+            if c.target in sides:
+                t = totals.setdefault(sides[c.target], [0, 0, 0])
+                t[0] += 1
+                t[1] += c.usage.prompt_tokens or 0
+                t[2] += c.usage.completion_tokens or 0
+    return totals
+
+
+def test_run_against_a_separate_simulator_matches_its_dry_run(sim, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    env = env_for(sim.base_url, tmp_path)
+    dry = run_cli(["run", DEMO_CONFIG, "--dry-run", "--max-records", "160"], env=env)
+    assert_cli_ok(dry)
+    assert "api_key" not in dry.output and '"model": "qwen3-sim"' in dry.output
+    plan = json.loads(run_cli(["plan", DEMO_CONFIG, "--json"], env=env).output)
+    assert plan["sample_size"] == 480
+    result = run_cli(["run", DEMO_CONFIG, "-q", "--max-records", "160"], env=env)
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("NO-GO:")
+    actual = usage_by_side(tmp_path / "run")
+    for line in dry.output.splitlines():
+        for side in ("baseline", "candidate"):
+            if line.startswith(side) and "requests" in line:
+                words = line.replace(",", "").replace("~", "").split()
+                requests = int(words[words.index("requests") - 1])
+                prompt = int(words[words.index("prompt") - 1])
+                completion = int(words[words.index("completion") - 1])
+                assert requests == actual[side][0]
+                assert prompt == pytest.approx(actual[side][1], rel=0.10)
+                assert completion == pytest.approx(actual[side][2], rel=0.10)
+
+
+def test_run_report_only_and_overrides(sim, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    env = env_for(sim.base_url, tmp_path)
+    first = run_cli(["run", DEMO_CONFIG, "-q", "--max-records", "60"], env=env)
+    assert first.exit_code in (1, 4), first.output
+    again = run_cli(["run", DEMO_CONFIG, "-q", "--report-only", "--inconclusive", "warn"],
+                    env=env)
+    assert again.exit_code in (0, 1), again.output
+    assert "report html" in again.output
+    # A candidate model the endpoint does not serve: 404s, aborted after a run of failures.
+    bad = run_cli(["run", DEMO_CONFIG, "-q", "--max-records", "60", "--candidate-model", "nope",
+                   "--run-dir", tmp_path / "other"], env=env)
+    assert bad.exit_code == 3 and "does not exist" in bad.output
+    assert_usage_error(run_cli(["run", tmp_path / "none.yaml"]), "no such file")
