@@ -205,15 +205,19 @@ class SwapConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, description="name of the migration")
-    description: str | None = None
-    log: LogConfig
-    baseline: TargetConfig
-    candidate: TargetConfig
-    noise: NoiseConfig = Field(default_factory=NoiseConfig)
-    replay: ReplayConfig = Field(default_factory=ReplayConfig)
-    embeddings: EmbeddingsConfig = Field(default_factory=EmbeddingsConfig)
+    description: str | None = Field(default=None, description="free text for the report")
+    log: LogConfig = Field(description="the prompt log: where, which format, how to sample")
+    baseline: TargetConfig = Field(description="the model in production today")
+    candidate: TargetConfig = Field(description="the model that would replace it")
+    noise: NoiseConfig = Field(default_factory=NoiseConfig,
+                               description="second baseline samples for the noise floor")
+    replay: ReplayConfig = Field(default_factory=ReplayConfig,
+                                 description="request and spend caps, failure handling")
+    embeddings: EmbeddingsConfig = Field(default_factory=EmbeddingsConfig,
+                                         description="the embedding model for similarity")
     suite: Path | Suite | None = Field(default=None, description="suite file, or inline")
-    report: ReportConfig = Field(default_factory=ReportConfig)
+    report: ReportConfig = Field(default_factory=ReportConfig,
+                                 description="where reports go, which formats")
     run_dir: Path | None = Field(default=None, description="run store folder")
 
     def resolve_paths(self, base: Path) -> SwapConfig:

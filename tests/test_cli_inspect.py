@@ -161,3 +161,17 @@ def test_python_dash_m_and_version() -> None:
     out = subprocess.run([sys.executable, "-m", "swapkit", "--version"], capture_output=True,
                          text=True, check=True)
     assert out.stdout.startswith("swapkit, version ")
+
+
+def test_readme_reference_sections_are_current() -> None:
+    from swapkit.docs import update_readme
+
+    assert update_readme(check=True), "README is stale: run `python -m swapkit.docs`"
+
+
+def test_ci_examples_are_valid_yaml_and_run_swapkit() -> None:
+    import yaml
+
+    for name in ("github-actions.yml", "gitlab-ci.yml"):
+        text = (EXAMPLES / "ci" / name).read_text(encoding="utf-8")
+        assert yaml.safe_load(text) and "swapkit run swap.yaml" in text

@@ -93,3 +93,15 @@ def test_run_report_only_and_overrides(sim, tmp_path: Path) -> None:  # type: ig
                    "--run-dir", tmp_path / "other"], env=env)
     assert bad.exit_code == 3 and "does not exist" in bad.output
     assert_usage_error(run_cli(["run", tmp_path / "none.yaml"]), "no such file")
+
+
+def test_python_api_example_runs() -> None:
+    import subprocess
+    import sys
+
+    from .conftest import EXAMPLES
+
+    out = subprocess.run([sys.executable, str(EXAMPLES / "python_api.py"), "--max-records",
+                          "40"], capture_output=True, text=True, timeout=300)
+    assert out.returncode in (0, 1, 4), out.stderr
+    assert "replayed 40 records" in out.stdout and "HTML report:" in out.stdout
