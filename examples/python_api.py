@@ -29,9 +29,9 @@ def main() -> int:
     args = parser.parse_args()
     out = Path(tempfile.mkdtemp(prefix="swapkit-api-"))
     with start_simulator(["r1-like", "qwen3-like"], [DEMO_LOG]) as sim:
-        env = {**os.environ, "SWAPKIT_SIM_URL": sim.base_url, "SWAPKIT_DEMO_DIR": str(out)}
+        env = {**os.environ, "SWAPKIT_SIM_URL": sim.base_url}
         config = with_options(load_config(DEMO_CONFIG, env=env),
-                              RunOptions(max_records=args.max_records))
+                              RunOptions(max_records=args.max_records, run_dir=out / "run"))
         summary = replay(config, ReplayOptions(quiet=True))
         print(f"replayed {summary.records} records into {summary.run_dir}")
     assert config.run_dir is not None

@@ -337,9 +337,28 @@ def load_config(path: Path | str, env: Mapping[str, str] | None = None) -> SwapC
             hint="see `swapkit schema swap` for every key and its meaning",
         ) from None
     resolved = config.resolve_paths(path.parent)
+    _check_write_paths(path, located, resolved)
     if isinstance(resolved.suite, Path):
         resolved = resolved.model_copy(update={"suite": load_suite(resolved.suite, env)})
     return resolved
+
+
+def _check_write_paths(path: Path, located: Located, config: SwapConfig) -> None:
+    """A config may only write inside its own folder; elsewhere needs the command line.
+
+    A swap.yaml can come from a pull request: it must not be able to make swapkit write
+    to /etc or a home directory. ``--run-dir`` and ``-o`` choose any folder explicitly.
+    """
+    root = path.parent.resolve()
+    for loc, target in ((("run_dir",), config.run_dir), (("report", "dir"), config.report.dir)):
+        if target is None:
+            continue
+        resolved = target.resolve()
+        if resolved != root and root not in resolved.parents:
+            raise ConfigError(
+                f"{located.where(loc)}: {'.'.join(loc)} {target} is outside the config's folder "
+                f"{root}", hint="keep it inside that folder, or give the place explicitly on "
+                "the command line (--run-dir, -o)")
 
 
 def load_suite(path: Path, env: Mapping[str, str] | None = None) -> Suite:

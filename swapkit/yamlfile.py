@@ -38,21 +38,30 @@ class Located:
         return str(self.path)
 
 
-def _lines(node: yaml.Node, loc: Loc, out: dict[Loc, int]) -> None:
+MAX_BYTES = 2 << 20  # a config or suite is a few KB; refuse anything huge
+MAX_NODES = 200_000  # after expanding aliases: stops "billion laughs" documents
+
+
+def _lines(node: yaml.Node, loc: Loc, out: dict[Loc, int], path: Path) -> None:
+    if len(out) > MAX_NODES:
+        raise ConfigError(f"{path}: too many values (aliases expanding without end?)",
+                          hint="write the configuration out plainly")
     out.setdefault(loc, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             child = (*loc, str(key.value))
             out[child] = key.start_mark.line + 1
-            _lines(value, child, out)
+            _lines(value, child, out, path)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _lines(item, (*loc, index), out)
+            _lines(item, (*loc, index), out, path)
 
 
 def load_yaml(path: Path) -> Located:
     """Read ``path`` as YAML (a mapping at the top), keeping line numbers."""
     try:
+        if path.stat().st_size > MAX_BYTES:
+            raise ConfigError(f"{path}: larger than {MAX_BYTES >> 20} MB: not a config file")
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such file", hint="check the config path") from None
@@ -61,6 +70,8 @@ def load_yaml(path: Path) -> Located:
     try:
         data = yaml.safe_load(text)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        raise ConfigError(f"{path}: nested too deeply") from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
@@ -73,7 +84,10 @@ def load_yaml(path: Path) -> Located:
         )
     lines: dict[Loc, int] = {}
     if node is not None:
-        _lines(node, (), lines)
+        try:
+            _lines(node, (), lines, path)
+        except RecursionError:
+            raise ConfigError(f"{path}: nested too deeply") from None
     return Located(path, data, lines)
 
 

@@ -106,3 +106,13 @@ def test_examples_load_with_their_suites(example: str) -> None:
     config = load_config(EXAMPLES / example / "swap.yaml", env={})
     assert isinstance(config.suite, Suite)
     assert config.log.path.exists()
+
+
+def test_config_cannot_write_outside_its_folder(tmp_path: Path) -> None:
+    outside = tmp_path.parent / "elsewhere"
+    with pytest.raises(ConfigError, match="run_dir .* is outside the config's folder"):
+        load_config(write(tmp_path, GOOD + f"run_dir: {outside}\n"))
+    with pytest.raises(ConfigError, match="swap.yaml:10: report.dir"):
+        load_config(write(tmp_path, GOOD + "report: {dir: ../../etc}\n"))
+    inside = load_config(write(tmp_path, GOOD + "run_dir: runs/x\nreport: {dir: out}\n"))
+    assert inside.run_dir == tmp_path / "runs" / "x"

@@ -35,7 +35,12 @@ def test_demo_with_the_fixed_candidate_is_a_go(tmp_path: Path) -> None:
 
 
 def env_for(sim_url: str, out: Path) -> dict[str, str]:
-    return {"SWAPKIT_SIM_URL": sim_url, "SWAPKIT_DEMO_DIR": str(out)}
+    return {"SWAPKIT_SIM_URL": sim_url}
+
+
+def places(out: Path) -> list[object]:
+    """Where a run of the packaged config writes: chosen on the command line."""
+    return ["--run-dir", out / "run", "-o", out / "report"]
 
 
 @pytest.fixture
@@ -64,7 +69,8 @@ def test_run_against_a_separate_simulator_matches_its_dry_run(sim, tmp_path: Pat
     assert "api_key" not in dry.output and '"model": "qwen3-sim"' in dry.output
     plan = json.loads(run_cli(["plan", DEMO_CONFIG, "--json"], env=env).output)
     assert plan["sample_size"] == 480
-    result = run_cli(["run", DEMO_CONFIG, "-q", "--max-records", "160"], env=env)
+    result = run_cli(["run", DEMO_CONFIG, "-q", "--max-records", "160", *places(tmp_path)],
+                     env=env)
     assert result.exit_code == 1, result.output
     assert result.output.startswith("NO-GO:")
     actual = usage_by_side(tmp_path / "run")
@@ -82,15 +88,16 @@ def test_run_against_a_separate_simulator_matches_its_dry_run(sim, tmp_path: Pat
 
 def test_run_report_only_and_overrides(sim, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     env = env_for(sim.base_url, tmp_path)
-    first = run_cli(["run", DEMO_CONFIG, "-q", "--max-records", "60"], env=env)
-    assert first.exit_code in (1, 4), first.output
-    again = run_cli(["run", DEMO_CONFIG, "-q", "--report-only", "--inconclusive", "warn"],
+    first = run_cli(["run", DEMO_CONFIG, "-q", "--max-records", "60", *places(tmp_path)],
                     env=env)
+    assert first.exit_code in (1, 4), first.output
+    again = run_cli(["run", DEMO_CONFIG, "-q", "--report-only", "--inconclusive", "warn",
+                     *places(tmp_path)], env=env)
     assert again.exit_code in (0, 1), again.output
     assert "report html" in again.output
     # A candidate model the endpoint does not serve: 404s, aborted after a run of failures.
     bad = run_cli(["run", DEMO_CONFIG, "-q", "--max-records", "60", "--candidate-model", "nope",
-                   "--run-dir", tmp_path / "other"], env=env)
+                   "--run-dir", tmp_path / "other", "-o", tmp_path / "other-report"], env=env)
     assert bad.exit_code == 3 and "does not exist" in bad.output
     assert_usage_error(run_cli(["run", tmp_path / "none.yaml"]), "no such file")
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from swapkit.errors import UsageError
+from swapkit.sanitize import clean
 
 if TYPE_CHECKING:
     from swapkit.inspection import ConfigReport
@@ -151,7 +152,7 @@ def render_stats(stats: LogStats) -> str:
     ):
         if dist.count:
             lines.append(_dist_row(label, dist))
-    return "\n".join(lines)
+    return clean("\n".join(lines))  # log text may carry ANSI escapes
 
 
 def render_config(report: ConfigReport) -> str:
@@ -174,4 +175,4 @@ def render_config(report: ConfigReport) -> str:
         f"{side} {n:,}" for side, n in report.requests_per_target.items()))
     lines.append("")
     lines.append(render_stats(report.log))
-    return "\n".join(lines)
+    return clean("\n".join(lines))  # log text may carry ANSI escapes

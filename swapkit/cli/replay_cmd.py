@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from swapkit.sanitize import clean
+
 if TYPE_CHECKING:
     from swapkit.replay.engine import ReplaySummary
 
@@ -69,7 +71,7 @@ def render_summary(summary: ReplaySummary) -> str:
     elif summary.stopped:
         state = f"stopped early: {summary.stopped}; rerun to continue"
     lines.append(f"replay     {state} in {summary.wall_s:,.1f} s")
-    return "\n".join(lines)
+    return clean("\n".join(lines))  # log text may carry ANSI escapes
 
 
 @click.command("sim")

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from swapkit.sanitize import clean
+
 if TYPE_CHECKING:
     from swapkit.pipeline import RunResult
     from swapkit.plan import Plan
@@ -150,7 +152,7 @@ def render_plan(plan: Plan, example: bool = False) -> str:
     if example and plan.example_request:
         lines.append("first request to the candidate (no key is shown or sent here):")
         lines.append(json.dumps(plan.example_request, indent=2, ensure_ascii=False)[:3000])
-    return "\n".join(lines)
+    return clean("\n".join(lines))  # log text may carry ANSI escapes
 
 
 @click.command("demo")

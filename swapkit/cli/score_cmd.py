@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from swapkit.sanitize import clean
+
 if TYPE_CHECKING:
     from swapkit.decision.model import Decision
     from swapkit.scoring import ScoreSummary
@@ -70,7 +72,7 @@ def render_scores(summary: ScoreSummary) -> str:
     lines.append(f"embeddings {summary.embeddings_computed:,} computed, "
                  f"{summary.embeddings_reused:,} from the cache; {summary.seconds:.1f} s")
     lines.extend(f"note       {note}" for note in summary.notes)
-    return "\n".join(lines)
+    return clean("\n".join(lines))  # log text may carry ANSI escapes
 
 
 @click.command("gate")
@@ -128,6 +130,6 @@ def render_decision(decision: Decision) -> str:
     if any(o.simulated for o in decision.operations):
         lines.append("note: simulated models (swapkit sim) played at least one side")
     lines.extend(f"note: {n}" for n in decision.notes)
-    return "\n".join(lines)
+    return clean("\n".join(lines))  # log text may carry ANSI escapes
 
 

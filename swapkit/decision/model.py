@@ -102,6 +102,7 @@ class SideOperations(BaseModel):
 
     label: str
     requests: int = 0
+    retries: int = Field(default=0, description="requests sent again after a failure")
     status: dict[str, int] = Field(default_factory=dict)
     latency_p50: float | None = None
     latency_p95: float | None = None

@@ -72,6 +72,7 @@ def _side(label: str, completions: list[Completion | None], simulated: bool) -> 
     output = [c.usage.completion_tokens for c in done
               if c.usage is not None and c.usage.completion_tokens is not None]
     panel = SideOperations(label=label, requests=len(done), simulated=simulated,
+                           retries=sum(max(0, c.attempts - 1) for c in done),
                            status=dict(Counter(c.status for c in done).most_common()))
     panel.latency_p50 = _quantile([c.latency_s for c in ok if c.latency_s is not None], 0.5)
     panel.latency_p95 = _quantile([c.latency_s for c in ok if c.latency_s is not None], 0.95)

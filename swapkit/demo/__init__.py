@@ -28,6 +28,6 @@ def run_demo(out_dir: Path, candidate_profile: str = "qwen3-like", quiet: bool =
     """Start the simulator, run the demo migration into ``out_dir``, stop the simulator."""
     out_dir = out_dir.resolve()
     with start_simulator(["r1-like", candidate_profile], [DEMO_LOG]) as sim:
-        env = {**os.environ, "SWAPKIT_SIM_URL": sim.base_url, "SWAPKIT_DEMO_DIR": str(out_dir)}
-        config = load_config(DEMO_CONFIG, env=env)
-        return run_migration(config, RunOptions(quiet=quiet), stage=stage)
+        config = load_config(DEMO_CONFIG, env={**os.environ, "SWAPKIT_SIM_URL": sim.base_url})
+        options = RunOptions(quiet=quiet, run_dir=out_dir / "run", report_dir=out_dir / "report")
+        return run_migration(config, options, stage=stage)

@@ -25,6 +25,7 @@ from swapkit.config import TargetConfig
 from swapkit.hashing import TRANSPORT_FIELDS
 from swapkit.reasoning import CLOSE_TAG
 from swapkit.records import Record, Usage, message_text, normalise_openai_response
+from swapkit.redact import redact
 from swapkit.replay.limits import RateLimiter
 from swapkit.replay.transport import ChatTransport, TransportError
 from swapkit.sim.server import SAMPLE_HEADER
@@ -288,6 +289,19 @@ def _backoff(ctx: CallContext, failure: _Retryable, attempt: int) -> float | Non
     return delay * (0.5 + ctx.rng.random() / 2)
 
 
+def _redacted(ctx: CallContext, c: Completion) -> Completion:
+    """The completion with the target's key masked wherever the endpoint echoed it."""
+    secret = [ctx.transport.secret]
+    if not ctx.transport.secret:
+        return c
+    c.answer = redact(c.answer, secret) or ""
+    c.reasoning = redact(c.reasoning, secret)
+    c.error = redact(c.error, secret)
+    for call in c.tool_calls:
+        call.arguments = redact(call.arguments, secret) or ""
+    return c
+
+
 def _estimate_tokens(record: Record) -> int:
     prompt = sum(len(message_text(m)) for m in record.messages) // 4
     max_tokens = record.request.get("max_tokens") or record.request.get("max_completion_tokens")
@@ -323,16 +337,16 @@ async def call_target(ctx: CallContext, record: Record, request_hash: str, key: 
             usage = fields.get("usage")
             usage_model = Usage.model_validate(usage) if usage else None
             ctx.limiter.settle(estimate, usage_model.completion_tokens if usage_model else None)
-            return Completion.model_validate({
+            return _redacted(ctx, Completion.model_validate({
                 **fields, **base, "latency_s": latency, "ttft_s": ttft, "ttfa_s": ttfa,
                 "cost_usd": cost_usd(usage_model, target.price), "attempts": attempt,
-            })
+            }))
         delay = _backoff(ctx, failure, attempt) if isinstance(failure, _Retryable) else None
         if delay is None or attempt > target.max_retries:
-            return Completion.model_validate({
+            return _redacted(ctx, Completion.model_validate({
                 **base, "status": failure.status, "error": failure.error,
                 "http_status": failure.http_status, "attempts": attempt,
-            })
+            }))
         ctx.retries += 1
         await asyncio.sleep(delay)
 

@@ -177,7 +177,10 @@ def _prepare(config: SwapConfig, store: RunStore) -> tuple[list[tuple[Record, st
     store.save_sample(records, noise)
     config_json = config.model_dump(mode="json")
     store.set_meta("config", config_json)
-    store.set_meta("config_hash", content_hash(config_json))
+    # The run id (which seeds every bootstrap) depends on what the run measures, not on
+    # where its outputs go: the same migration in another folder decides identically.
+    identity = {k: v for k, v in config_json.items() if k not in ("run_dir", "report")}
+    store.set_meta("config_hash", content_hash(identity))
     from swapkit import __version__
 
     store.set_meta("swapkit_version", __version__)

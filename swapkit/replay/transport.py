@@ -36,6 +36,7 @@ class ChatTransport:
         from swapkit import __version__
 
         self.base_url = base_url.rstrip("/")
+        self.secret = api_key  # never logged; redacted from anything the endpoint echoes
         self._headers = {"Content-Type": "application/json",
                          "User-Agent": f"swapkit/{__version__}"}
         if api_key:

@@ -22,7 +22,8 @@ from swapkit.report.model import ReportData
 __all__ = ["render_html", "safe_json"]
 
 OPS_ROWS = [
-    ("requests", "requests", "count"), ("latency p50", "latency_p50", "seconds"),
+    ("requests", "requests", "count"), ("retries", "retries", "count"),
+    ("latency p50", "latency_p50", "seconds"),
     ("latency p95", "latency_p95", "seconds"), ("time to first token p50", "ttft_p50", "seconds"),
     ("time to first token p95", "ttft_p95", "seconds"),
     ("time to first answer token p50", "ttfa_p50", "seconds"),

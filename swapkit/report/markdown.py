@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from swapkit.report.html import _interval, _side
 from swapkit.report.model import ReportData
-from swapkit.report.text import md_cell
+from swapkit.sanitize import md_cell
 
 __all__ = ["render_markdown"]
 

@@ -11,6 +11,7 @@ import fcntl
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -68,7 +69,7 @@ class RunStore:
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA busy_timeout=10000")
             migrate(self.db)
-        except sqlite3.Error as err:
+        except (sqlite3.Error, OSError) as err:
             self._unlock()
             raise RuntimeFailure(f"{self.run_dir / DB_NAME}: cannot open the run store ({err})",
                                  hint="check that the directory is writable and the disk has "
@@ -112,8 +113,9 @@ class RunStore:
 
     def set_meta(self, key: str, value: Any) -> None:
         """Store a JSON-able value under ``key``."""
-        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                        (key, orjson.dumps(value).decode()))
+        with self._writing():
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                            (key, orjson.dumps(value).decode()))
 
     def get_meta(self, key: str, default: Any = None) -> Any:
         """The value stored under ``key``."""
@@ -127,7 +129,7 @@ class RunStore:
         rows = [(i, r.id, h, r.segment, r.conversation_id, int(h in noise),
                  r.model_dump_json(exclude_defaults=True))
                 for i, (r, h) in enumerate((r, r.request_hash) for r in records)]
-        with self.db:
+        with self._writing(), self.db:
             self.db.execute("BEGIN")
             self.db.execute("DELETE FROM records")
             self.db.executemany("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
@@ -145,6 +147,10 @@ class RunStore:
 
     def save_target(self, target: StoredTarget) -> None:
         """Remember which identity plays ``side`` (baseline or candidate)."""
+        with self._writing():
+            self._save_target(target)
+
+    def _save_target(self, target: StoredTarget) -> None:
         self.db.execute("INSERT OR REPLACE INTO targets VALUES (?, ?, ?, ?, ?)", (
             target.side, target.target, orjson.dumps(target.identity).decode(),
             target.label, int(target.simulated)))
@@ -159,13 +165,25 @@ class RunStore:
 
     def put_completion(self, c: Completion) -> None:
         """Insert or replace one completion; committed when this returns."""
-        self.db.execute(_INSERT, _row(c))
+        with self._writing():
+            self.db.execute(_INSERT, _row(c))
 
     def put_completions(self, completions: Iterable[Completion]) -> None:
         """Insert or replace many completions in one transaction (recorded targets)."""
-        with self.db:
+        with self._writing(), self.db:
             self.db.execute("BEGIN")
             self.db.executemany(_INSERT, (_row(c) for c in completions))
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Turn SQLite write failures (disk full, read-only) into a clear runtime error."""
+        try:
+            yield
+        except sqlite3.OperationalError as err:
+            raise RuntimeFailure(
+                f"{self.run_dir / DB_NAME}: cannot write to the run store ({err})",
+                hint="free disk space or fix the folder's permissions; everything committed "
+                "before this is kept, and a rerun resumes from it") from None
 
     def completions(self, target: str | None = None) -> Iterator[Completion]:
         """Stored completions (of one target identity, if given)."""
@@ -201,7 +219,7 @@ class RunStore:
 
     def put_vectors(self, model: str, rows: list[tuple[str, bytes, bool]]) -> None:
         """Cache vectors (one transaction)."""
-        with self.db:
+        with self._writing(), self.db:
             self.db.execute("BEGIN")
             self.db.executemany(
                 "INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?, ?)",
@@ -209,7 +227,7 @@ class RunStore:
 
     def save_scores(self, rows: list[tuple[str, str, str]]) -> None:
         """Replace all stored metric scores: (metric, spec JSON, scores JSON) rows."""
-        with self.db:
+        with self._writing(), self.db:
             self.db.execute("BEGIN")
             self.db.execute("DELETE FROM scores")
             self.db.executemany("INSERT INTO scores VALUES (?, ?, ?)", rows)
