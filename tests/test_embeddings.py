@@ -58,3 +58,57 @@ def test_similarity_metric_embeds_answers_not_reasoning(store: RunStore) -> None
     to_ref = get_metric("similarity_to_reference").score(data, {})
     assert to_ref.base[0] == pytest.approx(1.0, abs=1e-5)
     assert data.embedder.computed == 2  # reasoning text never embedded
+
+
+def test_openvino_backend_agrees_with_torch(store: RunStore) -> None:
+    """The fast path must give the same scores: no pair similarity moves by > 0.005."""
+    pytest.importorskip("openvino")
+    import random
+
+    rng = random.Random(3)
+    from benchmarks.scoring import WORDS as words
+    texts = [" ".join(rng.choice(words) for _ in range(rng.randint(3, 150)))
+             for _ in range(120)]
+    torch_vectors = EmbeddingCache(store, EmbeddingsConfig()).vectors(texts)
+    fast = EmbeddingCache(store, EmbeddingsConfig(backend="openvino"))
+    assert fast.model_id == "all-MiniLM-L6-v2@openvino"  # cached apart from torch vectors
+    ov_vectors = fast.vectors(texts)
+    assert fast.computed == len(set(texts))
+    pairs = [(texts[i], texts[i + 1]) for i in range(0, len(texts) - 1)]
+    worst = max(abs(float(np.dot(torch_vectors[a], torch_vectors[b]))
+                    - float(np.dot(ov_vectors[a], ov_vectors[b]))) for a, b in pairs)
+    assert worst <= 0.005, worst
+
+
+def test_prefetch_during_replay_gives_the_same_scores_as_scoring_alone(tmp_path: Path) -> None:
+    """The overlap of replay and embedding is a fast path: it must not change a score."""
+    from swapkit.config import load_config
+    from swapkit.pipeline import RunOptions, run_migration
+    from swapkit.replay.engine import ReplayOptions, replay
+    from swapkit.scoring import load_scores, score_run
+    from swapkit.sim import start_simulator
+
+    from .simhelp import profile, write_config, write_log
+
+    log = write_log(tmp_path / "log.jsonl", 60)
+    suite = {"metrics": ["similarity", "similarity_to_reference"],
+             "gates": [{"metric": "similarity_to_reference", "margin": 0.05}]}
+    slow = {"latency": {"median_s": 0.05, "p95_s": 0.06}}
+    scores = []
+    with start_simulator([profile("base-sim", **slow), profile("cand-sim", **slow)],
+                         [log]) as sim:
+        for name, overlap in (("overlap", True), ("plain", False)):
+            folder = tmp_path / name
+            folder.mkdir()
+            config = load_config(write_config(folder, sim.base_url, log=log, suite=suite))
+            if overlap:
+                run_migration(config, RunOptions(quiet=True))
+            else:
+                replay(config, ReplayOptions(quiet=True))
+                score_run(folder / "run")
+            with RunStore(folder / "run", lock=False) as store:
+                scores.append(load_scores(store))
+    for metric in ("similarity", "similarity_to_reference"):
+        for side in ("base", "cand"):
+            a, b = getattr(scores[0][metric], side), getattr(scores[1][metric], side)
+            assert np.allclose(a, b, atol=1e-5, equal_nan=True), metric
