@@ -106,7 +106,9 @@ def test_kills_at_random_points_then_resume_decide_like_an_uninterrupted_run(
 
     def gates(config: Path) -> list[tuple[object, ...]]:
         report = json.loads((config.parent / "swapkit-report" / "report.json").read_text())
-        return [(g["name"], g["status"], g["estimate"], g["low"], g["high"])
+        # Vectors embedded on one thread (during the replay) or two (scoring) can differ in
+        # their last float32 bits: numbers agree to 1e-6, verdicts exactly.
+        return [(g["name"], g["status"], *(round(g[k], 6) for k in ("estimate", "low", "high")))
                 for g in report["decision"]["gates"]]
 
     assert gates(killed) == gates(reference)
