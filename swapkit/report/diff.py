@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
 
 from rapidfuzz.distance import Levenshtein
+
+from swapkit.metrics.structured import flatten
 
 __all__ = ["json_field_diff", "word_diff"]
 
@@ -39,15 +40,6 @@ def word_diff(base: str, cand: str) -> list[list[str]]:
     return runs
 
 
-def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
-    if isinstance(value, dict) and value:
-        out: dict[str, Any] = {}
-        for key, inner in value.items():
-            out.update(_flatten(inner, f"{prefix}{key}."))
-        return out
-    return {prefix.rstrip(".") or "(value)": value}
-
-
 def json_field_diff(base: str, cand: str) -> list[list[str]] | None:
     """[field, baseline, candidate] for fields that differ, when both answers are JSON."""
     try:
@@ -56,7 +48,7 @@ def json_field_diff(base: str, cand: str) -> list[list[str]] | None:
         return None
     if not isinstance(a, dict) or not isinstance(b, dict):
         return None
-    fa, fb = _flatten(a), _flatten(b)
+    fa, fb = flatten(a), flatten(b)
     rows = []
     for key in sorted(set(fa) | set(fb)):
         va, vb = fa.get(key, "(missing)"), fb.get(key, "(missing)")
