@@ -102,9 +102,8 @@ def _difference(inp: GateInput, result: GateResult) -> None:
     result.percent = binary
     d = c - b
     clustered = _clustered(inp.clusters[mask])
-    threshold = -margin if spec.kind == "noninferiority" else margin
-    if spec.kind == "equivalence":
-        threshold = -margin
+    # The bound whose crossing decides: -Δ (non-inferiority, equivalence) or the gain.
+    threshold = margin if spec.kind == "superiority" else -margin
     if binary and not clustered:
         n = int(d.size)
         r, g = int(np.sum(d < 0)), int(np.sum(d > 0))

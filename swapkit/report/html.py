@@ -122,7 +122,7 @@ def _asset(name: str) -> str:
 
 def _charts(report: ReportData) -> dict[str, str]:
     d = report.decision
-    rows = [r for r in report.records]
+    rows = report.records
     similarity = [r.scores.get("similarity", [None, None]) for r in rows]
     sim_chart = histogram({"baseline vs itself": [s[0] for s in similarity if s[0] is not None],
                            "candidate vs baseline": [s[1] for s in similarity
