@@ -42,8 +42,8 @@ def write_native_log(path: Path, lines: int) -> None:
 
 def run(lines: int = 1_000_000) -> list[dict[str, Any]]:
     """Inspect a generated log of ``lines`` records; return one result row."""
-    from swapkit.inspection import inspect_log
-    from swapkit.logs import LogSource
+    from swapkit.config import LogSource
+    from swapkit.ingest.inspection import inspect_log
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "log.jsonl"

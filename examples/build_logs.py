@@ -275,7 +275,7 @@ def travel_lines() -> list[dict[str, Any]]:
         if reference:
             line["reference"] = reference
         lines.append(line)
-    # A reply that ran out of budget while still thinking (STATS.md §8.1).
+    # A reply that ran out of budget while still thinking (docs/methodology.md §8.1).
     t += timedelta(minutes=12)
     prompt = "Compare every high-speed train between Beijing and Shanghai for next week."
     truncated = _completion("tx", None, "Listing G-trains: G1, G3, G5, G7 ... " * 20,
@@ -345,7 +345,7 @@ def write_travel(lines: list[dict[str, Any]]) -> None:
     logs = HERE / "travel-assistant" / "logs"
     write_jsonl(logs / "chat.jsonl", lines)
 
-    from swapkit.logs.openai_chat import OpenAIChatFormat
+    from swapkit.ingest.formats.openai_chat import OpenAIChatFormat
 
     native = [OpenAIChatFormat().to_record(line, n).model_dump(mode="json", exclude_none=True)
               for n, line in enumerate(lines, 1)]

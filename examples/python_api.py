@@ -13,14 +13,18 @@ import os
 import tempfile
 from pathlib import Path
 
-from swapkit import load_config
-from swapkit.decision.decide import decide_run
-from swapkit.demo import DEMO_CONFIG, DEMO_LOG
-from swapkit.pipeline import RunOptions, with_options
-from swapkit.replay.engine import ReplayOptions, replay
-from swapkit.report import build_reports
-from swapkit.scoring import score_run
-from swapkit.sim import start_simulator
+from swapkit import (
+    DEMO_CONFIG,
+    DEMO_LOG,
+    ReplayOptions,
+    build_reports,
+    decide_run,
+    exit_code,
+    load_config,
+    replay_run,
+    score_run,
+    start_simulator,
+)
 
 
 def main() -> int:
@@ -30,20 +34,22 @@ def main() -> int:
     out = Path(tempfile.mkdtemp(prefix="swapkit-api-"))
     with start_simulator(["r1-like", "qwen3-like"], [DEMO_LOG]) as sim:
         env = {**os.environ, "SWAPKIT_SIM_URL": sim.base_url}
-        config = with_options(load_config(DEMO_CONFIG, env=env),
-                              RunOptions(max_records=args.max_records, run_dir=out / "run"))
-        summary = replay(config, ReplayOptions(quiet=True))
+        config = load_config(DEMO_CONFIG, env=env)
+        if args.max_records:  # the config is a pydantic model: change it like any other
+            sample = config.log.sample.model_copy(update={"n": args.max_records})
+            config = config.model_copy(
+                update={"log": config.log.model_copy(update={"sample": sample})})
+        summary = replay_run(config, ReplayOptions(run_dir=out / "run", quiet=True))
         print(f"replayed {summary.records} records into {summary.run_dir}")
-    assert config.run_dir is not None
-    scores = score_run(config.run_dir)
+    scores = score_run(summary.run_dir)
     print(f"scored {len(scores.metrics)} metrics "
           f"({scores.embeddings_computed} answers embedded)")
-    decision = decide_run(config.run_dir)
+    decision = decide_run(summary.run_dir)
     for gate in decision.gates:
         print(f"  {gate.status:<14} {gate.name}")
-    reports = build_reports(config.run_dir, ["html", "json"], out / "report")
+    reports = build_reports(summary.run_dir, ["html", "json"], out / "report")
     print(f"{decision.reason}\nHTML report: {reports['html']}")
-    return {"GO": 0, "NO-GO": 1}.get(decision.verdict, 4)
+    return exit_code(decision)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,13 @@
 """swapkit: can we swap the LLM behind our product for another one?
 
-The public API is re-exported here and locked by a test; modules load on first use
-so that ``import swapkit`` (and ``swapkit --help``) stays fast.
+The public API: load a migration config, run it whole (:func:`run_migration`) or stage by
+stage (:func:`read_log` → :func:`draw_sample` → :func:`replay` → :func:`score_run` →
+:func:`decide_run` → :func:`build_reports`), read the :class:`Decision`, and catch the
+:class:`SwapkitError` tree. Everything else may change between versions.
+
+Names load on first use, so that ``import swapkit`` and ``swapkit --help`` stay fast.
+``_API`` is the one list (module → names); the ``TYPE_CHECKING`` block repeats it only for
+type checkers, and a test keeps the two identical.
 """
 
 from __future__ import annotations
@@ -9,77 +15,88 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from swapkit.support.version import __version__ as __version__
 
-_EXPORTS = {
-    "ColumnMapping": "swapkit.logs",
-    "ConfigError": "swapkit.errors",
-    "LogError": "swapkit.errors",
-    "LogLineError": "swapkit.errors",
-    "LogSource": "swapkit.logs",
-    "LogStats": "swapkit.logstats",
-    "Record": "swapkit.records",
-    "RecordedResponse": "swapkit.records",
-    "Sample": "swapkit.sampling",
-    "SampleSpec": "swapkit.sampling",
-    "Suite": "swapkit.suite",
-    "SwapConfig": "swapkit.config",
-    "SwapkitError": "swapkit.errors",
-    "TargetConfig": "swapkit.config",
-    "UsageError": "swapkit.errors",
-    "canonical_json": "swapkit.hashing",
-    "check_environment": "swapkit.config",
-    "collect_stats": "swapkit.logstats",
-    "draw_sample": "swapkit.sampling",
-    "load_config": "swapkit.config",
-    "read_log": "swapkit.logs",
-    "request_hash": "swapkit.hashing",
-    "split_reasoning": "swapkit.reasoning",
+_API: dict[str, tuple[str, ...]] = {
+    "swapkit.config": ("SwapConfig", "TargetConfig", "Suite", "GateSpec", "LogSource",
+                       "ColumnMapping", "SampleSpec", "load_config", "load_suite",
+                       "check_environment"),
+    "swapkit.errors": ("SwapkitError", "UsageError", "ConfigError", "LogError", "LogLineError",
+                       "RuntimeFailure"),
+    "swapkit.records": ("Record", "RecordedResponse", "split_reasoning"),
+    "swapkit.completion": ("Completion",),
+    "swapkit.support.hashing": ("request_hash",),
+    "swapkit.ingest.formats": ("read_log",),
+    "swapkit.ingest.sampling": ("Sample", "draw_sample"),
+    "swapkit.ingest.logstats": ("LogStats", "collect_stats"),
+    "swapkit.replay.engine": ("ReplayOptions", "ReplaySummary", "replay_run"),
+    "swapkit.scoring.score": ("score_run",),
+    "swapkit.decision.decide": ("decide_run",),
+    "swapkit.decision.model": ("Decision", "GateResult"),
+    "swapkit.report": ("build_reports",),
+    "swapkit.plan": ("Plan", "plan_migration"),
+    "swapkit.pipeline": ("RunOptions", "RunResult", "exit_code", "run_migration"),
+    "swapkit.sim": ("start_simulator",),
+    "swapkit.demo": ("DEMO_CONFIG", "DEMO_LOG"),
 }
+_MODULE_OF = {name: module for module, names in _API.items() for name in names}
 
-__all__ = [
-    "ColumnMapping",
-    "ConfigError",
-    "LogError",
-    "LogLineError",
-    "LogSource",
-    "LogStats",
-    "Record",
-    "RecordedResponse",
-    "Sample",
-    "SampleSpec",
-    "Suite",
-    "SwapConfig",
-    "SwapkitError",
-    "TargetConfig",
-    "UsageError",
-    "__version__",
-    "canonical_json",
-    "check_environment",
-    "collect_stats",
-    "draw_sample",
-    "load_config",
-    "read_log",
-    "request_hash",
-    "split_reasoning",
-]
+__all__ = sorted(["__version__", *_MODULE_OF], key=str.casefold)
 
 if TYPE_CHECKING:
-    from swapkit.config import SwapConfig, TargetConfig, check_environment, load_config
-    from swapkit.errors import ConfigError, LogError, LogLineError, SwapkitError, UsageError
-    from swapkit.hashing import canonical_json, request_hash
-    from swapkit.logs import ColumnMapping, LogSource, read_log
-    from swapkit.logstats import LogStats, collect_stats
-    from swapkit.reasoning import split_reasoning
-    from swapkit.records import Record, RecordedResponse
-    from swapkit.sampling import Sample, SampleSpec, draw_sample
-    from swapkit.suite import Suite
+    from swapkit.completion import Completion as Completion
+    from swapkit.config import ColumnMapping as ColumnMapping
+    from swapkit.config import GateSpec as GateSpec
+    from swapkit.config import LogSource as LogSource
+    from swapkit.config import SampleSpec as SampleSpec
+    from swapkit.config import Suite as Suite
+    from swapkit.config import SwapConfig as SwapConfig
+    from swapkit.config import TargetConfig as TargetConfig
+    from swapkit.config import check_environment as check_environment
+    from swapkit.config import load_config as load_config
+    from swapkit.config import load_suite as load_suite
+    from swapkit.decision.decide import decide_run as decide_run
+    from swapkit.decision.model import Decision as Decision
+    from swapkit.decision.model import GateResult as GateResult
+    from swapkit.demo import DEMO_CONFIG as DEMO_CONFIG
+    from swapkit.demo import DEMO_LOG as DEMO_LOG
+    from swapkit.errors import ConfigError as ConfigError
+    from swapkit.errors import LogError as LogError
+    from swapkit.errors import LogLineError as LogLineError
+    from swapkit.errors import RuntimeFailure as RuntimeFailure
+    from swapkit.errors import SwapkitError as SwapkitError
+    from swapkit.errors import UsageError as UsageError
+    from swapkit.ingest.formats import read_log as read_log
+    from swapkit.ingest.logstats import LogStats as LogStats
+    from swapkit.ingest.logstats import collect_stats as collect_stats
+    from swapkit.ingest.sampling import Sample as Sample
+    from swapkit.ingest.sampling import draw_sample as draw_sample
+    from swapkit.pipeline import RunOptions as RunOptions
+    from swapkit.pipeline import RunResult as RunResult
+    from swapkit.pipeline import exit_code as exit_code
+    from swapkit.pipeline import run_migration as run_migration
+    from swapkit.plan import Plan as Plan
+    from swapkit.plan import plan_migration as plan_migration
+    from swapkit.records import Record as Record
+    from swapkit.records import RecordedResponse as RecordedResponse
+    from swapkit.records import split_reasoning as split_reasoning
+    from swapkit.replay.engine import ReplayOptions as ReplayOptions
+    from swapkit.replay.engine import ReplaySummary as ReplaySummary
+    from swapkit.replay.engine import replay_run as replay_run
+    from swapkit.report import build_reports as build_reports
+    from swapkit.scoring.score import score_run as score_run
+    from swapkit.sim import start_simulator as start_simulator
+    from swapkit.support.hashing import request_hash as request_hash
 
 
 def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
+    module = _MODULE_OF.get(name)
     if module is None:
         raise AttributeError(f"module 'swapkit' has no attribute {name!r}")
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -38,7 +38,7 @@ def needs_retry(completion: Completion) -> bool:
 
 
 def cost_usd(usage: Usage | None, price: Price | None) -> float | None:
-    """Cost of one call (STATS.md §7.3); reasoning tokens are part of completion tokens.
+    """Cost of one call (docs/methodology.md §7.3); reasoning tokens are part of completion tokens.
 
     ``cost = p_in·(prompt − cached) + p_cached·cached + p_out·(completion − reasoning)
     + p_reasoning·reasoning``, with p_reasoning = p_out and p_cached = p_in by default.

@@ -10,19 +10,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from swapkit.config import SwapConfig, TargetConfig
+from swapkit.config import DEFAULT_RUNS_DIR, DEFAULT_SUITE, Suite, SwapConfig, TargetConfig
 from swapkit.decision.decide import decide_run
 from swapkit.decision.model import Decision
-from swapkit.prefetch import EmbeddingPrefetch, needs_embeddings
-from swapkit.replay.engine import ReplayOptions, ReplaySummary, replay
+from swapkit.replay.engine import ReplayOptions, ReplaySummary, replay_run
 from swapkit.report import build_reports
-from swapkit.scoring import score_run
-from swapkit.suite import DEFAULT_SUITE, Suite
+from swapkit.scoring.embeddings.prefetch import EmbeddingPrefetch, needs_embeddings
+from swapkit.scoring.score import score_run
 
 __all__ = ["RunOptions", "RunResult", "apply_overrides", "exit_code", "run_migration",
            "with_options"]
-
-OVERRIDABLE = ("model", "base_url", "api_key_env", "label")
 
 
 @dataclass
@@ -87,14 +84,14 @@ def run_migration(config: SwapConfig, options: RunOptions | None = None,
     options = options or RunOptions()
     config = with_options(config, options)
     say = stage or (lambda _: None)
-    run_dir = config.run_dir or Path("swapkit-runs")
+    run_dir = config.run_dir or DEFAULT_RUNS_DIR
     summary = None
     notes = []
     if not options.report_only:
         say("replaying")
         prefetch = _prefetch(config, run_dir)
         try:
-            summary = replay(config, ReplayOptions(
+            summary = replay_run(config, ReplayOptions(
                 run_dir=run_dir, only=options.only, max_requests=options.max_requests,
                 max_spend_usd=options.max_spend_usd, fail_fast=options.fail_fast,
                 quiet=options.quiet))

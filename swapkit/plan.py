@@ -5,7 +5,7 @@ four characters a token for prompts; completion tokens come from the usage recor
 the log when there is some (less its reasoning tokens for a target whose params turn
 thinking off), else from the reference's length. Cost applies each
 target's price table; wall time is requests x latency / concurrency, or the rpm limit
-when that is slower. Sample sizes per gate follow STATS.md §5.3, using the discordance
+when that is slower. Sample sizes per gate follow docs/methodology.md §5.3, using the discordance
 or spread observed in a previous run of the same config when its store exists.
 """
 
@@ -19,19 +19,19 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from swapkit.completion import cost_usd
-from swapkit.config import SwapConfig, TargetConfig
-from swapkit.logs import read_log
-from swapkit.metrics.text import reference_text
+from swapkit.config import DEFAULT_SUITE, SIDES, Suite, SwapConfig, TargetConfig
+from swapkit.decision.stats.power import n_for_noninferiority
+from swapkit.ingest.formats import read_log
+from swapkit.ingest.sampling import draw_sample, noise_subset
 from swapkit.records import Record, Usage, message_text
 from swapkit.replay.call import build_body
-from swapkit.sampling import draw_sample, noise_subset
-from swapkit.stats.power import n_for_noninferiority
+from swapkit.scoring.metrics.text import reference_text
 from swapkit.store import DB_NAME, RunStore
-from swapkit.suite import DEFAULT_SUITE, Suite
+from swapkit.support.numbers import fmt_seconds, fmt_value
 
 __all__ = ["GatePlan", "Plan", "TargetPlan", "plan_migration", "prompt_tokens"]
 
-# Typical discordance between two models (STATS.md §5.3), by kind of pass/fail metric.
+# Typical discordance between two models (docs/methodology.md §5.3), by kind of pass/fail metric.
 ASSUMED_PSI = {"failure": 0.02, "format": 0.05, "quality": 0.10}
 FORMAT_METRICS = ("json_valid", "json_schema_valid")
 QUALITY_METRICS = ("exact_match", "label_match", "tool_call_match", "refusal", "language_match",
@@ -123,7 +123,7 @@ def _target_plan(side: str, target: TargetConfig, records: list[Record], noise: 
     latency = median(latencies) if recorded else ASSUMED_LATENCY_S
     wall = requests * latency / target.concurrency
     source = "recorded median" if recorded else "assumed"
-    basis = f"latency {latency:.2f} s ({source}), concurrency {target.concurrency}"
+    basis = f"latency {fmt_seconds(latency)} ({source}), concurrency {target.concurrency}"
     if target.rpm:
         wall = max(wall, requests * 60 / target.rpm)
         basis += f", {target.rpm} rpm"
@@ -137,7 +137,7 @@ def _observed(config: SwapConfig) -> dict[str, tuple[str, float]]:
     run_dir = config.run_dir
     if run_dir is None or not (run_dir / DB_NAME).exists():
         return {}
-    from swapkit.scoring import load_scores
+    from swapkit.scoring.score import load_scores
 
     with RunStore(run_dir, lock=False) as store:
         scores = load_scores(store)
@@ -168,10 +168,11 @@ def _gate_plans(suite: Suite, config: SwapConfig, by_segment: dict[str, int],
         if gate.kind in ("noninferiority", "equivalence") and gate.margin:
             kind, value = observed.get(gate.metric, ("", math.nan))
             if kind == "binary":
-                variance, plan.variability = value, f"discordance ψ = {value:.3f} (previous run)"
+                variance = value
+                plan.variability = f"discordance ψ = {fmt_value(value, False)} (previous run)"
             elif kind == "continuous":
                 variance = value**2
-                plan.variability = f"σ_d = {value:.3f} (previous run)"
+                plan.variability = f"σ_d = {fmt_value(value, False)} (previous run)"
             elif gate.metric.endswith("_rate") or gate.metric in FORMAT_METRICS + QUALITY_METRICS:
                 family = ("failure" if gate.metric.endswith("_rate") else
                           "format" if gate.metric in FORMAT_METRICS else "quality")
@@ -195,7 +196,7 @@ def plan_migration(config: SwapConfig) -> Plan:
     noise = len(noise_subset(records, config.noise.subset, config.log.sample.seed)) if (
         noise_on) else 0
     targets = []
-    for side in ("baseline", "candidate"):
+    for side in SIDES:
         extra = config.noise.samples if side == "baseline" or config.noise.candidate else 0
         targets.append(_target_plan(side, getattr(config, side), records, noise, extra))
     suite = config.suite if isinstance(config.suite, Suite) else DEFAULT_SUITE

@@ -1,25 +1,25 @@
 """Records: one logged production call each, and the normalised recorded response.
 
 A :class:`Record` keeps the chat-completions ``request`` exactly as it was sent
-(unknown fields included); its identity is :func:`swapkit.hashing.request_hash`.
+(unknown fields included); its identity is :func:`swapkit.support.hashing.request_hash`.
 A recorded ``response`` is normalised on the way in, whatever shape it arrives in
 (an OpenAI ``chat.completion`` object or swapkit's own form), so every later stage
-sees the answer apart from the reasoning, tool calls, finish reason, usage and
-latency.
+sees the answer apart from the reasoning (:func:`split_reasoning`), tool calls, finish
+reason, usage and latency.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from swapkit.hashing import canonical_json, request_hash
-from swapkit.reasoning import split_reasoning
+from swapkit.support.hashing import canonical_json, request_hash
 
 __all__ = [
     "STATUSES",
+    "ReasoningSplit",
     "Record",
     "RecordedResponse",
     "Status",
@@ -28,6 +28,7 @@ __all__ = [
     "last_user_text",
     "message_text",
     "normalise_openai_response",
+    "split_reasoning",
 ]
 
 Status = Literal["ok", "error", "timeout", "rate_limited", "refused", "truncated", "empty"]
@@ -43,7 +44,10 @@ STATUSES: tuple[Status, ...] = (
 
 
 class Usage(BaseModel):
-    """Token counts. ``completion_tokens`` already includes ``reasoning_tokens`` (STATS §8.3)."""
+    """Token counts. ``completion_tokens`` already includes ``reasoning_tokens``.
+
+    See docs/methodology.md §8.3.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -133,6 +137,50 @@ class Record(BaseModel):
                 return True
             users += role == "user"
         return users > 1
+
+
+# Reasoning split (docs/methodology.md §8.1). Precedence: a structured field
+# (``reasoning_content`` or ``reasoning``) wins; else inline ``<think>`` tags in the content,
+# where everything up to the first ``</think>`` is reasoning (DeepSeek-R1 often omits the
+# opening tag; Qwen3's non-thinking mode emits an empty block); an opening tag with no
+# closing tag, or a ``length`` finish while still thinking, means the model ran out of
+# budget before answering: the answer is empty and the completion is flagged.
+
+OPEN_TAG = "<think>"
+CLOSE_TAG = "</think>"
+
+
+class ReasoningSplit(NamedTuple):
+    """The final answer, the reasoning (None when there was none), and the truncation flag."""
+
+    answer: str
+    reasoning: str | None
+    truncated_in_reasoning: bool
+
+
+def split_reasoning(
+    content: str | None,
+    reasoning_field: str | None = None,
+    finish_reason: str | None = None,
+) -> ReasoningSplit:
+    """Split ``content`` (and an optional structured reasoning field) into answer and reasoning."""
+    text = content or ""
+    if reasoning_field:
+        # Reasoning arrived apart. Stopping for length with no answer yet happened
+        # inside the reasoning.
+        truncated = finish_reason == "length" and not text.strip()
+        return ReasoningSplit(text.strip(), reasoning_field, truncated)
+    close = text.find(CLOSE_TAG)
+    if close >= 0:
+        thought = text[:close].lstrip()
+        if thought.startswith(OPEN_TAG):
+            thought = thought[len(OPEN_TAG) :]
+        answer = text[close + len(CLOSE_TAG) :].strip()
+        return ReasoningSplit(answer, thought.strip(), False)
+    if text.lstrip().startswith(OPEN_TAG):
+        thought = text.lstrip()[len(OPEN_TAG) :].strip()
+        return ReasoningSplit("", thought, True)
+    return ReasoningSplit(text.strip(), None, False)
 
 
 def message_text(message: dict[str, Any]) -> str:

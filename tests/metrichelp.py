@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from swapkit.completion import Completion
-from swapkit.metrics import RunData
 from swapkit.records import Record, ToolCall
+from swapkit.scoring.metrics import RunData
 
 
 def record(i: int, prompt: str = "What is the capital of France?", reference: Any = None,

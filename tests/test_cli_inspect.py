@@ -163,10 +163,10 @@ def test_python_dash_m_and_version() -> None:
     assert out.stdout.startswith("swapkit, version ")
 
 
-def test_readme_reference_sections_are_current() -> None:
-    from swapkit.docs import update_readme
+def test_reference_docs_are_current() -> None:
+    from swapkit.cli.docs import update_docs
 
-    assert update_readme(check=True), "README is stale: run `python -m swapkit.docs`"
+    assert update_docs(check=True) == [], "stale reference docs: run `python -m swapkit.cli.docs`"
 
 
 def test_ci_examples_are_valid_yaml_and_run_swapkit() -> None:

@@ -4,9 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from swapkit.config import check_environment, load_config
+from swapkit.config import Suite, check_environment, load_config
 from swapkit.errors import ConfigError
-from swapkit.suite import Suite
 
 from .conftest import EXAMPLES
 

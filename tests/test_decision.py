@@ -1,4 +1,4 @@
-"""The decision (STATS.md §10) on synthetic scores: verdicts, Holm, segments, reasons."""
+"""The decision (docs/methodology.md §10) on synthetic scores: verdicts, Holm, segments, reasons."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from swapkit.config import GateSpec, Suite
 from swapkit.decision.decide import decide, gate_seed
 from swapkit.decision.gates import GateInput, evaluate_gate
-from swapkit.metrics import MetricScores
-from swapkit.suite import GateSpec, Suite
+from swapkit.scoring.metrics import MetricScores
 
 from .metrichelp import record, run
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from swapkit.config import EmbeddingsConfig
-from swapkit.embeddings import EmbeddingCache
+from swapkit.scoring.embeddings.embedders import EmbeddingCache
 from swapkit.store import RunStore
 
 from .metrichelp import answer, record, run
@@ -50,7 +50,7 @@ def test_similarity_metric_embeds_answers_not_reasoning(store: RunStore) -> None
                [answer("The capital of France is Paris.")],
                [answer("Paris is the capital of France.")],
                embedder=EmbeddingCache(store, EmbeddingsConfig()))
-    from swapkit.metrics import get_metric
+    from swapkit.scoring.metrics import get_metric
 
     sim = get_metric("similarity").score(data, {})
     assert sim.base[0] == pytest.approx(1.0, abs=1e-5)  # B2 identical to B1
@@ -84,8 +84,8 @@ def test_prefetch_during_replay_gives_the_same_scores_as_scoring_alone(tmp_path:
     """The overlap of replay and embedding is a fast path: it must not change a score."""
     from swapkit.config import load_config
     from swapkit.pipeline import RunOptions, run_migration
-    from swapkit.replay.engine import ReplayOptions, replay
-    from swapkit.scoring import load_scores, score_run
+    from swapkit.replay.engine import ReplayOptions, replay_run
+    from swapkit.scoring.score import load_scores, score_run
     from swapkit.sim import start_simulator
 
     from .simhelp import profile, write_config, write_log
@@ -104,7 +104,7 @@ def test_prefetch_during_replay_gives_the_same_scores_as_scoring_alone(tmp_path:
             if overlap:
                 run_migration(config, RunOptions(quiet=True))
             else:
-                replay(config, ReplayOptions(quiet=True))
+                replay_run(config, ReplayOptions(quiet=True))
                 score_run(folder / "run")
             with RunStore(folder / "run", lock=False) as store:
                 scores.append(load_scores(store))

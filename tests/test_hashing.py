@@ -1,4 +1,4 @@
-from swapkit.hashing import canonical_json, content_hash, request_hash
+from swapkit.support.hashing import canonical_json, content_hash, request_hash
 
 
 def test_canonical_json_sorts_keys_and_is_compact() -> None:

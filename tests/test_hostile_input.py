@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from swapkit.config import load_config
+from swapkit.config import LogSource, load_config
 from swapkit.errors import ConfigError, LogError, LogLineError
-from swapkit.logs import LogSource, read_log
+from swapkit.ingest.formats import read_log
 
 from .conftest import run_cli
 

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
+from swapkit.config import ColumnMapping, LogSource
 from swapkit.errors import LogError, LogLineError
-from swapkit.logs import ColumnMapping, LogSource, read_log, sniff_format
+from swapkit.ingest.formats import read_log, sniff_format
 
 USER = {"role": "user", "content": "hi"}
 

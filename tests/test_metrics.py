@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from swapkit.errors import ConfigError
-from swapkit.metrics import get_metric, metric_registry, parse_spec
+from swapkit.scoring.metrics import get_metric, metric_registry, parse_spec
 
 from .metrichelp import answer, record, run
 

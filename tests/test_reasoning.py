@@ -1,6 +1,6 @@
 import pytest
 
-from swapkit.reasoning import split_reasoning
+from swapkit.records import split_reasoning
 
 
 @pytest.mark.parametrize(

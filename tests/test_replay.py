@@ -10,7 +10,7 @@ import pytest
 from swapkit.config import load_config
 from swapkit.errors import RuntimeFailure
 from swapkit.replay.call import build_body
-from swapkit.replay.engine import ReplayOptions, replay
+from swapkit.replay.engine import ReplayOptions, replay_run
 from swapkit.sim import start_simulator
 from swapkit.sim.runner import RunningSimulator
 from swapkit.store import DB_NAME, RunStore
@@ -24,7 +24,7 @@ def log(tmp_path: Path) -> Path:
 
 
 def run(config: Path, **options: object) -> object:
-    return replay(load_config(config), ReplayOptions(quiet=True, **options))  # type: ignore[arg-type]
+    return replay_run(load_config(config), ReplayOptions(quiet=True, **options))  # type: ignore[arg-type]
 
 
 def stored(tmp_path: Path) -> list:
@@ -94,7 +94,7 @@ def test_exhausted_rate_limit_is_its_own_status(tmp_path: Path, log: Path) -> No
         options = {"fail_fast": False}
         config_obj = load_config(config)
         config_obj.replay.max_consecutive_failures = 100
-        summary = replay(config_obj, ReplayOptions(quiet=True, **options))
+        summary = replay_run(config_obj, ReplayOptions(quiet=True, **options))
         cand = next(t for t in summary.targets if t.side == "candidate")
         assert cand.status == {"rate_limited": 12}
         assert sim.stats()["models"]["cand-sim"]["requests"] == 12 * 3
@@ -117,7 +117,7 @@ def test_faults_become_definite_statuses(tmp_path: Path, faults: dict, stream: b
             "stream": stream, "timeout_s": 0.3, "max_retries": 1, "concurrency": 3})
         config_obj = load_config(config)
         config_obj.replay.max_consecutive_failures = 100
-        summary = replay(config_obj, ReplayOptions(quiet=True))
+        summary = replay_run(config_obj, ReplayOptions(quiet=True))
     cand = next(t for t in summary.targets if t.side == "candidate")
     assert cand.status == {status: 3}
     rows = [c for c in stored(tmp_path) if c.status == status]

@@ -14,12 +14,12 @@ BUILD = r"""
 import json, resource, sys, time
 from pathlib import Path
 from swapkit.config import load_config
-from swapkit.replay.engine import ReplayOptions, replay
-from swapkit.scoring import score_run
+from swapkit.replay.engine import ReplayOptions, replay_run
+from swapkit.scoring.score import score_run
 from swapkit.decision.decide import decide_run
 from swapkit.report import build_reports
 config = load_config(sys.argv[1])
-replay(config, ReplayOptions(quiet=True))
+replay_run(config, ReplayOptions(quiet=True))
 score_run(config.run_dir)
 decide_run(config.run_dir)
 start = time.perf_counter()

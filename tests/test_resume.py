@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from swapkit.config import load_config
-from swapkit.replay.engine import ReplayOptions, replay
+from swapkit.replay.engine import ReplayOptions, replay_run
 from swapkit.sim import prompt_key, start_simulator
 from swapkit.store import DB_NAME, RunStore
 
@@ -70,7 +70,7 @@ def test_sigkill_then_resume_sends_no_committed_request_twice(tmp_path: Path) ->
             kill_after(config, run_dir, at_least)
             snapshots.append((sim_keys(run_dir), served()))
         assert 10 <= len(snapshots[-1][0]) < 85
-        summary = replay(load_config(config), ReplayOptions(quiet=True))
+        summary = replay_run(load_config(config), ReplayOptions(quiet=True))
         assert summary.complete
         final_served = served()
     assert len(sim_keys(run_dir)) == 40 + 5 + 40  # baseline + noise samples + candidate

@@ -5,8 +5,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from swapkit.config import SampleSpec
+from swapkit.ingest.sampling import allocate, draw_sample
 from swapkit.records import Record
-from swapkit.sampling import SampleSpec, allocate, draw_sample
 
 
 def make(n: int, segments: dict[str, int]) -> list[Record]:

@@ -1,4 +1,4 @@
-"""STATS.md §11: every known-answer vector T1-T12, plus bootstrap agreement with SciPy."""
+"""Every known-answer vector T1-T12 (docs/methodology.md §11), plus agreement with SciPy."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from swapkit.stats.bootstrap import (
+from swapkit.decision.stats.bootstrap import (
     BootstrapResult,
     cluster_mean_bootstrap,
     log_ratio_of_sums_bootstrap,
@@ -16,7 +16,7 @@ from swapkit.stats.bootstrap import (
     paired_bootstrap,
     quantile_ratio_bootstrap,
 )
-from swapkit.stats.diagnostics import (
+from swapkit.decision.stats.diagnostics import (
     agresti_min_interval,
     clustered_se,
     mcnemar,
@@ -25,15 +25,15 @@ from swapkit.stats.diagnostics import (
     proportion_interval,
     sign_test,
 )
-from swapkit.stats.multiplicity import benjamini_hochberg, holm
-from swapkit.stats.power import (
+from swapkit.decision.stats.multiplicity import benjamini_hochberg, holm
+from swapkit.decision.stats.power import (
     achievable_margin,
     connor_n,
     mcnemar_exact_power,
     n_for_noninferiority,
 )
-from swapkit.stats.sequential import prpl_eb_cs
-from swapkit.stats.tango import tango_bounds, tango_p_values, tango_z
+from swapkit.decision.stats.sequential import prpl_eb_cs
+from swapkit.decision.stats.tango import tango_bounds, tango_p_values, tango_z
 
 
 def test_t1_mcnemar_airway_data() -> None:

@@ -2,6 +2,8 @@
 
 Exit codes: 0 GO, 1 NO-GO, 2 usage or config error, 3 runtime error,
 4 INCONCLUSIVE, 130 interrupted. Expected errors print one message, no traceback.
+One module per command or command group, each a thin adapter over a library function;
+shared flags live in ``options``. The top of the tree: may import anything below it.
 """
 
 from __future__ import annotations
@@ -11,15 +13,20 @@ from typing import Any
 
 import click
 
-from swapkit import __version__
-from swapkit.cli.inspect_cmd import formats_command, inspect_command
-from swapkit.cli.replay_cmd import replay_command, sim_command
+from swapkit.cli.demo_cmd import demo_command
+from swapkit.cli.formats_cmd import formats_command
+from swapkit.cli.gate_cmd import gate_command
+from swapkit.cli.inspect_cmd import inspect_command
+from swapkit.cli.plan_cmd import plan_command
+from swapkit.cli.replay_cmd import replay_command
 from swapkit.cli.report_cmd import report_command
-from swapkit.cli.run_cmd import demo_command, plan_command, run_command
+from swapkit.cli.run_cmd import run_command
 from swapkit.cli.schema_cmd import schema_command
-from swapkit.cli.score_cmd import gate_command, score_command
+from swapkit.cli.score_cmd import score_command
+from swapkit.cli.sim_cmd import sim_command
 from swapkit.cli.suites_cmd import suites_group
 from swapkit.errors import SwapkitError
+from swapkit.support.version import __version__
 
 __all__ = ["cli", "main"]
 

@@ -1,4 +1,4 @@
-"""``swapkit inspect`` (a log, or a swap.yaml preflight) and ``swapkit formats``."""
+"""``swapkit inspect``: what a prompt log holds, or a swap.yaml preflight."""
 
 from __future__ import annotations
 
@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING
 import click
 
 from swapkit.errors import UsageError
-from swapkit.sanitize import clean
+from swapkit.support.numbers import fmt_count, fmt_number, fmt_percent
+from swapkit.support.sanitize import clean
 
 if TYPE_CHECKING:
-    from swapkit.inspection import ConfigReport
-    from swapkit.logstats import Distribution, LogStats
+    from swapkit.ingest.inspection import ConfigReport
+    from swapkit.ingest.logstats import Distribution, LogStats
 
-__all__ = ["formats_command", "inspect_command", "render_config", "render_stats"]
+__all__ = ["inspect_command", "render_config", "render_stats"]
 
 CONFIG_SUFFIXES = (".yaml", ".yml")
 ROLES = ("prompt", "system", "request", "response", "reference", "segment", "id",
@@ -65,8 +66,8 @@ def inspect_command(
         swapkit inspect data.csv --column prompt=question --column segment=route
         swapkit inspect examples/travel-assistant/swap.yaml --json
     """
-    from swapkit.inspection import inspect_config, inspect_log
-    from swapkit.logs import ColumnMapping, LogSource
+    from swapkit.config import ColumnMapping, LogSource
+    from swapkit.ingest.inspection import inspect_config, inspect_log
 
     if target.suffix.lower() in CONFIG_SUFFIXES:
         if columns or batch_output or split or segment_field or skip_invalid or format_ != "auto":
@@ -86,33 +87,19 @@ def inspect_command(
     click.echo(stats.model_dump_json(indent=2) if json_ else render_stats(stats))
 
 
-@click.command("formats")
-def formats_command() -> None:
-    """List the log formats swapkit can read (built-ins and plugins).
-
-    Example:
-
-        swapkit formats
-    """
-    from swapkit.logs import log_formats
-
-    for log_format in log_formats():
-        click.echo(f"{log_format.name:<12} {log_format.description}")
-
-
 def _pct(share: float) -> str:
-    return f"{share * 100:5.1f}%"
+    return f"{fmt_percent(share):>6}"
 
 
 def _num(value: float | None) -> str:
     if value is None:
         return "-"
-    return f"{value:,.0f}" if abs(value) >= 100 or value == int(value) else f"{value:.1f}"
+    return fmt_count(value) if abs(value) >= 100 or value == int(value) else fmt_number(value, 2)
 
 
 def _dist_row(label: str, dist: Distribution) -> str:
     cells = [_num(v) for v in (dist.mean, dist.p50, dist.p90, dist.p99, dist.max)]
-    return f"  {label:<18}{dist.count:>8,}" + "".join(f"{c:>9}" for c in cells)
+    return f"  {label:<18}{fmt_count(dist.count):>8}" + "".join(f"{c:>9}" for c in cells)
 
 
 def render_stats(stats: LogStats) -> str:
@@ -120,20 +107,21 @@ def render_stats(stats: LogStats) -> str:
     lines = [
         f"log        {stats.path}",
         f"format     {stats.format}",
-        f"records    {stats.records:,} ({stats.unique_requests:,} unique requests, "
-        f"{stats.duplicates:,} {'duplicate' if stats.duplicates == 1 else 'duplicates'})",
+        f"records    {fmt_count(stats.records)} ({fmt_count(stats.unique_requests)} unique "
+        f"requests, {fmt_count(stats.duplicates)} "
+        f"{'duplicate' if stats.duplicates == 1 else 'duplicates'})",
     ]
     if stats.invalid_lines:
         shown = ", ".join(str(n) for n in stats.invalid_line_numbers[:20])
         more = " ..." if stats.invalid_lines > 20 else ""
-        lines.append(f"invalid    {stats.invalid_lines:,} lines skipped: {shown}{more}")
+        lines.append(f"invalid    {fmt_count(stats.invalid_lines)} lines skipped: {shown}{more}")
     if stats.first_timestamp and stats.last_timestamp:
         lines.append(f"time span  {stats.first_timestamp.isoformat()} → "
                      f"{stats.last_timestamp.isoformat()}")
     lines.append("segments")
     for name, count in stats.segments.items():
         share = count / stats.records if stats.records else 0.0
-        lines.append(f"  {name:<28}{count:>8,}  {_pct(share)}")
+        lines.append(f"  {name:<28}{fmt_count(count):>8}  {_pct(share)}")
     lines.append("records with")
     labels = {"response": "recorded response", "multi_turn": "multi-turn history"}
     for key, share in stats.shares.items():
@@ -143,7 +131,7 @@ def render_stats(stats: LogStats) -> str:
         lines.append(f"  {labels.get(key, key):<28}{_pct(share)}{extra}")
     if stats.response_status:
         lines.append("recorded status  " + ", ".join(
-            f"{k} {v:,}" for k, v in stats.response_status.items()))
+            f"{k} {fmt_count(v)}" for k, v in stats.response_status.items()))
     lines.append(f"lengths{'n':>21}{'mean':>9}{'p50':>9}{'p90':>9}{'p99':>9}{'max':>9}")
     for label, dist in (
         ("prompt chars", stats.prompt_chars), ("answer chars", stats.response_chars),
@@ -165,14 +153,14 @@ def render_config(report: ConfigReport) -> str:
         )
         lines.append(f"{target.side:<10} {target.name}: {where}")
     lines.append(
-        f"sample     {report.sample_size:,} records ("
+        f"sample     {fmt_count(report.sample_size)} records ("
         + ", ".join(f"{k} {v}" for k, v in report.sample_by_segment.items())
-        + f"); {report.filtered_out:,} filtered out, {report.duplicates_dropped:,} "
-        "duplicates dropped"
+        + f"); {fmt_count(report.filtered_out)} filtered out, "
+        f"{fmt_count(report.duplicates_dropped)} duplicates dropped"
     )
-    lines.append(f"noise      {report.noise_subset:,} extra baseline requests")
+    lines.append(f"noise      {fmt_count(report.noise_subset)} extra baseline requests")
     lines.append("requests   " + ", ".join(
-        f"{side} {n:,}" for side, n in report.requests_per_target.items()))
+        f"{side} {fmt_count(n)}" for side, n in report.requests_per_target.items()))
     lines.append("")
     lines.append(render_stats(report.log))
     return clean("\n".join(lines))  # log text may carry ANSI escapes

@@ -1,29 +1,28 @@
-"""``swapkit replay`` and ``swapkit sim``."""
+"""``swapkit replay``: the sampled log against both targets, into the run store (resumable)."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from swapkit.sanitize import clean
+from swapkit.cli.options import only_option
+from swapkit.support.numbers import fmt_count, fmt_duration, fmt_money
+from swapkit.support.sanitize import clean
 
 if TYPE_CHECKING:
     from swapkit.replay.engine import ReplaySummary
 
-__all__ = ["render_summary", "replay_command", "sim_command"]
+__all__ = ["render_summary", "replay_command"]
 
 
 @click.command("replay")
 @click.argument("config_path", metavar="SWAP_YAML", type=click.Path(path_type=Path))
 @click.option("--run-dir", type=click.Path(file_okay=False, path_type=Path),
               help="run store folder (default: run_dir in swap.yaml)")
-@click.option("--only", type=click.Choice(["baseline", "candidate"]),
-              help="replay one side only")
+@only_option
 @click.option("--max-requests", type=click.IntRange(min=1),
               help="stop cleanly after this many HTTP requests (retries count)")
 @click.option("--max-spend", "max_spend", type=click.FloatRange(min=0), metavar="USD",
@@ -44,12 +43,12 @@ def replay_command(config_path: Path, run_dir: Path | None, only: str | None,
         swapkit replay examples/travel-assistant/swap.yaml --max-spend 5
     """
     from swapkit.config import load_config
-    from swapkit.replay.engine import ReplayOptions, replay
+    from swapkit.replay.engine import ReplayOptions, replay_run
 
     config = load_config(config_path)
     options = ReplayOptions(run_dir=run_dir, only=only, max_requests=max_requests,
                             max_spend_usd=max_spend, fail_fast=fail_fast, quiet=quiet)
-    summary = replay(config, options)
+    summary = replay_run(config, options)
     click.echo(json.dumps(summary.as_dict(), indent=2) if json_ else render_summary(summary))
     if summary.interrupted:
         raise click.exceptions.Exit(130)
@@ -58,55 +57,18 @@ def replay_command(config_path: Path, run_dir: Path | None, only: str | None,
 def render_summary(summary: ReplaySummary) -> str:
     """The end-of-replay summary for a terminal."""
     lines = [f"run        {summary.run_dir}",
-             f"records    {summary.records:,} ({summary.noise_records:,} with extra baseline "
-             "samples)"]
+             f"records    {fmt_count(summary.records)} ({fmt_count(summary.noise_records)} "
+             "with extra baseline samples)"]
     for t in summary.targets:
-        statuses = ", ".join(f"{k} {v:,}" for k, v in t.status.most_common()) or "-"
+        statuses = ", ".join(f"{k} {fmt_count(v)}" for k, v in t.status.most_common()) or "-"
         lines.append(
-            f"{t.side:<10} {t.label}: {t.done:,} done now, {t.skipped:,} already stored, "
-            f"{t.remaining:,} left; {statuses}; {t.retries:,} retries; ${t.spend_usd:,.4f}")
+            f"{t.side:<10} {t.label}: {fmt_count(t.done)} done now, "
+            f"{fmt_count(t.skipped)} already stored, {fmt_count(t.remaining)} left; "
+            f"{statuses}; {fmt_count(t.retries)} retries; {fmt_money(t.spend_usd)}")
     state = "complete" if summary.complete else "incomplete"
     if summary.interrupted:
         state = "interrupted: rerun the same command to resume"
     elif summary.stopped:
         state = f"stopped early: {summary.stopped}; rerun to continue"
-    lines.append(f"replay     {state} in {summary.wall_s:,.1f} s")
+    lines.append(f"replay     {state} in {fmt_duration(summary.wall_s)}")
     return clean("\n".join(lines))  # log text may carry ANSI escapes
-
-
-@click.command("sim")
-@click.option("-p", "--profile", "profiles", multiple=True, required=True,
-              metavar="NAME|PATH", help="a built-in profile (r1-like, qwen3-like, qwen3-fixed, "
-              "instant) or a YAML file; repeat for several models")
-@click.option("--log", "logs", multiple=True, type=click.Path(path_type=Path),
-              help="a log whose references / recorded answers the models paraphrase")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
-              help="0 picks a free port")
-@click.option("--api-key", envvar="SWAPKIT_SIM_API_KEY",
-              help="require this bearer key (default: accept any)")
-@click.option("--exit-after", type=click.FloatRange(min=0), metavar="SECONDS",
-              help="stop by itself after this long")
-def sim_command(profiles: tuple[str, ...], logs: tuple[Path, ...], host: str, port: int,
-                api_key: str | None, exit_after: float | None) -> None:
-    """Serve simulated models on an OpenAI-compatible endpoint (loopback by default).
-
-    Example:
-
-        swapkit sim -p r1-like -p qwen3-like --log examples/travel-assistant/logs/chat.jsonl
-    """
-    from swapkit.errors import UsageError
-    from swapkit.sim.runner import LOOPBACK, build_simulator, serve_forever
-
-    if host not in LOOPBACK:
-        raise UsageError(f"--host {host}: the simulator listens on loopback only",
-                         hint="use 127.0.0.1 (the default)")
-    simulator = build_simulator(profiles, logs, api_key)
-    names = ", ".join(simulator.profiles)
-
-    def announce(url: str) -> None:
-        click.echo(f"swapkit simulator serving {names} at {url} (Ctrl-C stops)", err=True)
-        click.echo(url)
-
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve_forever(simulator, host, port, exit_after, announce))

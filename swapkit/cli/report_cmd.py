@@ -29,9 +29,9 @@ def report_command(run: Path, formats: str | None, output: Path | None,
     """
     from swapkit.decision.decide import decide_run
     from swapkit.report import build_reports
-    from swapkit.runs import resolve_run, stored_config
-    from swapkit.scoring import score_run
+    from swapkit.scoring.score import score_run
     from swapkit.store import RunStore
+    from swapkit.store.runs import resolve_run, stored_config
 
     run_dir = resolve_run(run)
     with RunStore(run_dir, lock=False) as store:

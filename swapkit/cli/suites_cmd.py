@@ -45,7 +45,7 @@ def validate_command(paths: tuple[Path, ...]) -> None:
 
         swapkit suites validate suites/*.yaml
     """
-    from swapkit.suite_check import check_suite
+    from swapkit.scoring.suite_check import check_suite
 
     for path in paths:
         check_suite(path)

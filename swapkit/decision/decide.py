@@ -1,4 +1,4 @@
-"""From stored scores to GO / NO-GO / INCONCLUSIVE (STATS.md §10 steps 5-7).
+"""From stored scores to GO / NO-GO / INCONCLUSIVE (docs/methodology.md §10 steps 5-7).
 
 Hard gates decide: NO-GO if any is NO-GO after Holm's adjustment of the inferiority
 p-values, GO if all are GO (an intersection-union test: no adjustment), INCONCLUSIVE
@@ -13,19 +13,20 @@ from pathlib import Path
 import numpy as np
 import scipy
 
+from swapkit.config import GateSpec, Suite
 from swapkit.decision.gates import GateInput, evaluate_gate, paired_values
 from swapkit.decision.model import Decision, GateResult, MetricSummary, SegmentResult
 from swapkit.decision.panels import noise_floor, operations
 from swapkit.decision.reasons import gate_reason
+from swapkit.decision.stats.bootstrap import mean_difference_bootstrap
+from swapkit.decision.stats.multiplicity import benjamini_hochberg, holm
+from swapkit.decision.stats.tango import tango_bounds, tango_p_values
 from swapkit.errors import UsageError
-from swapkit.hashing import content_hash
-from swapkit.metrics.base import MetricScores, RunData
-from swapkit.scoring import load_run_data, load_scores, mean_or_none
-from swapkit.stats.bootstrap import mean_difference_bootstrap
-from swapkit.stats.multiplicity import benjamini_hochberg, holm
-from swapkit.stats.tango import tango_bounds, tango_p_values
+from swapkit.scoring.metrics.base import MetricScores, RunData
+from swapkit.scoring.score import load_run_data, load_scores, mean_or_none
 from swapkit.store import RunStore
-from swapkit.suite import GateSpec, Suite
+from swapkit.support.hashing import content_hash
+from swapkit.support.numbers import fmt_percent
 
 __all__ = ["decide", "decide_run", "gate_seed"]
 
@@ -33,7 +34,7 @@ DIFFERENCE_KINDS = ("noninferiority", "equivalence", "superiority")
 
 
 def gate_seed(run_id: str, gate: str) -> int:
-    """The bootstrap seed of a gate: a hash of (run id, gate name) (STATS.md §9)."""
+    """The bootstrap seed of a gate: a hash of (run id, gate name) (docs/methodology.md §9)."""
     return int(content_hash([run_id, gate])[:8], 16)
 
 
@@ -165,9 +166,9 @@ def decide(data: RunData, scores: dict[str, MetricScores], suite: Suite, run_id:
     if flagged:
         tested = sum(1 for r in segment_rows if r.tested)
         warnings.append(f"{len(flagged)} of {tested} segment tests flagged a regression at FDR "
-                        f"{suite.segment_fdr:.0%}: " + ", ".join(
+                        f"{fmt_percent(suite.segment_fdr, 0)}: " + ", ".join(
                             f"{r.gate} in {r.segment}" for r in flagged))
-    from swapkit import __version__
+    from swapkit.support.version import __version__
 
     return Decision(
         verdict=verdict, reason=reason, blocking=blocking,  # type: ignore[arg-type]

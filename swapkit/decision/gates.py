@@ -1,4 +1,4 @@
-"""Evaluating one gate on paired per-record scores (STATS.md §10 steps 1-4).
+"""Evaluating one gate on paired per-record scores (docs/methodology.md §10 steps 1-4).
 
 Pass/fail metrics without clusters: Tango score bounds. Continuous metrics: paired
 BCa bootstrap of the mean difference (percentile fallback; constant differences are
@@ -15,26 +15,26 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from swapkit.decision.model import GateResult
-from swapkit.metrics.base import MetricScores
-from swapkit.stats.bootstrap import (
+from swapkit.config import GateSpec
+from swapkit.decision.model import GateResult, Scale
+from swapkit.decision.stats.bootstrap import (
     BootstrapResult,
     cluster_mean_bootstrap,
     log_ratio_of_sums_bootstrap,
     mean_difference_bootstrap,
     quantile_ratio_bootstrap,
 )
-from swapkit.stats.power import achievable_margin, n_for_noninferiority
-from swapkit.stats.tango import tango_bounds, tango_p_values
-from swapkit.suite import GateSpec
+from swapkit.decision.stats.power import achievable_margin, n_for_noninferiority
+from swapkit.decision.stats.tango import tango_bounds, tango_p_values
+from swapkit.scoring.metrics.base import MetricScores
 
-__all__ = ["GateInput", "default_margin", "evaluate_gate", "paired_values"]
+__all__ = ["GateInput", "default_margin", "evaluate_gate", "gate_scale", "paired_values"]
 
 QUANTILES = {"p50": 0.5, "p95": 0.95}
 
 
 def default_margin(spec: GateSpec, scores: MetricScores) -> float:
-    """STATS.md §2.6 defaults by metric family."""
+    """docs/methodology.md §2.6 defaults by metric family."""
     if spec.margin is not None:
         return spec.margin
     if spec.kind == "superiority":
@@ -174,7 +174,7 @@ def _ratio(inp: GateInput, result: GateResult) -> None:
 
 
 def _noise_ratio(inp: GateInput, result: GateResult) -> None:
-    """Excess-divergence ratio R = Σ(1−c)/Σ(1−a) on the noise subset (STATS.md §4.3)."""
+    """Excess-divergence ratio R = Σ(1−c)/Σ(1−a) on the noise subset (docs/methodology.md §4.3)."""
     scores = inp.scores
     cross = scores.extra.get("cand_vs_noise")
     mask = scores.paired & inp.mask
@@ -224,11 +224,23 @@ def _max_rate(inp: GateInput, result: GateResult) -> None:
                          "NO-GO" if low > limit else "INCONCLUSIVE")
 
 
+def gate_scale(spec: GateSpec, scores: MetricScores) -> Scale:
+    """What the gate's interval measures (a metric scored as a ratio is always a ratio)."""
+    if spec.kind == "max_rate":
+        return "rate"
+    if spec.kind == "noise_ratio":
+        return "divergence"
+    if spec.kind == "ratio_noninferiority" or scores.kind == "ratio":
+        return "ratio"
+    return "difference"
+
+
 def evaluate_gate(inp: GateInput) -> GateResult:
     """The raw (pre-multiplicity) result of one gate."""
     spec, scores = inp.spec, inp.scores
     result = GateResult(name=spec.display_name, metric=spec.metric, kind=spec.kind,
-                        hard=spec.hard, segment=spec.segment, margin=spec.margin, max=spec.max,
+                        scale=gate_scale(spec, scores), hard=spec.hard, segment=spec.segment,
+                        margin=spec.margin, max=spec.max,
                         status="NOT_APPLICABLE", raw_status="NOT_APPLICABLE", seed=inp.seed,
                         higher_is_better=scores.higher_is_better)
     if spec.kind == "max_rate":
@@ -244,15 +256,10 @@ def evaluate_gate(inp: GateInput) -> GateResult:
             result.baseline, result.candidate = float(b.mean()), float(c.mean())
             result.percent = scores.kind == "binary"
         result.raw_status = result.status = "INCONCLUSIVE"
+        result.insufficient_data = True
         result.annotations.append(f"insufficient data: {n} pairs, fewer than {inp.min_n}")
         return result
-    if spec.kind == "max_rate":
-        _max_rate(inp, result)
-    elif spec.kind == "noise_ratio":
-        _noise_ratio(inp, result)
-    elif spec.kind == "ratio_noninferiority" or scores.kind == "ratio":
-        _ratio(inp, result)
-    else:
-        _difference(inp, result)
+    {"rate": _max_rate, "divergence": _noise_ratio, "ratio": _ratio,
+     "difference": _difference}[result.scale](inp, result)
     result.status = result.raw_status
     return result

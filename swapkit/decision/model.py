@@ -12,6 +12,7 @@ __all__ = [
     "GateResult",
     "MetricSummary",
     "NoiseFloor",
+    "Scale",
     "SegmentResult",
     "SideOperations",
     "Verdict",
@@ -20,6 +21,9 @@ __all__ = [
 SCHEMA_VERSION = "1"
 Verdict = Literal["GO", "NO-GO", "INCONCLUSIVE"]
 GateStatus = Literal["GO", "NO-GO", "INCONCLUSIVE", "NOT_APPLICABLE"]
+# What a gate's estimate and bounds measure: candidate − baseline, candidate / baseline, the
+# excess-divergence ratio against the baseline's own noise, or the candidate's own rate.
+Scale = Literal["difference", "ratio", "divergence", "rate"]
 
 
 class GateResult(BaseModel):
@@ -28,6 +32,10 @@ class GateResult(BaseModel):
     name: str
     metric: str
     kind: str
+    scale: Scale = Field(default="difference", description="what estimate, low and high "
+                         "measure: difference, ratio, divergence (noise ratio) or rate")
+    insufficient_data: bool = Field(default=False, description="fewer pairs than min_n: "
+                                    "INCONCLUSIVE without a test")
     hard: bool
     segment: str | None = None
     margin: float | None = None
@@ -78,7 +86,7 @@ class SegmentResult(BaseModel):
 
 
 class NoiseFloor(BaseModel):
-    """The baseline against itself vs the candidate against the baseline (STATS.md §4.3)."""
+    """The baseline against itself vs the candidate against it (docs/methodology.md §4.3)."""
 
     n: int = 0
     self_agreement: float | None = Field(default=None, description="mean sim(B1, B2)")

@@ -1,4 +1,4 @@
-"""The noise-floor panel (STATS.md §4.3) and the per-side operations panel (§7)."""
+"""The noise-floor panel (docs/methodology.md §4.3) and the per-side operations panel (§7)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from scipy import stats
 
 from swapkit.completion import Completion
 from swapkit.decision.model import NoiseFloor, SideOperations
-from swapkit.metrics.base import MetricScores, RunData
-from swapkit.stats.bootstrap import log_ratio_of_sums_bootstrap
+from swapkit.decision.stats.bootstrap import log_ratio_of_sums_bootstrap
+from swapkit.scoring.metrics.base import MetricScores, RunData
 
 __all__ = ["noise_floor", "operations"]
 

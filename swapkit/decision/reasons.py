@@ -1,11 +1,12 @@
-"""One sentence per gate: the numbers, the rule and the verdict (STYLE.md §13)."""
+"""How a gate reads: one sentence per gate (the numbers, the rule and the verdict), and the
+gate's rule, values and interval as every report shows them."""
 
 from __future__ import annotations
 
-from swapkit.decision.model import GateResult
-from swapkit.numbers import fmt_diff, fmt_ratio, fmt_value
+from swapkit.decision.model import GateResult, SegmentResult
+from swapkit.support.numbers import fmt_count, fmt_diff, fmt_number, fmt_ratio, fmt_value
 
-__all__ = ["gate_reason"]
+__all__ = ["gate_interval", "gate_reason", "gate_rule", "gate_value", "segment_value"]
 
 
 def _interval(level: int, low: str, high: str) -> str:
@@ -46,7 +47,8 @@ def _difference(g: GateResult, level: int) -> str:
 
 def _ratio(g: GateResult, level: int) -> str:
     limit = fmt_ratio(1 + (g.margin or 0.0))
-    return (f"{g.name}: candidate {g.candidate:.4g} vs baseline {g.baseline:.4g}, ratio "
+    return (f"{g.name}: candidate {fmt_number(g.candidate)} vs baseline "
+            f"{fmt_number(g.baseline)}, ratio "
             f"{fmt_ratio(g.estimate)} {_interval(level, fmt_ratio(g.low), fmt_ratio(g.high))}"
             f", limit {limit}") if g.candidate is not None and g.baseline is not None else (
         f"{g.name}: ratio {fmt_ratio(g.estimate)}, limit {limit}")
@@ -70,25 +72,74 @@ def gate_reason(g: GateResult, alpha: float) -> str:
     level = round((1 - 2 * alpha) * 100)
     if g.status == "NOT_APPLICABLE":
         return f"{g.name}: no record this gate applies to; not evaluated"
-    if any(a.startswith("insufficient data") for a in g.annotations):
+    if g.insufficient_data:
         return f"{g.name}: only {g.n} pairs, fewer than needed to decide: INCONCLUSIVE"
-    if g.kind == "noise_ratio":
-        text = _noise(g, level)
-    elif g.kind == "max_rate":
-        text = _max_rate(g, level)
-    elif g.kind == "ratio_noninferiority" or g.method.endswith("ratio)"):
-        text = _ratio(g, level)
-    else:
-        text = _difference(g, level)
+    text = {"divergence": _noise, "rate": _max_rate, "ratio": _ratio,
+            "difference": _difference}[g.scale](g, level)
     extra = ""
     if g.status == "INCONCLUSIVE" and g.kind in ("noninferiority", "equivalence"):
         if g.certifiable_margin is not None:
             certifiable = fmt_value(g.certifiable_margin, g.percent)
             extra += f"; this run can certify a margin of {certifiable}"
         if g.n_needed:
-            extra += f"; about {g.n_needed:,} records would settle it"
+            extra += f"; about {fmt_count(g.n_needed)} records would settle it"
     elif g.status == "INCONCLUSIVE" and g.n_needed:
-        extra += f"; about {g.n_needed:,} records would settle it"
+        extra += f"; about {fmt_count(g.n_needed)} records would settle it"
     for note in g.annotations:
         extra += f"; {note}"
     return f"{text}{extra}: {g.status} (n={g.n})"
+
+
+def gate_rule(g: GateResult) -> str:
+    """The gate's rule in words: ``not worse by more than 2.0%``, ``ratio ≤ 1.20x``."""
+    if g.scale == "divergence":
+        return f"divergence ratio ≤ {fmt_ratio(g.max)}"
+    if g.scale == "rate":
+        return f"rate ≤ {fmt_value(g.max, True)}"
+    if g.scale == "ratio":
+        return f"ratio ≤ {fmt_ratio(1 + (g.margin or 0))}"
+    margin = fmt_value(g.margin, g.percent) if g.margin is not None else "default"
+    return {"noninferiority": f"not worse by more than {margin}",
+            "equivalence": f"within ±{margin}",
+            "superiority": f"better by more than {margin}"}.get(g.kind, g.kind)
+
+
+def gate_value(g: GateResult, which: str) -> str:
+    """The baseline's or candidate's value, un-oriented (rates of bad events read as rates)."""
+    value = getattr(g, which)
+    if value is None:
+        return "n/a"
+    if g.scale == "ratio":
+        return fmt_number(value, 4)
+    if g.scale == "divergence":
+        return fmt_value(value, False)
+    if not g.higher_is_better:
+        value = 1 - value if g.percent else -value
+    return fmt_value(value, g.percent)
+
+
+def gate_interval(g: GateResult) -> str:
+    """The estimate and its interval: ``-1.2 pts (-2.9 pts to +0.4 pts)``, ``1.05x (...)``."""
+    if g.estimate is None:
+        return "n/a"
+    if g.scale in ("ratio", "divergence"):
+        return f"{fmt_ratio(g.estimate)} ({fmt_ratio(g.low)} to {fmt_ratio(g.high)})"
+    if g.scale == "rate":
+        return f"{fmt_value(g.estimate, True)} ({fmt_value(g.low, True)} to " \
+               f"{fmt_value(g.high, True)})"
+    sign = 1 if g.higher_is_better else -1
+    bounds = sorted(sign * v for v in (g.low, g.high) if v is not None)
+    return (f"{fmt_diff(sign * g.estimate, g.percent)} ("
+            + " to ".join(fmt_diff(b, g.percent) for b in bounds) + ")")
+
+
+def segment_value(s: SegmentResult, which: str) -> str:
+    """A segment's value or difference, un-oriented (rates of bad events read as rates)."""
+    value = getattr(s, which)
+    if value is None:
+        return "n/a"
+    if which == "estimate":
+        return fmt_diff(value if s.higher_is_better else -value, s.percent)
+    if not s.higher_is_better:
+        value = 1 - value if s.percent else -value
+    return fmt_value(value, s.percent)

@@ -4,6 +4,7 @@ The simulator plays an R1-like baseline (reasoning, slower) and a Qwen3-like can
 (faster, cheaper, as good on most traffic, but breaking JSON in product-search attribute
 extraction and refusing a few prompts): a realistic NO-GO. ``candidate_profile=
 "qwen3-fixed"`` plays the same candidate without the regression: a GO.
+May import the main job (pipeline), the simulator and the vocabulary.
 """
 
 from __future__ import annotations

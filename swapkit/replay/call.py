@@ -22,13 +22,11 @@ import orjson
 
 from swapkit.completion import RETRYABLE_HTTP, Completion, cost_usd
 from swapkit.config import TargetConfig
-from swapkit.hashing import TRANSPORT_FIELDS
-from swapkit.reasoning import CLOSE_TAG
-from swapkit.records import Record, Usage, message_text, normalise_openai_response
-from swapkit.redact import redact
+from swapkit.records import CLOSE_TAG, Record, Usage, message_text, normalise_openai_response
 from swapkit.replay.limits import RateLimiter
-from swapkit.replay.transport import ChatTransport, TransportError
-from swapkit.sim.server import SAMPLE_HEADER
+from swapkit.replay.transport import SAMPLE_HEADER, ChatTransport, TransportError
+from swapkit.support.hashing import TRANSPORT_FIELDS
+from swapkit.support.redact import redact
 
 __all__ = ["CallContext", "build_body", "call_target"]
 

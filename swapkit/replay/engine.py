@@ -1,6 +1,6 @@
 """Replay a migration's sample against its targets, into the run store.
 
-``replay(config)`` draws the sample (seeded, stratified, in replay order), stores it,
+``replay_run(config)`` draws the sample (seeded, stratified, in replay order), stores it,
 then runs each endpoint target's jobs with ``concurrency`` workers, both targets at
 once. Work already in the store is skipped; infrastructure failures from earlier runs
 are retried. A request cap or spend cap stops the run cleanly (in-flight requests
@@ -22,22 +22,22 @@ from pathlib import Path
 from typing import Any
 
 from swapkit.completion import Completion, needs_retry
-from swapkit.config import SwapConfig, TargetConfig, check_environment
+from swapkit.config import DEFAULT_RUNS_DIR, SIDES, SwapConfig, TargetConfig, check_environment
 from swapkit.errors import RuntimeFailure
-from swapkit.hashing import completion_key, content_hash
-from swapkit.logs import read_log
+from swapkit.ingest.formats import read_log
+from swapkit.ingest.sampling import draw_sample, noise_subset
 from swapkit.records import Record
 from swapkit.replay.call import CallContext, call_target
 from swapkit.replay.limits import RateLimiter
 from swapkit.replay.progress import Progress, TargetProgress
 from swapkit.replay.targets import recorded_completions, target_hash, target_identity
 from swapkit.replay.transport import ChatTransport
-from swapkit.sampling import draw_sample, noise_subset
 from swapkit.store import RunStore, StoredTarget
+from swapkit.support.hashing import completion_key, content_hash
+from swapkit.support.numbers import fmt_money
 
-__all__ = ["ReplayOptions", "ReplaySummary", "replay", "replay_async"]
+__all__ = ["ReplayOptions", "ReplaySummary", "replay_async", "replay_run"]
 
-SIDES = ("baseline", "candidate")
 Job = tuple[Record, str, str, int]  # record, request hash, completion key, sample index
 
 
@@ -116,7 +116,7 @@ class _Run:
         progress.add(completion)
         self.spent += completion.cost_usd or 0.0
         if self.max_spend is not None and self.spent >= self.max_spend:
-            self.stop(f"spend cap reached (${self.spent:,.4f} of ${self.max_spend:,.4f})")
+            self.stop(f"spend cap reached ({fmt_money(self.spent)} of {fmt_money(self.max_spend)})")
         if progress.consecutive_failures >= self.failure_limit and self.abort is None:
             self.abort = (f"{progress.side} ({progress.label}) failed "
                           f"{progress.consecutive_failures} time(s) in a row; "
@@ -181,7 +181,7 @@ def _prepare(config: SwapConfig, store: RunStore) -> tuple[list[tuple[Record, st
     # where its outputs go: the same migration in another folder decides identically.
     identity = {k: v for k, v in config_json.items() if k not in ("run_dir", "report")}
     store.set_meta("config_hash", content_hash(identity))
-    from swapkit import __version__
+    from swapkit.support.version import __version__
 
     store.set_meta("swapkit_version", __version__)
     hashed = [(r, r.request_hash) for r in records]
@@ -196,7 +196,7 @@ async def replay_async(config: SwapConfig, options: ReplayOptions | None = None)
     if options.only not in (None, *SIDES):
         raise RuntimeFailure(f"--only must be one of {', '.join(SIDES)}")
     check_environment(config)
-    run_dir = options.run_dir or config.run_dir or Path("swapkit-runs")
+    run_dir = options.run_dir or config.run_dir or DEFAULT_RUNS_DIR
     with RunStore(run_dir) as store:
         sample, noise_count = _prepare(config, store)
         run = _Run(config, options, store)
@@ -269,7 +269,7 @@ async def _wait(run: _Run, tasks: list[asyncio.Task[None]]) -> None:
         await all_done
 
 
-def replay(config: SwapConfig, options: ReplayOptions | None = None) -> ReplaySummary:
+def replay_run(config: SwapConfig, options: ReplayOptions | None = None) -> ReplaySummary:
     """Run :func:`replay_async` in a fresh event loop; Ctrl-C stops it cleanly."""
     async def main() -> ReplaySummary:
         task = asyncio.current_task()

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from swapkit.completion import Completion
+from swapkit.support.numbers import fmt_count, fmt_duration, fmt_money, fmt_number
 
 __all__ = ["FAILURE_STATUSES", "Progress", "TargetProgress"]
 
@@ -79,10 +80,10 @@ class Progress:
         rate = t.done / elapsed
         eta = (todo - t.done) / rate if rate > 0 else float("nan")
         failures = sum(t.status[s] for s in FAILURE_STATUSES)
-        eta_text = f"{eta:,.0f}s" if eta == eta else "-"
-        return (f"{t.side:<9} {t.label[:28]:<28} {t.done:>7,}/{todo:<7,} {rate:7.1f}/s  "
-                f"failed {failures:<5,} retries {t.retries:<5,} ${t.spend_usd:,.4f}  "
-                f"eta {eta_text}")
+        eta_text = fmt_duration(eta) if eta == eta else "-"
+        return (f"{t.side:<9} {t.label[:28]:<28} {fmt_count(t.done):>7}/{fmt_count(todo):<7} "
+                f"{fmt_number(rate, 3):>7}/s  failed {fmt_count(failures):<5} "
+                f"retries {fmt_count(t.retries):<5} {fmt_money(t.spend_usd)}  eta {eta_text}")
 
     def update(self, force: bool = False) -> None:
         """Redraw if enough time has passed (or ``force``)."""

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from swapkit.completion import Completion
-from swapkit.config import TargetConfig
-from swapkit.hashing import completion_key, content_hash
-from swapkit.logs import LogSource, read_log
+from swapkit.config import LogSource, TargetConfig
+from swapkit.ingest.formats import read_log
 from swapkit.records import Record, RecordedResponse
+from swapkit.support.hashing import completion_key, content_hash
 
 __all__ = ["recorded_completions", "target_hash", "target_identity"]
 

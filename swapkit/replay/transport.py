@@ -18,7 +18,10 @@ from typing import Any
 import aiohttp
 import orjson
 
-__all__ = ["ChatTransport", "TransportError"]
+__all__ = ["SAMPLE_HEADER", "ChatTransport", "TransportError"]
+
+# Tells swapkit's simulator which sample of a record is asked for (real endpoints ignore it).
+SAMPLE_HEADER = "X-Swapkit-Sample"
 
 
 class TransportError(Exception):
@@ -33,7 +36,7 @@ class ChatTransport:
     """POSTs chat requests to one endpoint with at most ``concurrency`` connections."""
 
     def __init__(self, base_url: str, api_key: str | None, concurrency: int) -> None:
-        from swapkit import __version__
+        from swapkit.support.version import __version__
 
         self.base_url = base_url.rstrip("/")
         self.secret = api_key  # never logged; redacted from anything the endpoint echoes

@@ -1,4 +1,8 @@
-"""Reports (HTML, Markdown, JSON, JUnit), all regenerable from the run store."""
+"""Stage 5, report: a decided run store → HTML, Markdown, JSON and JUnit files (a registry of
+formats), all regenerable from the store at any time.
+
+May import decision, scoring, store, the vocabulary and support.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,11 @@ import tempfile
 from pathlib import Path
 
 from swapkit.errors import RuntimeFailure, UsageError
-from swapkit.registry import Registry, from_hook
 from swapkit.report.assemble import MAX_CHARS, MAX_RECORDS, build_report_data
 from swapkit.report.formats import ReportFormat
 from swapkit.report.model import ReportData
 from swapkit.store import RunStore
+from swapkit.support.registry import Registry, from_hook
 
 __all__ = ["ReportData", "build_reports", "report_formats"]
 

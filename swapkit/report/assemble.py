@@ -8,16 +8,17 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from swapkit.completion import Completion
-from swapkit.config import SwapConfig, TargetConfig
+from swapkit.config import SIDES, SwapConfig, TargetConfig
 from swapkit.decision.model import Decision
 from swapkit.errors import UsageError
-from swapkit.metrics.base import MetricScores, RunData
 from swapkit.records import last_user_text, message_text
 from swapkit.report.diff import json_field_diff, word_diff
 from swapkit.report.model import RecordRow, ReportData, SideAnswer, TargetInfo
-from swapkit.runs import stored_config
-from swapkit.scoring import load_run_data, load_scores
+from swapkit.scoring.metrics.base import MetricScores, RunData
+from swapkit.scoring.score import load_run_data, load_scores
 from swapkit.store import RunStore
+from swapkit.store.runs import stored_config
+from swapkit.support.numbers import fmt_count
 
 __all__ = ["MAX_CHARS", "MAX_RECORDS", "build_report_data", "regression_scores"]
 
@@ -121,7 +122,7 @@ def _target(side: str, target: TargetConfig, simulated: bool) -> TargetInfo:
 
 def _targets(config: SwapConfig, simulated: dict[str, bool]) -> list[TargetInfo]:
     return [_target(side, getattr(config, side), simulated.get(side, False))
-            for side in ("baseline", "candidate")]
+            for side in SIDES]
 
 
 def build_report_data(store: RunStore, max_records: int = MAX_RECORDS,
@@ -142,10 +143,10 @@ def build_report_data(store: RunStore, max_records: int = MAX_RECORDS,
     rows = [_row(i, data, scores, regression[i], divergent, max_chars) for i in shown]
     omitted = ""
     if len(data) > len(shown):
-        omitted = (f"The explorer shows the {len(shown):,} records with the largest regressions "
-                   f"of {len(data):,}; the other {len(data) - len(shown):,} are in the run "
-                   f"store ({store.run_dir}).")
-    from swapkit import __version__
+        omitted = (f"The explorer shows the {fmt_count(len(shown))} records with the largest "
+                   f"regressions of {fmt_count(len(data))}; the other "
+                   f"{fmt_count(len(data) - len(shown))} are in the run store ({store.run_dir}).")
+    from swapkit.support.version import __version__
 
     simulated = {t.side: t.simulated for t in store.targets().values()}
     return ReportData(

@@ -8,6 +8,8 @@ from html import escape
 
 import numpy as np
 
+from swapkit.support.numbers import fmt_count, fmt_number
+
 __all__ = ["forest", "histogram"]
 
 COLOURS = ("#4c6ef5", "#f08c00", "#2b8a3e", "#c92a2a")
@@ -43,12 +45,12 @@ def histogram(series: dict[str, Sequence[float]], title: str, bins: int = 24,
                          f'fill-opacity="0.55"/>')
         parts.append(f'<rect x="{PAD + n * 190}" y="8" width="10" height="10" fill="{colour}"/>'
                      f'<text x="{PAD + 14 + n * 190}" y="17">{escape(label)} '
-                     f'(n={arrays[label].size:,})</text>')
+                     f'(n={fmt_count(arrays[label].size)})</text>')
     for value in (low, (low + high) / 2, high):
         x = PAD + plot_w * (value - low) / (high - low)
         shown = 10**value if log_x else value
         parts.append(f'<text x="{x:.1f}" y="{HEIGHT - 12}" text-anchor="middle">'
-                     f'{shown:.3g}{escape(unit)}</text>')
+                     f'{fmt_number(shown, 3)}{escape(unit)}</text>')
     parts.append(f'<line x1="{PAD}" y1="{PAD + plot_h}" x2="{PAD + plot_w}" '
                  f'y2="{PAD + plot_h}" stroke="#868e96"/></svg>')
     return "".join(parts)
@@ -90,6 +92,7 @@ def forest(rows: Sequence[tuple[str, float, float, float, bool]], margin: float 
     ticks = [low, high] + ([0.0] if min(abs(low), abs(high)) > 0.15 * (high - low) else [])
     for value in ticks:
         parts.append(f'<text x="{x(value):.1f}" y="{height - 10}" text-anchor="middle">'
-                     f'{value * scale:+.2g}{" pts" if percent else ""}</text>')
+                     f'{fmt_number(value * scale, 2, signed=True)}'
+                     f'{" pts" if percent else ""}</text>')
     parts.append("</svg>")
     return "".join(parts)

@@ -7,7 +7,7 @@ import re
 
 from rapidfuzz.distance import Levenshtein
 
-from swapkit.metrics.structured import flatten
+from swapkit.scoring.metrics.structured import flatten
 
 __all__ = ["json_field_diff", "word_diff"]
 

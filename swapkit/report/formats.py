@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-from swapkit.plugins import hookimpl
 from swapkit.report.model import ReportData
+from swapkit.support.plugins import hookimpl
 
 __all__ = ["ReportFormat", "register_report_formats"]
 
@@ -47,7 +46,7 @@ def _junit(report: ReportData, html_path: str | None) -> str:
 
 
 @hookimpl
-def register_report_formats(register: Callable[[Any], None]) -> None:
+def register_report_formats(register: Callable[[ReportFormat], None]) -> None:
     """Register html, md, json and junit."""
     register(ReportFormat("html", "report.html", _html, "self-contained HTML diff report"))
     register(ReportFormat("md", "report.md", _markdown, "Markdown summary for a PR comment"))

@@ -14,10 +14,20 @@ from typing import Any
 
 import jinja2
 
-from swapkit.decision.model import GateResult, SegmentResult, SideOperations
-from swapkit.numbers import fmt_diff, fmt_money, fmt_p, fmt_ratio, fmt_seconds, fmt_value
+from swapkit.decision.model import SideOperations
+from swapkit.decision.reasons import gate_interval, gate_rule, gate_value, segment_value
 from swapkit.report.charts import forest, histogram
-from swapkit.report.model import ReportData
+from swapkit.report.model import RecordRow, ReportData
+from swapkit.support.numbers import (
+    fmt_count,
+    fmt_money,
+    fmt_number,
+    fmt_p,
+    fmt_percent,
+    fmt_ratio,
+    fmt_seconds,
+    fmt_value,
+)
 
 __all__ = ["render_html", "safe_json"]
 
@@ -42,46 +52,6 @@ def safe_json(value: Any) -> str:
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
-def _rule(g: GateResult) -> str:
-    if g.kind == "noise_ratio":
-        return f"divergence ratio ≤ {fmt_ratio(g.max)}"
-    if g.kind == "max_rate":
-        return f"rate ≤ {fmt_value(g.max, True)}"
-    if g.kind == "ratio_noninferiority" or g.method.endswith("ratio)"):
-        return f"ratio ≤ {fmt_ratio(1 + (g.margin or 0))}"
-    margin = fmt_value(g.margin, g.percent) if g.margin is not None else "default"
-    return {"noninferiority": f"not worse by more than {margin}",
-            "equivalence": f"within ±{margin}",
-            "superiority": f"better by more than {margin}"}.get(g.kind, g.kind)
-
-
-def _side(g: GateResult, which: str) -> str:
-    value = getattr(g, which)
-    if value is None:
-        return "n/a"
-    if g.kind in ("ratio_noninferiority",) or g.method.endswith("ratio)"):
-        return f"{value:.4g}"
-    if g.kind == "noise_ratio":
-        return f"{value:.3f}"
-    if not g.higher_is_better:
-        value = 1 - value if g.percent else -value
-    return fmt_value(value, g.percent)
-
-
-def _interval(g: GateResult) -> str:
-    if g.estimate is None:
-        return "n/a"
-    if g.kind in ("ratio_noninferiority", "noise_ratio") or g.method.endswith("ratio)"):
-        return f"{fmt_ratio(g.estimate)} ({fmt_ratio(g.low)} to {fmt_ratio(g.high)})"
-    if g.kind == "max_rate":
-        return f"{fmt_value(g.estimate, True)} ({fmt_value(g.low, True)} to " \
-               f"{fmt_value(g.high, True)})"
-    sign = 1 if g.higher_is_better else -1
-    bounds = sorted(sign * v for v in (g.low, g.high) if v is not None)
-    return (f"{fmt_diff(sign * g.estimate, g.percent)} ("
-            + " to ".join(fmt_diff(b, g.percent) for b in bounds) + ")")
-
-
 def _op(o: SideOperations, key: str, kind: str) -> str:
     value = getattr(o, key)
     if kind == "seconds":
@@ -90,29 +60,16 @@ def _op(o: SideOperations, key: str, kind: str) -> str:
         return fmt_money(value)
     if kind == "percent":
         return fmt_value(value, True)
-    if value is None:
-        return "n/a"
-    return f"{value:,.0f}" if kind == "count" else f"{value:,.1f}"
-
-
-def _seg(s: SegmentResult, which: str) -> str:
-    """Segment values un-oriented (rates of bad events read as rates)."""
-    value = getattr(s, which)
-    if value is None:
-        return "n/a"
-    if which == "estimate":
-        return fmt_diff(value if s.higher_is_better else -value, s.percent)
-    if not s.higher_is_better:
-        value = 1 - value if s.percent else -value
-    return fmt_value(value, s.percent)
+    return fmt_count(value) if kind == "count" else fmt_number(value, 4)
 
 
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("swapkit.report", "templates"),
         autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(rule=_rule, side=_side, interval=_interval, op=_op, seg=_seg,
-                       pvalue=fmt_p, thousands=lambda v: f"{v:,}")
+    env.filters.update(rule=gate_rule, side=gate_value, interval=gate_interval, op=_op,
+                       seg=segment_value, pvalue=fmt_p, thousands=fmt_count, ratio=fmt_ratio,
+                       percent=fmt_percent, score=lambda v: fmt_value(v, False))
     return env
 
 
@@ -147,11 +104,23 @@ def _charts(report: ReportData) -> dict[str, str]:
             "forest": forest_chart}
 
 
+def _explorer_row(row: RecordRow) -> dict[str, Any]:
+    """A record for the explorer's script, its numbers already formatted for reading."""
+    data = row.model_dump(mode="json")
+    data["scores_text"] = {name: [fmt_value(v, False) if v is not None else "-" for v in pair]
+                           for name, pair in row.scores.items()}
+    for side, answer in (("baseline", row.baseline), ("candidate", row.candidate)):
+        latency, cost = answer.latency_s, answer.cost_usd
+        data[side]["latency_text"] = None if latency is None else fmt_seconds(latency)
+        data[side]["cost_text"] = None if cost is None else fmt_money(cost)
+    return data
+
+
 def render_html(report: ReportData) -> str:
     """The whole report as one HTML document."""
     d = report.decision
     reasons = {g.reason for g in d.gates}
-    records = [r.model_dump(mode="json") for r in report.records]
+    records = [_explorer_row(r) for r in report.records]
     tested = [s for s in d.segments if s.tested]
     context = {
         "r": report, "d": d, "css": _asset("report.css"), "js": _asset("report.js"),

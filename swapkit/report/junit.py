@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from swapkit.report.model import ReportData
-from swapkit.sanitize import xml_text
+from swapkit.support.sanitize import xml_text
 
 __all__ = ["render_junit"]
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from swapkit.report.html import _interval, _side
+from swapkit.decision.reasons import gate_interval, gate_value
 from swapkit.report.model import ReportData
-from swapkit.sanitize import md_cell
+from swapkit.support.numbers import fmt_count, fmt_diff, fmt_percent
+from swapkit.support.sanitize import md_cell
 
 __all__ = ["render_markdown"]
 
@@ -22,7 +23,8 @@ def render_markdown(report: ReportData, html_path: str | None = None) -> str:
         "",
         f"**{md_cell(d.reason, 400)}**",
         "",
-        f"{d.records:,} records · one-sided α = {d.alpha} · swapkit {report.swapkit_version}"
+        f"{fmt_count(d.records)} records · one-sided α = {d.alpha} · "
+        f"swapkit {report.swapkit_version}"
         + (" · **simulated models**" if simulated else ""),
         "",
         f"| gate | status | baseline | candidate | difference ({level}% CI) | n |",
@@ -31,15 +33,16 @@ def render_markdown(report: ReportData, html_path: str | None = None) -> str:
     for g in d.gates:
         soft = " (soft)" if not g.hard else ""
         lines.append(f"| {md_cell(g.name, 60)}{soft} | {ICONS[g.status]} {g.status} | "
-                     f"{md_cell(_side(g, 'baseline'))} | {md_cell(_side(g, 'candidate'))} | "
-                     f"{md_cell(_interval(g))} | {g.n:,} |")
+                     f"{md_cell(gate_value(g, 'baseline'))} | "
+                     f"{md_cell(gate_value(g, 'candidate'))} | "
+                     f"{md_cell(gate_interval(g))} | {fmt_count(g.n)} |")
     flagged = [s for s in d.segments if s.flagged]
     if flagged:
         tested = sum(1 for s in d.segments if s.tested)
         lines += ["", f"**Segments flagged** ({len(flagged)} of {tested} tests, FDR "
-                      f"{d.segment_fdr:.0%}): " + ", ".join(
+                      f"{fmt_percent(d.segment_fdr, 0)}): " + ", ".join(
                           f"{md_cell(s.gate, 40)} in {md_cell(s.segment, 40)} "
-                          f"({s.estimate:+.3f})" for s in flagged[:10])]
+                          f"({fmt_diff(s.estimate, s.percent)})" for s in flagged[:10])]
     worst = [r for r in report.records if r.regression > 0][:5]
     if worst:
         lines += ["", "**Worst regressions**", ""]

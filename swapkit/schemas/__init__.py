@@ -1,4 +1,7 @@
-"""The published JSON Schemas (committed beside this file, checked for drift by tests)."""
+"""The published JSON Schemas (committed beside this file, checked for drift by tests).
+
+Generated from the config and report models; may import them.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ def schema_text(kind: str) -> str:
     if kind == "swap":
         from swapkit.config import SwapConfig as model
     elif kind == "suite":
-        from swapkit.suite import Suite as model  # type: ignore[assignment]
+        from swapkit.config import Suite as model  # type: ignore[assignment]
     elif kind == "report":
         from swapkit.report.model import ReportData as model  # type: ignore[assignment]
     else:

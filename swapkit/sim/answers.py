@@ -14,9 +14,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from swapkit.hashing import content_hash
 from swapkit.records import last_user_text
 from swapkit.sim.profile import Behaviour
+from swapkit.support.hashing import content_hash
 
 __all__ = ["SimAnswer", "Source", "make_answer", "rng_for"]
 

@@ -6,10 +6,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from swapkit.hashing import content_hash
-from swapkit.logs import LogSource, read_log
+from swapkit.config import LogSource
+from swapkit.ingest.formats import read_log
 from swapkit.records import Record
 from swapkit.sim.answers import Source
+from swapkit.support.hashing import content_hash
 
 __all__ = ["SimIndex", "prompt_key"]
 

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from swapkit.errors import ConfigError
-from swapkit.yamlfile import load_yaml, substitute_env
+from swapkit.support.yamlfile import load_yaml, substitute_env
 
 __all__ = ["BUILTIN_PROFILES", "Behaviour", "Faults", "Latency", "SimProfile", "load_profile"]
 

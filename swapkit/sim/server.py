@@ -21,15 +21,15 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from swapkit.hashing import content_hash
+from swapkit.replay.transport import SAMPLE_HEADER
 from swapkit.sim.answers import make_answer, rng_for
 from swapkit.sim.index import SimIndex, prompt_key
 from swapkit.sim.profile import Behaviour, SimProfile
 from swapkit.sim.wire import completion_body, stream_chunks, usage_for
+from swapkit.support.hashing import content_hash
 
-__all__ = ["SAMPLE_HEADER", "SimStats", "Simulator"]
+__all__ = ["SimStats", "Simulator"]
 
-SAMPLE_HEADER = "X-Swapkit-Sample"
 EMBED_DIM = 384
 
 

@@ -64,8 +64,9 @@
       d.appendChild(el("div", "text", answer.reasoning)); col.appendChild(d);
     }
     var facts = [];
-    if (answer.latency_s != null) facts.push("latency " + answer.latency_s.toFixed(2) + " s");
-    if (answer.cost_usd != null) facts.push("$" + answer.cost_usd.toPrecision(3));
+    // Numbers arrive formatted by the report's one formatting module (latency_text, ...).
+    if (answer.latency_text) facts.push("latency " + answer.latency_text);
+    if (answer.cost_text) facts.push(answer.cost_text);
     if (answer.cut) facts.push("text cut for the report");
     if (facts.length) col.appendChild(el("div", "label", facts.join(" · ")));
     return col;
@@ -111,10 +112,9 @@
       c.appendChild(el("div", "label", "JSON fields that differ"));
       c.appendChild(table(["field", "baseline", "candidate"], r.json_diff));
     }
-    var scoreRows = Object.keys(r.scores).map(function (m) {
-      var v = r.scores[m];
-      var fmt = function (x) { return x === null ? "-" : (+x).toFixed(3); };
-      return [m, fmt(v[0]), fmt(v[1]), r.details[m] || ""];
+    var scoreRows = Object.keys(r.scores_text).map(function (m) {
+      var v = r.scores_text[m];
+      return [m, v[0], v[1], r.details[m] || ""];
     });
     if (scoreRows.length) {
       var d = el("details"); d.appendChild(el("summary", "", "scores"));

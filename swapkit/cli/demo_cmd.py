@@ -1,0 +1,36 @@
+"""``swapkit demo``: the whole workflow on the bundled example, against simulated models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from swapkit.cli.options import stage_printer
+from swapkit.cli.run_cmd import finish
+
+__all__ = ["demo_command"]
+
+
+@click.command("demo")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("swapkit-demo"), show_default=True,
+              help="folder for the run store and the reports")
+@click.option("--candidate-profile", default="qwen3-like", show_default=True,
+              help="simulator profile of the candidate: qwen3-like (a NO-GO) or qwen3-fixed "
+                   "(a GO), or a profile YAML")
+@click.option("-q", "--quiet", is_flag=True, help="no progress display")
+def demo_command(output: Path, candidate_profile: str, quiet: bool) -> None:
+    """Run the whole workflow on the bundled example against simulated models.
+
+    Starts the simulator on a free loopback port (an R1-like baseline and a Qwen3-like
+    candidate), replays the AskMe + Accio log, scores with the real embedding model,
+    decides, writes every report, and stops the simulator.
+
+    Example:
+
+        swapkit demo && swapkit demo --candidate-profile qwen3-fixed -o swapkit-demo-go
+    """
+    from swapkit.demo import run_demo
+
+    finish(run_demo(output, candidate_profile, quiet, stage=stage_printer(quiet)), "fail")

@@ -1,0 +1,21 @@
+"""``swapkit formats``: the log formats swapkit can read."""
+
+from __future__ import annotations
+
+import click
+
+__all__ = ["formats_command"]
+
+
+@click.command("formats")
+def formats_command() -> None:
+    """List the log formats swapkit can read (built-ins and plugins).
+
+    Example:
+
+        swapkit formats
+    """
+    from swapkit.ingest.formats import log_formats
+
+    for log_format in log_formats():
+        click.echo(f"{log_format.name:<12} {log_format.description}")

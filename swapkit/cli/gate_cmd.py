@@ -1,0 +1,71 @@
+"""``swapkit gate``: decide GO / NO-GO / INCONCLUSIVE and exit with the verdict's code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from swapkit.cli.options import exit_with_verdict, inconclusive_option, load_suite_option
+from swapkit.support.numbers import fmt_count, fmt_ratio, fmt_value
+from swapkit.support.sanitize import clean
+
+if TYPE_CHECKING:
+    from swapkit.decision.model import Decision
+
+__all__ = ["gate_command", "render_decision"]
+
+
+@click.command("gate")
+@click.argument("run", type=click.Path(path_type=Path), metavar="RUN")
+@click.option("--suite", "suite_path", type=click.Path(path_type=Path),
+              help="decide with this suite instead of the one in swap.yaml")
+@inconclusive_option
+@click.option("--json", "json_", is_flag=True, help="print the decision as JSON")
+def gate_command(run: Path, suite_path: Path | None, inconclusive: str, json_: bool) -> None:
+    """Decide GO / NO-GO / INCONCLUSIVE (scores first if needed) and exit with its code.
+
+    Exit codes: 0 GO, 1 NO-GO, 4 INCONCLUSIVE (0 with --inconclusive warn|pass),
+    2 usage or config error, 3 runtime error.
+
+    Example:
+
+        swapkit gate examples/travel-assistant/swap.sim.yaml --inconclusive warn
+    """
+    from swapkit.decision.decide import decide_run
+    from swapkit.scoring.score import score_run
+    from swapkit.store.runs import resolve_run
+
+    run_dir = resolve_run(run)
+    suite = load_suite_option(suite_path)
+    score_run(run_dir, suite, force=False)
+    decision = decide_run(run_dir, suite)
+    click.echo(decision.model_dump_json(indent=2) if json_ else render_decision(decision))
+    exit_with_verdict(decision, inconclusive)
+
+
+def render_decision(decision: Decision) -> str:
+    """The verdict, every gate's reason, and the warnings."""
+    lines = [decision.reason, f"({decision.candidate} replacing {decision.baseline}, "
+             f"{fmt_count(decision.records)} records, one-sided α = {decision.alpha})", ""]
+    for gate in decision.gates:
+        tag = "hard" if gate.hard else "soft"
+        lines.append(f"[{gate.status:<14}] {tag}  {gate.reason}")
+    reasons = {g.reason for g in decision.gates}
+    extra_warnings = [w for w in decision.warnings if w not in reasons]
+    if extra_warnings:
+        lines.append("")
+        lines.extend(f"warning: {w}" for w in extra_warnings)
+    noise = decision.noise
+    if noise.ratio is not None:
+        lines.append("")
+        lines.append(f"noise floor: baseline self-similarity "
+                     f"{fmt_value(noise.self_agreement, False)}, candidate-baseline "
+                     f"{fmt_value(noise.cross_agreement, False)}, ratio {fmt_ratio(noise.ratio)}"
+                     f"; {fmt_count(noise.divergent)} of {fmt_count(noise.n)} records divergent "
+                     "(about 5% expected by chance)")
+    if any(o.simulated for o in decision.operations):
+        lines.append("note: simulated models (swapkit sim) played at least one side")
+    lines.extend(f"note: {n}" for n in decision.notes)
+    return clean("\n".join(lines))  # log text may carry ANSI escapes

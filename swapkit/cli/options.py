@@ -1,0 +1,80 @@
+"""What several commands share: flags written once, and the exit-code policy.
+
+Exit codes (the documented contract): 0 GO, 1 NO-GO, 2 usage or config error, 3 runtime
+error, 4 INCONCLUSIVE (0 with ``--inconclusive warn|pass``), 130 interrupted. The verdict
+part is :func:`swapkit.pipeline.exit_code`; :func:`exit_with_verdict` is its only caller here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from swapkit.config import SIDES
+
+if TYPE_CHECKING:
+    from swapkit.config import Suite
+    from swapkit.decision.model import Decision
+
+__all__ = ["exit_with_verdict", "inconclusive_option", "load_suite_option", "only_option",
+           "stage_printer", "target_options", "target_overrides"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# The target fields a command line may override, per side: --candidate-model etc.
+OVERRIDABLE = {"label": "display name", "api_key_env": "key variable",
+               "base_url": "endpoint URL", "model": "model name"}
+
+only_option = click.option("--only", type=click.Choice(list(SIDES)),
+                           help="replay one side only")
+inconclusive_option = click.option(
+    "--inconclusive", type=click.Choice(["fail", "warn", "pass"]), default="fail",
+    show_default=True, help="exit code of INCONCLUSIVE: 4 (fail) or 0 (warn, pass)")
+
+
+def load_suite_option(path: Path | None) -> Suite | None:
+    """The suite a ``--suite`` flag names, or None for the run's own."""
+    if path is None:
+        return None
+    from swapkit.config import load_suite
+
+    return load_suite(path)
+
+
+def target_options(command: F) -> F:
+    """--baseline-model, --candidate-base-url, ...: one flag per side and overridable field."""
+    for side in SIDES:
+        for field, help_text in OVERRIDABLE.items():
+            command = click.option(f"--{side}-{field.replace('_', '-')}", f"{side}_{field}",
+                                   help=f"override the {side}'s {help_text}")(command)
+    return command
+
+
+def target_overrides(values: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The ``**targets`` of a command with :func:`target_options` → side → field → value."""
+    out: dict[str, dict[str, Any]] = {side: {} for side in SIDES}
+    for key, value in values.items():
+        side, _, field = key.partition("_")
+        if side in out and field in OVERRIDABLE:
+            out[side][field] = value
+    return out
+
+
+def stage_printer(quiet: bool) -> Callable[[str], None]:
+    """Tells the user on stderr which stage of the main job starts (unless quiet)."""
+    def say(name: str) -> None:
+        if not quiet:
+            click.echo(f"swapkit: {name}…", err=True)
+    return say
+
+
+def exit_with_verdict(decision: Decision, inconclusive: str) -> None:
+    """Exit with the verdict's code; say so when INCONCLUSIVE is let through."""
+    from swapkit.pipeline import exit_code
+
+    if decision.verdict == "INCONCLUSIVE" and inconclusive == "warn":
+        click.echo("warning: INCONCLUSIVE treated as a pass (--inconclusive warn)", err=True)
+    raise click.exceptions.Exit(exit_code(decision, inconclusive))

@@ -1,0 +1,50 @@
+"""The vocabulary of the files a user writes: ``swap.yaml`` (targets, log, replay limits,
+embeddings, reports) and suite files (metrics and gates), with their loaders.
+
+Takes in YAML; gives out validated pydantic models. Imports only :mod:`swapkit.errors`
+and :mod:`swapkit.support`; every stage may import it.
+"""
+
+from swapkit.config.load import check_environment, format_validation_error, load_config, load_suite
+from swapkit.config.log import ColumnMapping, LogConfig, LogSource, SampleSpec
+from swapkit.config.suite import DEFAULT_SUITE, GateKind, GateSpec, MetricSpec, Suite
+from swapkit.config.swap import (
+    DEFAULT_RUNS_DIR,
+    REPORT_FORMATS,
+    SIDES,
+    EmbeddingsConfig,
+    NoiseConfig,
+    Price,
+    ReplayConfig,
+    ReportConfig,
+    Side,
+    SwapConfig,
+    TargetConfig,
+)
+
+__all__ = [
+    "DEFAULT_RUNS_DIR",
+    "DEFAULT_SUITE",
+    "REPORT_FORMATS",
+    "SIDES",
+    "ColumnMapping",
+    "EmbeddingsConfig",
+    "GateKind",
+    "GateSpec",
+    "LogConfig",
+    "LogSource",
+    "MetricSpec",
+    "NoiseConfig",
+    "Price",
+    "ReplayConfig",
+    "ReportConfig",
+    "SampleSpec",
+    "Side",
+    "Suite",
+    "SwapConfig",
+    "TargetConfig",
+    "check_environment",
+    "format_validation_error",
+    "load_config",
+    "load_suite",
+]

@@ -1,0 +1,159 @@
+"""Reading ``swap.yaml`` and suite files: YAML with line numbers, ``${VAR}`` expansion,
+validation errors that name the file, line and field and suggest the closest valid key.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import typing
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from swapkit.config.suite import Suite
+from swapkit.config.swap import SIDES, SwapConfig, TargetConfig
+from swapkit.errors import ConfigError
+from swapkit.support.yamlfile import Located, load_yaml, substitute_env
+
+__all__ = ["check_environment", "format_validation_error", "load_config", "load_suite"]
+
+
+def _unwrap(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model inside an annotation such as ``Suite | Path | None``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        inner = _unwrap(arg)
+        if inner is not None:
+            return inner
+    return None
+
+
+def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The pydantic model class that validates the object at ``loc``."""
+    current: type[BaseModel] | None = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = current.model_fields.get(str(part)) if current else None
+        if field is None:
+            return None
+        current = _unwrap(field.annotation)
+    return current
+
+
+def _data_loc(loc: tuple[Any, ...], data: Any) -> tuple[str | int, ...]:
+    """``loc`` without pydantic's union-branch tags: only the parts that are in the data."""
+    kept: list[str | int] = []
+    current = data
+    for i, part in enumerate(loc):
+        in_dict = isinstance(current, dict) and part in current
+        in_list = isinstance(current, list) and isinstance(part, int) and part < len(current)
+        if in_dict or in_list:
+            current = current[part]
+            kept.append(part)
+        elif i == len(loc) - 1 and isinstance(current, dict) and isinstance(part, str):
+            kept.append(part)  # a missing key
+    return tuple(kept)
+
+
+def format_validation_error(
+    err: ValidationError, located: Located, data: Any, model: type[BaseModel]
+) -> str:
+    """``file:line: field: problem (did you mean ...?)``, one line per field."""
+    problems: dict[tuple[str | int, ...], list[str]] = {}
+    for problem in err.errors(include_url=False):
+        loc = _data_loc(problem["loc"], data)
+        message = problem["msg"].removeprefix("Value error, ")
+        if problem["type"] == "extra_forbidden":
+            owner = _model_at(model, loc[:-1])
+            valid = sorted(owner.model_fields) if owner else []
+            close = difflib.get_close_matches(str(loc[-1]), valid, n=1)
+            message = "unknown key"
+            if close:
+                message += f" (did you mean {close[0]!r}?)"
+            if valid:
+                message += f"; valid keys here: {', '.join(valid)}"
+        elif problem["type"] == "missing":
+            message = "required key is missing"
+        problems.setdefault(loc, [])
+        if message not in problems[loc]:
+            problems[loc].append(message)
+    # A union (e.g. suite: path or inline) reports every branch; keep the deepest.
+    deepest = [
+        loc for loc in problems
+        if not any(len(o) > len(loc) and o[: len(loc)] == loc for o in problems)
+    ]
+    lines = []
+    for loc in deepest:
+        field = ".".join(str(p) for p in loc) or "(top level)"
+        lines.append(f"{located.where(loc)}: {field}: {' or '.join(problems[loc])}")
+    return "\n".join(lines)
+
+
+def load_config(path: Path | str, env: Mapping[str, str] | None = None) -> SwapConfig:
+    """Read, expand and validate ``swap.yaml``; paths come back resolved."""
+    path = Path(path)
+    located = load_yaml(path)
+    data = substitute_env(located, env)
+    try:
+        config = SwapConfig.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError(
+            f"{path}: invalid config\n{format_validation_error(err, located, data, SwapConfig)}",
+            hint="see `swapkit schema swap` for every key and its meaning",
+        ) from None
+    resolved = config.resolve_paths(path.parent)
+    _check_write_paths(path, located, resolved)
+    if isinstance(resolved.suite, Path):
+        resolved = resolved.model_copy(update={"suite": load_suite(resolved.suite, env)})
+    return resolved
+
+
+def _check_write_paths(path: Path, located: Located, config: SwapConfig) -> None:
+    """A config may only write inside its own folder; elsewhere needs the command line.
+
+    A swap.yaml can come from a pull request: it must not be able to make swapkit write
+    to /etc or a home directory. ``--run-dir`` and ``-o`` choose any folder explicitly.
+    """
+    root = path.parent.resolve()
+    for loc, target in ((("run_dir",), config.run_dir), (("report", "dir"), config.report.dir)):
+        if target is None:
+            continue
+        resolved = target.resolve()
+        if resolved != root and root not in resolved.parents:
+            raise ConfigError(
+                f"{located.where(loc)}: {'.'.join(loc)} {target} is outside the config's folder "
+                f"{root}", hint="keep it inside that folder, or give the place explicitly on "
+                "the command line (--run-dir, -o)")
+
+
+def load_suite(path: Path, env: Mapping[str, str] | None = None) -> Suite:
+    """Read and validate a suite file."""
+    located = load_yaml(path)
+    try:
+        data = substitute_env(located, env)
+        return Suite.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError(
+            f"{path}: invalid suite\n{format_validation_error(err, located, data, Suite)}",
+            hint="see `swapkit schema suite` for every key and its meaning",
+        ) from None
+
+
+def check_environment(config: SwapConfig, env: Mapping[str, str] | None = None) -> None:
+    """Fail, naming the variable, when a target's ``api_key_env`` is not set."""
+    environ = os.environ if env is None else env
+    for side in SIDES:
+        target: TargetConfig = getattr(config, side)
+        if target.recorded is False and target.api_key_env and not environ.get(
+            target.api_key_env
+        ):
+            raise ConfigError(
+                f"{side}.api_key_env: environment variable {target.api_key_env} is not set",
+                hint=f"export {target.api_key_env}=<your key> (swapkit reads keys only from the "
+                "environment and never stores them)",
+            )

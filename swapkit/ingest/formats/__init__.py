@@ -1,0 +1,73 @@
+"""Reading prompt logs: a registry of formats, ``auto`` sniffing, lazy streams of records.
+
+Each format is one module; built-ins register through the same hook as plugins (``builtin``).
+May import the vocabulary and support only.
+
+>>> stream = read_log(LogSource(Path("examples/travel-assistant/logs/chat.jsonl")))
+>>> for record in stream: ...
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from swapkit.config import LogSource
+from swapkit.errors import LogError
+from swapkit.ingest.formats.base import InvalidLines, LogFormat, LogStream, resolve_path
+from swapkit.ingest.formats.jsonl import first_json_object
+from swapkit.support.registry import Registry, from_hook
+
+__all__ = [
+    "InvalidLines",
+    "LogFormat",
+    "LogStream",
+    "get_log_format",
+    "log_formats",
+    "read_log",
+    "resolve_path",
+    "sniff_format",
+]
+
+@functools.cache
+def log_formats() -> Registry[LogFormat]:
+    """The registry of log formats (built-ins and plugins), filled on first use."""
+    return from_hook("log format", "register_log_formats", LogError)
+
+
+def get_log_format(name: str) -> LogFormat:
+    """The format called ``name`` (an error lists the valid names)."""
+    return log_formats().get(name)
+
+
+def sniff_format(path: Path) -> LogFormat:
+    """Guess a log's format from its extension and its first JSON line."""
+    is_hub = str(path).startswith("hf:")
+    if not is_hub and not path.exists():
+        raise LogError(f"{path}: no such file or folder", hint="check the log path")
+    first = None if is_hub or path.is_dir() else first_json_object(path)
+    for log_format in log_formats():
+        if is_hub and log_format.name == "hf-dataset":
+            return log_format
+        if not is_hub and log_format.sniff(path, first):
+            return log_format
+    valid = ", ".join(log_formats().names())
+    seen = f"; first line has keys: {', '.join(sorted(first))}" if first else ""
+    batch_output = first is not None and "custom_id" in first and "response" in first
+    hint = (
+        "this looks like a Batch API *output* file: pass the input file as the log and this "
+        "one as log.output (--batch-output)" if batch_output
+        else f"set the format explicitly (log.format / --format): {valid}"
+    )
+    raise LogError(f"{path}: cannot tell the log format{seen}", hint=hint)
+
+
+def read_log(source: LogSource) -> LogStream:
+    """A lazy stream of the records in ``source`` (format sniffed when ``auto``)."""
+    if source.format == "auto":
+        log_format = sniff_format(source.path)
+    else:
+        log_format = get_log_format(source.format)
+        if not str(source.path).startswith("hf:") and not source.path.exists():
+            raise LogError(f"{source.path}: no such file or folder", hint="check the log path")
+    return LogStream(source, log_format)

@@ -1,0 +1,115 @@
+"""OpenAI Batch API files: an input file, optionally joined with its output file.
+
+Input lines: ``{"custom_id", "method", "url", "body"}``; output lines:
+``{"custom_id", "response": {"status_code", "body"}, "error"}``. The output file is
+indexed by ``custom_id`` (byte offsets only, so memory stays small) and joined to
+the input; a failed output line becomes a recorded response with an error status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from swapkit.config import LogSource
+from swapkit.errors import LogError, LogLineError
+from swapkit.ingest.formats.fields import record_fields
+from swapkit.ingest.formats.jsonl import JsonlFormat, open_binary
+from swapkit.ingest.formats.openai_chat import response_fields
+from swapkit.records import Record, RecordedResponse
+
+__all__ = ["BatchFormat"]
+
+CHAT_URL_SUFFIX = "/chat/completions"
+
+
+def _index_output(path: Path) -> dict[str, int]:
+    """custom_id → byte offset of its line in the output file."""
+    offsets: dict[str, int] = {}
+    with open_binary(path) as handle:
+        offset = 0
+        for number, line in enumerate(handle, start=1):
+            stripped = line.strip()
+            if stripped:
+                try:
+                    custom_id = orjson.loads(stripped).get("custom_id")
+                except (orjson.JSONDecodeError, AttributeError):
+                    raise LogLineError(
+                        path, number, "not a JSON object with a custom_id",
+                        hint="pass the Batch API output file exactly as downloaded",
+                    ) from None
+                if custom_id is not None:
+                    offsets.setdefault(str(custom_id), offset)
+            offset += len(line)
+    return offsets
+
+
+def _output_response(line: dict[str, Any]) -> dict[str, Any] | None:
+    response = line.get("response")
+    error = line.get("error")
+    if error:
+        status_code = response.get("status_code") if isinstance(response, dict) else None
+        return response_fields(None, {"error": error, "status_code": status_code})
+    if not isinstance(response, dict):
+        return None
+    status_code = response.get("status_code")
+    body = response.get("body")
+    if status_code not in (None, 200):
+        error_body = body.get("error") if isinstance(body, dict) else body
+        return response_fields(None, {"error": error_body or "failed", "status_code": status_code})
+    return response_fields(body, line)
+
+
+class BatchFormat(JsonlFormat):
+    """OpenAI Batch API input (+ output) JSONL."""
+
+    name = "openai-batch"
+    description = "OpenAI Batch API input JSONL (custom_id, method, url, body), + output file"
+    hint = 'each line needs "custom_id" and "body" (a chat-completions request)'
+
+    def sniff(self, path: Path, first: dict[str, Any] | None) -> bool:
+        """``custom_id`` and ``body``: a batch input line."""
+        return bool(first) and "custom_id" in first and "body" in first  # type: ignore[operator]
+
+    def to_record(self, obj: dict[str, Any], number: int) -> Record:
+        """One batch input line (without its output)."""
+        url = obj.get("url")
+        if isinstance(url, str) and not url.rstrip("/").endswith(CHAT_URL_SUFFIX):
+            raise ValueError(
+                f"url {url!r} is not a chat-completions request; only /v1/chat/completions "
+                "lines can be replayed"
+            )
+        body = obj.get("body")
+        if not isinstance(body, dict):
+            raise ValueError('missing "body" object (the chat-completions request)')
+        if obj.get("custom_id") is None:
+            raise ValueError('missing "custom_id"')
+        fields = record_fields(
+            obj, frozenset({"custom_id", "method", "url", "body"}), default_id=f"line-{number}"
+        )
+        fields["request"] = body
+        return Record.model_validate(fields)
+
+    def read(self, source: LogSource) -> Iterator[Record | LogLineError]:
+        """Read the input file; attach each record's output line when an output file is given."""
+        if source.output is None:
+            yield from super().read(source)
+            return
+        offsets = _index_output(source.output)
+        with open_binary(source.output) as output:
+            for item in super().read(source):
+                if isinstance(item, Record) and item.id in offsets:
+                    output.seek(offsets[item.id])
+                    line = orjson.loads(output.readline())
+                    try:
+                        response = _output_response(line)
+                        if response is not None:
+                            item.response = RecordedResponse.model_validate(response)
+                    except ValueError as err:
+                        raise LogError(
+                            f"{source.output}: output for custom_id {item.id!r} is invalid: {err}"
+                        ) from None
+                yield item

@@ -1,0 +1,26 @@
+"""The log formats swapkit ships, registered through the same hook as any plugin."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from swapkit.ingest.formats.base import LogFormat
+from swapkit.support.plugins import hookimpl
+
+__all__ = ["register_log_formats"]
+
+
+@hookimpl
+def register_log_formats(register: Callable[[LogFormat], None]) -> None:
+    """Register the built-in formats, most specific sniffers first."""
+    from swapkit.ingest.formats.batch import BatchFormat
+    from swapkit.ingest.formats.messages import MessagesFormat
+    from swapkit.ingest.formats.native import NativeFormat
+    from swapkit.ingest.formats.openai_chat import OpenAIChatFormat
+    from swapkit.ingest.formats.tabular import CsvFormat, HFDatasetFormat, ParquetFormat
+
+    for log_format in (
+        HFDatasetFormat(), CsvFormat(), ParquetFormat(), BatchFormat(),
+        NativeFormat(), OpenAIChatFormat(), MessagesFormat(),
+    ):
+        register(log_format)

@@ -1,0 +1,168 @@
+"""Reading JSON Lines files as a stream: gzip, BOM, CRLF, blank lines, line numbers."""
+
+from __future__ import annotations
+
+import gzip
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+from pydantic import ValidationError
+
+from swapkit.config import LogSource
+from swapkit.errors import LogError, LogLineError
+from swapkit.ingest.formats.base import validation_message
+from swapkit.records import Record
+
+__all__ = ["JsonlFormat", "first_json_object", "iter_lines", "open_binary", "split_lines"]
+
+BOM = b"\xef\xbb\xbf"
+
+
+def open_binary(path: Path) -> IO[bytes]:
+    """Open a log for reading bytes; ``.gz`` files are decompressed on the fly."""
+    try:
+        if path.suffix == ".gz":
+            return gzip.open(path, "rb")  # type: ignore[return-value]
+        return path.open("rb")
+    except FileNotFoundError:
+        raise LogError(
+            f"{path}: no such file", hint="check the path (relative paths in swap.yaml "
+            "are relative to the config file)"
+        ) from None
+    except IsADirectoryError:
+        raise LogError(f"{path}: is a directory, not a log file") from None
+    except PermissionError:
+        raise LogError(f"{path}: permission denied") from None
+
+
+def iter_lines(
+    path: Path, span: tuple[int, int, int] | None = None
+) -> Iterator[tuple[int, bytes]]:
+    """Yield ``(line_number, line)`` for every non-blank line, 1-based.
+
+    ``span`` = (start, end, first_line) reads only the lines that start in [start, end).
+    """
+    with open_binary(path) as handle:
+        first_line = 1
+        lines: Iterator[bytes] = handle
+        if span is not None:
+            start, end, first_line = span
+            handle.seek(start)
+            lines = _until(handle, end - start)
+        try:
+            for number, line in enumerate(lines, start=first_line):
+                if number == 1 and line.startswith(BOM):
+                    line = line[len(BOM) :]
+                line = line.strip()
+                if line:
+                    yield number, line
+        except (OSError, EOFError) as err:  # e.g. a truncated .gz
+            raise LogError(f"{path}: cannot be read to the end: {err}") from None
+
+
+def _until(handle: IO[bytes], size: int) -> Iterator[bytes]:
+    consumed = 0
+    for line in handle:
+        if consumed >= size:
+            return
+        consumed += len(line)
+        yield line
+
+
+def split_lines(path: Path, parts: int) -> list[tuple[int, int, int]]:
+    """Cut a plain (not gzipped) file into ``parts`` spans on line boundaries."""
+    size = path.stat().st_size
+    spans: list[tuple[int, int, int]] = []
+    start, first_line = 0, 1
+    with path.open("rb") as handle:
+        for k in range(1, parts + 1):
+            if k == parts:
+                end = size
+            else:
+                handle.seek(max(start, size * k // parts))
+                handle.readline()  # move to the start of the next line
+                end = handle.tell()
+            if end > start:
+                spans.append((start, end, first_line))
+                handle.seek(start)
+                lines_in_span = 0
+                remaining = end - start
+                while remaining > 0:
+                    block = handle.read(min(remaining, 1 << 22))
+                    if not block:
+                        break
+                    lines_in_span += block.count(b"\n")
+                    remaining -= len(block)
+                first_line += lines_in_span
+                start = end
+    return spans
+
+
+def first_json_object(path: Path, max_lines: int = 5) -> dict[str, Any] | None:
+    """The first JSON object in a file, for sniffing; None if the start is not JSON Lines."""
+    try:
+        for n, (_, line) in enumerate(iter_lines(path)):
+            if n >= max_lines:
+                break
+            try:
+                obj = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                continue
+            return obj if isinstance(obj, dict) else None
+    except (LogError, UnicodeDecodeError):
+        return None
+    return None
+
+
+def parse_json(path: Path, number: int, line: bytes) -> dict[str, Any] | LogLineError:
+    """Parse one line as a JSON object, or describe why it is not one."""
+    try:
+        obj = orjson.loads(line)
+    except orjson.JSONDecodeError as err:
+        return LogLineError(
+            path, number, f"not valid JSON ({err})",
+            hint="each line must be one complete JSON object; use --skip-invalid to count "
+            "and skip malformed lines",
+        )
+    if not isinstance(obj, dict):
+        return LogLineError(path, number, f"expected a JSON object, got {type(obj).__name__}")
+    return obj
+
+
+class JsonlFormat(ABC):
+    """Base for JSON Lines formats: subclasses turn one parsed object into a Record."""
+
+    name = ""
+    description = ""
+    hint = ""
+
+    @abstractmethod
+    def to_record(self, obj: dict[str, Any], number: int) -> Record:
+        """Build a Record from one line's object (raise ValueError/ValidationError if bad)."""
+
+    def sniff(self, path: Path, first: dict[str, Any] | None) -> bool:
+        """Subclasses decide from the first JSON object."""
+        return False
+
+    def read(self, source: LogSource) -> Iterator[Record | LogLineError]:
+        """Parse every line; malformed ones come out as LogLineError values."""
+        return self._read_lines(source, self.to_record)
+
+    def _read_lines(
+        self, source: LogSource, build: Callable[[dict[str, Any], int], Record]
+    ) -> Iterator[Record | LogLineError]:
+        path = source.path
+        for number, line in iter_lines(path, source.span):
+            obj = parse_json(path, number, line)
+            if isinstance(obj, LogLineError):
+                yield obj
+                continue
+            try:
+                yield build(obj, number)
+            except ValidationError as err:
+                yield LogLineError(path, number, validation_message(err), hint=self.hint)
+            except (ValueError, TypeError, KeyError) as err:
+                yield LogLineError(path, number, str(err), hint=self.hint)

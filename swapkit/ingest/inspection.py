@@ -1,0 +1,77 @@
+"""``swapkit inspect`` as library functions: a log's figures, or a config's preflight."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from swapkit.config import SIDES, LogSource, check_environment, load_config
+from swapkit.ingest.formats import read_log
+from swapkit.ingest.logstats import LogStats, inspect_stats
+from swapkit.ingest.sampling import draw_sample
+
+__all__ = ["ConfigReport", "TargetSummary", "inspect_config", "inspect_log"]
+
+
+class TargetSummary(BaseModel):
+    """A target as the preflight shows it (never the key, only its variable's name)."""
+
+    side: str
+    name: str
+    kind: str
+    model: str | None
+    base_url: str | None
+    api_key_env: str | None
+    params: dict[str, Any]
+
+
+class ConfigReport(BaseModel):
+    """What ``swapkit inspect swap.yaml`` found."""
+
+    config: str
+    name: str
+    log: LogStats
+    targets: list[TargetSummary]
+    sample_size: int
+    sample_by_segment: dict[str, int]
+    filtered_out: int
+    duplicates_dropped: int
+    noise_subset: int
+    requests_per_target: dict[str, int]
+
+
+def inspect_log(source: LogSource) -> LogStats:
+    """Stream the whole log once and summarise it."""
+    return inspect_stats(source)
+
+
+def inspect_config(path: Path, env: Mapping[str, str] | None = None) -> ConfigReport:
+    """Validate the config, check the key variables, and summarise its log and its sample."""
+    config = load_config(path, env)
+    check_environment(config, env)
+    source = config.log.source()
+    stats = inspect_log(source)
+    # A second pass draws the sample exactly as the replay will.
+    sample = draw_sample(read_log(source), config.log.sample)
+    n = len(sample.records)
+    noise = min(n, config.noise.subset) * config.noise.samples if config.noise.enabled else 0
+    targets = []
+    requests: dict[str, int] = {}
+    for side in SIDES:
+        target = getattr(config, side)
+        recorded = target.recorded is not False
+        targets.append(TargetSummary(
+            side=side, name=target.display_name,
+            kind="recorded" if recorded else "endpoint", model=target.model,
+            base_url=target.base_url, api_key_env=target.api_key_env, params=target.params,
+        ))
+        extra = noise if side == "baseline" or config.noise.candidate else 0
+        requests[side] = 0 if recorded else n + extra
+    return ConfigReport(
+        config=str(path), name=config.name, log=stats, targets=targets, sample_size=n,
+        sample_by_segment=sample.selected, filtered_out=sample.filtered_out,
+        duplicates_dropped=sample.duplicates, noise_subset=noise, requests_per_target=requests,
+    )

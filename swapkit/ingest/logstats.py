@@ -1,0 +1,234 @@
+"""What is in a prompt log: counts, segments, shares, lengths, duplicates, time span.
+
+One streaming pass; memory grows by a few bytes per record (lengths and 64-bit
+request-hash prefixes in compact arrays), never by the records themselves.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import os
+from array import array
+from collections import Counter
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from swapkit.config import LogSource
+from swapkit.ingest.formats import LogStream, read_log
+from swapkit.ingest.formats.base import InvalidLines
+from swapkit.ingest.formats.jsonl import JsonlFormat, split_lines
+from swapkit.records import Record, RecordedResponse, message_text
+
+__all__ = ["Distribution", "LogStats", "collect_stats", "distribution", "inspect_stats"]
+
+PARALLEL_MIN_BYTES = 16 << 20  # below this, starting workers costs more than it saves
+MAX_WORKERS = 8
+
+SHARE_KEYS = ("response", "reference", "tools", "response_format", "multi_turn", "reasoning")
+
+
+class Distribution(BaseModel):
+    """Summary of a list of numbers (None fields when there were none)."""
+
+    count: int = 0
+    mean: float | None = None
+    min: float | None = None
+    p50: float | None = None
+    p90: float | None = None
+    p99: float | None = None
+    max: float | None = None
+
+
+class LogStats(BaseModel):
+    """Everything ``swapkit inspect`` reports about a log."""
+
+    path: str
+    format: str
+    records: int = 0
+    invalid_lines: int = 0
+    invalid_line_numbers: list[int] = Field(default_factory=list)
+    unique_requests: int = 0
+    duplicates: int = 0
+    segments: dict[str, int] = Field(default_factory=dict)
+    shares: dict[str, float] = Field(default_factory=dict)
+    response_status: dict[str, int] = Field(default_factory=dict)
+    response_formats: dict[str, int] = Field(default_factory=dict)
+    prompt_chars: Distribution = Field(default_factory=Distribution)
+    response_chars: Distribution = Field(default_factory=Distribution)
+    prompt_tokens: Distribution = Field(default_factory=Distribution)
+    completion_tokens: Distribution = Field(default_factory=Distribution)
+    reasoning_tokens: Distribution = Field(default_factory=Distribution)
+    first_timestamp: datetime | None = None
+    last_timestamp: datetime | None = None
+
+
+def distribution(values: array[Any] | list[float]) -> Distribution:
+    """Exact mean and quantiles of ``values``."""
+    if not values:
+        return Distribution()
+    import numpy as np
+
+    data = np.asarray(values, dtype=np.float64)
+    p50, p90, p99 = np.quantile(data, [0.5, 0.9, 0.99])
+    return Distribution(
+        count=int(data.size), mean=float(data.mean()), min=float(data.min()),
+        p50=float(p50), p90=float(p90), p99=float(p99), max=float(data.max()),
+    )
+
+
+def _prompt_chars(record: Record) -> int:
+    total = 0
+    for message in record.messages:
+        content = message.get("content")
+        total += len(content) if isinstance(content, str) else len(message_text(message))
+    return total
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.records = 0
+        self.hashes: array[int] = array("Q")
+        self.segments: Counter[str] = Counter()
+        self.flags: Counter[str] = Counter()
+        self.status: Counter[str] = Counter()
+        self.formats: Counter[str] = Counter()
+        self.lengths = {k: array("I") for k in ("prompt", "response")}
+        self.tokens = {k: array("I") for k in ("prompt", "completion", "reasoning")}
+        self.first: datetime | None = None
+        self.last: datetime | None = None
+
+    def add(self, record: Record) -> None:
+        self.records += 1
+        self.hashes.append(int(record.request_hash[:16], 16))
+        self.segments[record.segment or "(none)"] += 1
+        request = record.request
+        flags = self.flags
+        if request.get("tools") or request.get("functions"):
+            flags["tools"] += 1
+        response_format = request.get("response_format")
+        if isinstance(response_format, dict):
+            flags["response_format"] += 1
+            self.formats[str(response_format.get("type", "?"))] += 1
+        if record.is_multi_turn:
+            flags["multi_turn"] += 1
+        if record.reference is not None:
+            flags["reference"] += 1
+        self.lengths["prompt"].append(_prompt_chars(record))
+        if record.timestamp is not None:
+            self._span(record.timestamp)
+        response = record.response
+        if response is not None:
+            self._response(response)
+
+    def _span(self, moment: datetime) -> None:
+        try:
+            if self.first is None or moment < self.first:
+                self.first = moment
+            if self.last is None or moment > self.last:
+                self.last = moment
+        except TypeError:  # naive and aware timestamps mixed in one log
+            pass
+
+    def _response(self, response: RecordedResponse) -> None:
+        self.flags["response"] += 1
+        if response.reasoning:
+            self.flags["reasoning"] += 1
+        self.status[response.status] += 1
+        self.lengths["response"].append(len(response.answer))
+        usage = response.usage
+        if usage is not None:
+            tokens = self.tokens
+            if usage.prompt_tokens is not None and usage.prompt_tokens >= 0:
+                tokens["prompt"].append(usage.prompt_tokens)
+            if usage.completion_tokens is not None and usage.completion_tokens >= 0:
+                tokens["completion"].append(usage.completion_tokens)
+            if usage.reasoning_tokens is not None and usage.reasoning_tokens >= 0:
+                tokens["reasoning"].append(usage.reasoning_tokens)
+
+
+    def merge(self, other: _Collector) -> None:
+        """Add another collector's counts (from a later part of the same log)."""
+        self.records += other.records
+        self.hashes.extend(other.hashes)
+        for mine, theirs in ((self.segments, other.segments), (self.flags, other.flags),
+                             (self.status, other.status), (self.formats, other.formats)):
+            mine.update(theirs)
+        for key, values in other.lengths.items():
+            self.lengths[key].extend(values)
+        for key, values in other.tokens.items():
+            self.tokens[key].extend(values)
+        for moment in (other.first, other.last):
+            if moment is not None:
+                self._span(moment)
+
+    def stats(self, path: str, fmt: str, invalid: InvalidLines) -> LogStats:
+        """The summary of everything added."""
+        import numpy as np
+
+        n = self.records
+        unique = int(np.unique(np.frombuffer(self.hashes, dtype=np.uint64)).size) if n else 0
+        return LogStats(
+            path=path, format=fmt, records=n,
+            invalid_lines=invalid.count, invalid_line_numbers=list(invalid.lines),
+            unique_requests=unique, duplicates=n - unique,
+            segments=dict(self.segments.most_common()),
+            shares={k: (self.flags[k] / n if n else 0.0) for k in SHARE_KEYS},
+            response_status=dict(self.status.most_common()),
+            response_formats=dict(self.formats.most_common()),
+            prompt_chars=distribution(self.lengths["prompt"]),
+            response_chars=distribution(self.lengths["response"]),
+            prompt_tokens=distribution(self.tokens["prompt"]),
+            completion_tokens=distribution(self.tokens["completion"]),
+            reasoning_tokens=distribution(self.tokens["reasoning"]),
+            first_timestamp=self.first, last_timestamp=self.last,
+        )
+
+
+def _collect(stream: Iterable[Record]) -> _Collector:
+    collector = _Collector()
+    for record in stream:
+        collector.add(record)
+    return collector
+
+
+def _collect_span(source: LogSource) -> tuple[_Collector, InvalidLines]:
+    stream = read_log(source)
+    return _collect(stream), stream.invalid
+
+
+def collect_stats(stream: LogStream) -> LogStats:
+    """Read ``stream`` to the end (in this process) and summarise it."""
+    collector = _collect(stream)
+    return collector.stats(str(stream.source.path), stream.format.name, stream.invalid)
+
+
+def _workers(stream: LogStream) -> int:
+    """How many processes may share this log: JSONL on disk, large enough to be worth it."""
+    path = stream.source.path
+    if not isinstance(stream.format, JsonlFormat) or stream.source.output is not None:
+        return 1
+    if path.suffix == ".gz" or not path.is_file() or path.stat().st_size < PARALLEL_MIN_BYTES:
+        return 1
+    return max(1, min(len(os.sched_getaffinity(0)), MAX_WORKERS))
+
+
+def inspect_stats(source: LogSource) -> LogStats:
+    """Summarise a log, reading a large JSONL file in parallel parts (one per core)."""
+    stream = read_log(source)
+    workers = _workers(stream)
+    if workers == 1:
+        return collect_stats(stream)
+    spans = split_lines(source.path, workers)
+    parts = [dataclasses.replace(source, format=stream.format.name, span=span) for span in spans]
+    total, invalid = _Collector(), InvalidLines()
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for collector, part_invalid in pool.map(_collect_span, parts):
+            total.merge(collector)
+            invalid.merge(part_invalid)
+    return total.stats(str(source.path), stream.format.name, invalid)

@@ -1,0 +1,6 @@
+"""Stage 3, scoring: stored completions → per-record scores for every metric of the suite
+(``metrics/``: the registry and built-ins; ``embeddings/``: local or endpoint embedders with
+a per-text cache; ``score``: scoring a run; ``suite_check``: validating suites).
+
+May import store, ingest, the vocabulary and support.
+"""

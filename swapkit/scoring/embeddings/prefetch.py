@@ -1,0 +1,87 @@
+"""Embedding answers while the replay waits on slow endpoints.
+
+Against real endpoints a replay spends most of its time waiting; the embedding model
+can load and embed finished answers (and the references) meanwhile, so that scoring
+finds them cached. The prefetch runs in one thread with one torch thread, leaving the
+other core to the replay; it is only an optimisation: if it fails or is stopped early,
+scoring embeds whatever is missing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from pathlib import Path
+
+from swapkit.config import EmbeddingsConfig, Suite
+from swapkit.scoring.embeddings.embedders import EmbeddingCache, load_embedder
+from swapkit.scoring.metrics.text import reference_text
+from swapkit.store import DB_NAME, RunStore
+
+__all__ = ["EMBEDDING_METRICS", "EmbeddingPrefetch", "needs_embeddings"]
+
+EMBEDDING_METRICS = frozenset({"similarity", "similarity_to_reference"})
+CHUNK = 64  # small: a stop request waits for one chunk at most
+
+
+def needs_embeddings(suite: Suite) -> bool:
+    """Whether scoring this suite embeds answers."""
+    from swapkit.scoring.metrics import parse_spec
+
+    names = {parse_spec(s)[0] for s in suite.metrics} | {g.metric for g in suite.gates}
+    return bool(names & EMBEDDING_METRICS)
+
+
+class EmbeddingPrefetch:
+    """A background thread that embeds answers as the replay commits them."""
+
+    def __init__(self, run_dir: Path, settings: EmbeddingsConfig) -> None:
+        self.run_dir, self.settings = run_dir, settings
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="swapkit-prefetch", daemon=True)
+        self.embedded = 0
+
+    def start(self) -> EmbeddingPrefetch:
+        """Begin in the background."""
+        self._thread.start()
+        return self
+
+    def stop(self, timeout_s: float = 600.0) -> None:
+        """Stop after the chunk in hand: scoring embeds the rest with both cores."""
+        self._stop.set()
+        self._thread.join(timeout_s)
+
+    def _run(self) -> None:
+        with contextlib.suppress(Exception):  # an optimisation: scoring does the rest
+            self._prefetch()
+
+    def _prefetch(self) -> None:
+        import torch
+
+        previous = torch.get_num_threads()
+        torch.set_num_threads(1)  # the other core keeps the replay and endpoints going
+        try:
+            embedder = load_embedder(self.settings)
+            while not (self.run_dir / DB_NAME).exists():
+                if self._stop.wait(0.2):
+                    return
+            with RunStore(self.run_dir, lock=False) as store:
+                cache = EmbeddingCache(store, self.settings, embedder=embedder)
+                references = [t for r, _ in store.records() if (t := reference_text(r))]
+                for start in range(0, len(references), CHUNK):
+                    if self._stop.is_set():
+                        return
+                    cache.vectors(references[start:start + CHUNK])
+                seen = 0
+                while not self._stop.is_set():
+                    rows = store.db.execute(
+                        "SELECT rowid, answer FROM completions WHERE rowid > ? AND status = 'ok'"
+                        " AND answer != '' ORDER BY rowid LIMIT ?", (seen, CHUNK)).fetchall()
+                    if rows:
+                        seen = rows[-1][0]
+                        cache.vectors([answer for _, answer in rows])
+                        self.embedded += len(rows)
+                    else:
+                        self._stop.wait(0.5)
+        finally:
+            torch.set_num_threads(previous)

@@ -1,0 +1,105 @@
+"""Text-overlap metrics through Hugging Face ``evaluate``: ROUGE-L, BLEU, chrF, and any module.
+
+The three built-ins are local evaluate modules shipped in ``evaluate_modules/`` (they load
+with no network); ``evaluate:PATH`` (or ``evaluate:NAME`` when the hub is reachable) plugs
+in any other module. Scores are per record; a run's value is the mean of per-record
+values (never evaluate's random bootstrap aggregation). ``evaluate`` is imported only
+when one of these metrics is used (it costs ~4 s and ~470 MB).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from swapkit.errors import ConfigError
+from swapkit.scoring.metrics.base import Kind, MetricScores, RunData, score_pairs
+from swapkit.scoring.metrics.options import parse_options
+from swapkit.scoring.metrics.text import reference_text
+
+__all__ = ["EVALUATE_PREFIX", "OVERLAP_METRICS", "EvaluateMetric"]
+
+MODULES = Path(__file__).parent / "evaluate_modules"
+EVALUATE_PREFIX = "evaluate:"
+
+
+class _Options(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    key: str = "scores"  # the output key with per-record scores (or a scalar per call)
+
+
+def _load(where: str) -> Any:
+    import evaluate
+
+    try:
+        return evaluate.load(where, keep_in_memory=True)
+    except Exception as err:  # evaluate raises FileNotFoundError, ConnectionError, ...
+        raise ConfigError(f"evaluate module {where!r} cannot be loaded ({err})",
+                          hint="give a local module folder (its script named after the "
+                          "folder), or a hub name when online") from None
+
+
+class EvaluateMetric:
+    """Per-record scores of an evaluate module, answer vs reference, on both sides."""
+
+    kind: Kind = "continuous"
+    higher_is_better = True
+
+    def __init__(self, name: str, where: str, description: str) -> None:
+        self.name, self.where, self.description = name, where, description
+
+    def _per_record(self, module: Any, predictions: list[str], references: list[str],
+                    key: str) -> list[float]:
+        result = module.compute(predictions=predictions, references=references)
+        values = result.get(key) if isinstance(result, dict) else None
+        if isinstance(values, list) and len(values) == len(predictions):
+            return [float(v) for v in values]
+        # The module aggregates: call it once per record.
+        out = []
+        for pred, ref in zip(predictions, references, strict=True):
+            single = module.compute(predictions=[pred], references=[ref])
+            value = single.get(key) if isinstance(single, dict) else None
+            if isinstance(value, list):
+                value = value[0]
+            if not isinstance(value, int | float):
+                got = sorted(single) if isinstance(single, dict) else single
+                raise ConfigError(f"metric {self.name}: output key {key!r} not found or not a "
+                                  f"number (got {got})", hint="set the option key: to the "
+                                  "score's name")
+            out.append(float(value))
+        return out
+
+    def score(self, data: RunData, options: dict[str, Any]) -> MetricScores:
+        """Score both sides of every record with a text reference, in one batch per side."""
+        opts = parse_options(self.name, _Options, options)
+        references = [reference_text(r) for r in data.records]
+        texts: dict[int, dict[int, str]] = {0: {}, 1: {}}
+
+        def collect(i: int, c: Any) -> tuple[float, str | None]:
+            side = 0 if c is data.base[i] else 1
+            texts[side][i] = c.answer
+            return 0.0, None
+
+        scores = score_pairs(data, self.name, self.kind, True,
+                             lambda i: references[i] is not None, collect)
+        module = _load(self.where) if texts[0] or texts[1] else None
+        for side, array in ((0, scores.base), (1, scores.cand)):
+            items = sorted(texts[side].items())
+            if not items:
+                continue
+            values = self._per_record(module, [t for _, t in items],
+                                      [references[i] or "" for i, _ in items], opts.key)
+            for (i, _), value in zip(items, values, strict=True):
+                if not np.isnan(array[i]):
+                    array[i] = value
+        return scores
+
+
+OVERLAP_METRICS = [
+    EvaluateMetric("rouge_l", str(MODULES / "rouge_l"), "ROUGE-L F-measure vs the reference"),
+    EvaluateMetric("bleu", str(MODULES / "bleu"), "sentence BLEU vs the reference (0-1)"),
+    EvaluateMetric("chrf", str(MODULES / "chrf"), "sentence chrF vs the reference (0-1)"),
+]

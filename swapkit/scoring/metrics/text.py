@@ -1,0 +1,209 @@
+"""Text metrics: exact match, contains, regex, refusal, language match."""
+
+from __future__ import annotations
+
+import re
+import string
+import unicodedata
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from swapkit.completion import Completion
+from swapkit.records import Record, last_user_text
+from swapkit.scoring.metrics.base import Kind, MetricScores, RunData, answer_state, score_pairs
+from swapkit.scoring.metrics.options import NoOptions, parse_options
+
+__all__ = ["Contains", "ExactMatch", "LanguageMatch", "Refusal", "RegexMatch",
+           "detect_script", "normalise", "reference_text"]
+
+Normaliser = Literal["lower", "strip", "whitespace", "punctuation", "articles"]
+_ARTICLES = re.compile(r"\b(a|an|the)\b", re.IGNORECASE)
+_PUNCT = str.maketrans("", "", string.punctuation + "。，、！？：；“”‘’（）")
+REFUSAL_PATTERNS = re.compile(
+    r"(\bI('m| am) (sorry|afraid)\b.{0,40}\b(can(no|')t|unable|not able)\b"
+    r"|\bI (can(no|')t|won't|will not) (help|assist|provide|comply|do that)"
+    r"|\bas an AI\b.{0,60}\b(can(no|')t|unable)\b"
+    r"|抱歉.{0,10}(无法|不能)|我(无法|不能)(回答|提供|帮助))",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def reference_text(record: Record) -> str | None:
+    """The record's reference as text (None when it has none or it is structured)."""
+    reference = record.reference
+    if isinstance(reference, str) and reference.strip():
+        return reference
+    return None
+
+
+def normalise(text: str, steps: list[Normaliser]) -> str:
+    """Apply normalisation steps in a fixed order."""
+    if "strip" in steps:
+        text = text.strip()
+    if "lower" in steps:
+        text = text.lower()
+    if "punctuation" in steps:
+        text = text.translate(_PUNCT)
+    if "articles" in steps:
+        text = _ARTICLES.sub(" ", text)
+    if "whitespace" in steps:
+        text = " ".join(text.split())
+    return text
+
+
+class _Normalise(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    normalize: list[Normaliser] = ["strip", "whitespace"]
+
+
+class ExactMatch:
+    """1 when the normalised answer equals the normalised reference."""
+
+    name = "exact_match"
+    kind: Kind = "binary"
+    higher_is_better = True
+    description = "answer equals the reference after normalisation (options: normalize)"
+
+    def score(self, data: RunData, options: dict[str, Any]) -> MetricScores:
+        """Score every record with a text reference."""
+        opts = parse_options(self.name, _Normalise, options)
+
+        def value(i: int, c: Completion) -> tuple[float, str | None]:
+            ref = normalise(reference_text(data.records[i]) or "", opts.normalize)
+            return float(normalise(c.answer, opts.normalize) == ref), None
+
+        return score_pairs(data, self.name, self.kind, True,
+                           lambda i: reference_text(data.records[i]) is not None, value)
+
+
+class _ContainsOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str | None = None  # default: the reference
+    normalize: list[Normaliser] = ["lower", "whitespace"]
+
+
+class Contains:
+    """1 when the answer contains the given text (default: the reference)."""
+
+    name = "contains"
+    kind: Kind = "binary"
+    higher_is_better = True
+    description = "answer contains `text` (default: the reference); options: text, normalize"
+
+    def score(self, data: RunData, options: dict[str, Any]) -> MetricScores:
+        """Score records with a reference, or all records when ``text`` is given."""
+        opts = parse_options(self.name, _ContainsOptions, options)
+
+        def needle(i: int) -> str | None:
+            return opts.text if opts.text is not None else reference_text(data.records[i])
+
+        def value(i: int, c: Completion) -> tuple[float, str | None]:
+            wanted = normalise(needle(i) or "", opts.normalize)
+            return float(wanted in normalise(c.answer, opts.normalize)), None
+
+        return score_pairs(data, self.name, self.kind, True, lambda i: needle(i) is not None,
+                           value)
+
+
+class _RegexOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    pattern: str
+    ignore_case: bool = False
+
+
+class RegexMatch:
+    """1 when the answer matches a regular expression (searched anywhere)."""
+
+    name = "regex"
+    kind: Kind = "binary"
+    higher_is_better = True
+    description = "answer matches `pattern` (re.search); options: pattern, ignore_case"
+
+    def score(self, data: RunData, options: dict[str, Any]) -> MetricScores:
+        """Score every record."""
+        opts = parse_options(self.name, _RegexOptions, options)
+        try:
+            pattern = re.compile(opts.pattern, re.IGNORECASE if opts.ignore_case else 0)
+        except re.error as err:
+            from swapkit.errors import ConfigError
+
+            raise ConfigError(f"metric regex: pattern {opts.pattern!r} is invalid: {err}") from None
+        return score_pairs(data, self.name, self.kind, True, lambda i: True,
+                           lambda i, c: (float(bool(pattern.search(c.answer))), None))
+
+
+def is_refusal(completion: Completion) -> bool:
+    """A refusal: the endpoint said so, or the answer reads like one."""
+    return completion.status == "refused" or bool(REFUSAL_PATTERNS.search(completion.answer[:400]))
+
+
+class Refusal:
+    """1 when the model refused (refusal field, content filter, or refusal wording)."""
+
+    name = "refusal"
+    kind: Kind = "binary"
+    higher_is_better = False
+    description = "the model refused (status refused, or refusal wording); lower is better"
+
+    def score(self, data: RunData, options: dict[str, Any]) -> MetricScores:
+        """Score every record answered by both sides (failures other than refusals excluded)."""
+        parse_options(self.name, NoOptions, options)
+        n = len(data)
+        base, cand = np.full(n, np.nan), np.full(n, np.nan)
+        excluded: dict[str, int] = {}
+        for i in range(n):
+            pair = (data.base[i], data.cand[i])
+            states = [answer_state(c) for c in pair]
+            if any(s in ("missing", "rate_limited", "endpoint_failure") for s in states):
+                excluded["not answered on both sides"] = excluded.get(
+                    "not answered on both sides", 0) + 1
+                continue
+            base[i], cand[i] = (float(is_refusal(c)) for c in pair if c is not None)
+        zeros = np.zeros(n, dtype=bool)
+        return MetricScores(self.name, "binary", False, base, cand, zeros, zeros.copy(),
+                            excluded, [None] * n)
+
+
+SCRIPTS = (
+    ("zh", re.compile(r"[\u4e00-\u9fff]")), ("ja", re.compile(r"[\u3040-\u30ff]")),
+    ("ko", re.compile(r"[\uac00-\ud7af]")), ("ru", re.compile(r"[\u0400-\u04ff]")),
+    ("ar", re.compile(r"[\u0600-\u06ff]")), ("th", re.compile(r"[\u0e00-\u0e7f]")),
+    ("latin", re.compile(r"[A-Za-z\u00c0-\u024f]")),
+)
+
+
+def detect_script(text: str) -> str | None:
+    """The dominant writing system of ``text`` (a proxy for its language), or None."""
+    sample = unicodedata.normalize("NFC", text[:2000])
+    counts = {name: len(pattern.findall(sample)) for name, pattern in SCRIPTS}
+    # Kana marks Japanese even among the kanji it shares with Chinese.
+    if counts["ja"] and counts["ja"] >= 0.1 * counts["zh"]:
+        counts["ja"] += counts.pop("zh")
+    best = max(counts.items(), key=lambda kv: kv[1])
+    return best[0] if best[1] >= 3 else None
+
+
+class LanguageMatch:
+    """1 when the answer is written in the prompt's script (language switch detection)."""
+
+    name = "language_match"
+    kind: Kind = "binary"
+    higher_is_better = True
+    description = "answer in the same writing system as the last user turn"
+
+    def score(self, data: RunData, options: dict[str, Any]) -> MetricScores:
+        """Score records whose prompt has a detectable script and answers that do."""
+        prompt_scripts = [detect_script(last_user_text(r.request)) for r in data.records]
+
+        def value(i: int, c: Completion) -> tuple[float, str | None]:
+            script = detect_script(c.answer)
+            if script is None:  # too little text to tell (a number, a label): no switch
+                return 1.0, None
+            if script == prompt_scripts[i]:
+                return 1.0, None
+            return 0.0, f"answer in {script}, prompt in {prompt_scripts[i]}"
+
+        return score_pairs(data, self.name, self.kind, True,
+                           lambda i: prompt_scripts[i] is not None, value)

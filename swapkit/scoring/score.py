@@ -1,0 +1,139 @@
+"""Scoring a run: per-record metric values for both sides, cached in the run store.
+
+``score_run`` never calls a model. It reads the sample and the completions from the
+store, computes every metric the suite names (and every metric its gates use), and
+stores the arrays; embeddings are cached per text, so scoring again only embeds texts
+it has not seen.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+
+from swapkit.completion import Completion
+from swapkit.config import DEFAULT_SUITE, SIDES, EmbeddingsConfig, Suite
+from swapkit.errors import UsageError
+from swapkit.scoring.embeddings.embedders import EmbeddingCache
+from swapkit.scoring.metrics import MetricScores, RunData, get_metric, parse_spec
+from swapkit.store import RunStore
+from swapkit.store.runs import stored_config
+from swapkit.support.hashing import content_hash
+
+__all__ = ["ScoreSummary", "load_run_data", "load_scores", "run_suite", "score_run"]
+
+
+@dataclass
+class ScoreSummary:
+    """What a scoring pass computed."""
+
+    run_dir: Path
+    records: int
+    metrics: dict[str, MetricScores]
+    embeddings_computed: int = 0
+    embeddings_reused: int = 0
+    embeddings_truncated: int = 0
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+    reused: bool = False  # the stored scores were still current
+
+
+def run_suite(store: RunStore, override: Suite | None = None) -> Suite:
+    """The suite to score with: an override, the config's, or the default suite."""
+    if override is not None:
+        return override
+    suite = stored_config(store).suite
+    return suite if isinstance(suite, Suite) else DEFAULT_SUITE
+
+
+def load_run_data(store: RunStore) -> RunData:
+    """The sample and each side's completions (sample 0; the baseline's sample 1 as noise)."""
+    targets = store.targets()
+    missing = [side for side in SIDES if side not in targets]
+    if missing:
+        raise UsageError(f"{store.run_dir}: no {' or '.join(missing)} completions",
+                         hint="run `swapkit replay swap.yaml` (both sides) first")
+    by_key: dict[tuple[str, str, int], Completion] = {
+        (c.target, c.request_hash, c.sample): c for c in store.completions()}
+    records = [r for r, _ in store.records()]
+    base_t, cand_t = targets["baseline"].target, targets["candidate"].target
+
+    def pick(target: str, sample: int) -> list[Completion | None]:
+        return [by_key.get((target, r.request_hash, sample)) for r in records]
+
+    return RunData(records, pick(base_t, 0), pick(cand_t, 0), pick(base_t, 1),
+                   targets["baseline"].label, targets["candidate"].label)
+
+
+def _specs(suite: Suite) -> list[tuple[str, dict[str, Any]]]:
+    specs = [parse_spec(s) for s in suite.metrics]
+    listed = {name for name, _ in specs}
+    for gate in suite.gates:
+        if gate.metric not in listed:
+            specs.append((gate.metric, {}))
+            listed.add(gate.metric)
+    return specs
+
+
+def score_run(run_dir: Path, suite: Suite | None = None,
+              embeddings: EmbeddingsConfig | None = None, force: bool = True) -> ScoreSummary:
+    """Score every metric of the run's suite and store the arrays.
+
+    With ``force=False`` the stored scores are reused when neither the suite, the
+    embedding settings nor the completions changed since they were computed.
+    """
+    start = time.monotonic()
+    with RunStore(run_dir) as store:
+        config = stored_config(store)
+        chosen = run_suite(store, suite)
+        settings = embeddings or config.embeddings
+        fingerprint = content_hash([chosen.model_dump(mode="json"),
+                                    settings.model_dump(mode="json"),
+                                    store.completions_version(), store.record_count()])
+        if not force and store.get_meta("score_fingerprint") == fingerprint:
+            stored = load_scores(store)
+            if stored:
+                return ScoreSummary(run_dir, store.record_count(), stored,
+                                    seconds=time.monotonic() - start,
+                                    notes=store.get_meta("score_notes", []) or [], reused=True)
+        specs = _specs(chosen)
+        for name, _ in specs:
+            get_metric(name)  # unknown names fail before any work
+        data = load_run_data(store)
+        cache = EmbeddingCache(store, settings)
+        data.embedder = cache
+        results: dict[str, MetricScores] = {}
+        rows = []
+        for name, options in specs:
+            scores = get_metric(name).score(data, options)
+            results[name] = scores
+            rows.append((name, orjson.dumps({"name": name, "options": options}).decode(),
+                         orjson.dumps(scores.to_json()).decode()))
+        store.save_scores(rows)
+        store.set_meta("scored_suite", chosen.model_dump(mode="json"))
+        summary = ScoreSummary(run_dir, len(data), results, cache.computed, cache.reused,
+                               cache.truncated, time.monotonic() - start)
+        if cache.truncated:
+            summary.notes.append(
+                f"{cache.truncated} answer(s) were longer than the embedding model's window "
+                "and were truncated before embedding")
+        store.set_meta("score_notes", summary.notes)
+        store.set_meta("score_fingerprint", fingerprint)
+        return summary
+
+
+def load_scores(store: RunStore) -> dict[str, MetricScores]:
+    """The stored metric arrays (empty when the run was never scored)."""
+    return {metric: MetricScores.from_json(orjson.loads(scores))
+            for metric, _, scores in store.load_scores()}
+
+
+def mean_or_none(values: np.ndarray) -> float | None:
+    """Mean of the non-NaN values (None when there are none)."""
+    finite = values[~np.isnan(values)]
+    return float(finite.mean()) if finite.size else None
