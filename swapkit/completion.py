@@ -1,13 +1,31 @@
-"""Completions: what a target returned for one record and sample, as the store keeps it."""
+"""Completions: what a target returned for one record and sample, as the store keeps it.
+
+Every status falls in one of three outcomes (docs/methodology.md §8.2), defined here once:
+
+- *answer* (``ok``, ``refused``): the model answered; a refusal is an answer, scored as text.
+- *failure* (``truncated``, ``empty``, ``error`` after retries, ``timeout``): the endpoint
+  was reached but gave no usable answer. It scores the worst value of every quality metric
+  and counts in ``failure_rate``.
+- *missing* (no completion stored, ``rate_limited`` after retries, ``unreached``: nothing
+  reached the endpoint): retried by the next resume, never scored as an answer; the
+  decision bounds it instead (GO only if GO with every missing candidate answer failed).
+"""
 
 from __future__ import annotations
+
+from typing import Literal
 
 from pydantic import Field
 
 from swapkit.config import Price
 from swapkit.records import RecordedResponse, Usage
 
-__all__ = ["RETRYABLE_HTTP", "Completion", "cost_usd", "needs_retry"]
+__all__ = ["ANSWER_FAILURES", "MISSING_STATUSES", "RETRYABLE_HTTP", "Completion", "Outcome",
+           "cost_usd", "needs_retry", "outcome"]
+
+Outcome = Literal["answer", "failure", "missing"]
+ANSWER_FAILURES = frozenset({"truncated", "empty", "error", "timeout"})
+MISSING_STATUSES = frozenset({"rate_limited", "unreached"})
 
 # Statuses worth calling again on the next run: the endpoint, not the model, failed.
 RETRYABLE_HTTP = frozenset({408, 409, 429, 500, 502, 503, 504})
@@ -27,9 +45,16 @@ class Completion(RecordedResponse):
     request_id: str | None = None
 
 
+def outcome(completion: Completion | None) -> Outcome:
+    """``answer``, ``failure`` or ``missing`` (None: nothing stored for this call yet)."""
+    if completion is None or completion.status in MISSING_STATUSES:
+        return "missing"
+    return "failure" if completion.status in ANSWER_FAILURES else "answer"
+
+
 def needs_retry(completion: Completion) -> bool:
     """True when a stored completion failed for infrastructure reasons (retry on resume)."""
-    if completion.status in ("timeout", "rate_limited"):
+    if completion.status in ("timeout", "rate_limited", "unreached"):
         return True
     if completion.status != "error":
         return False

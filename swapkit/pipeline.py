@@ -114,9 +114,12 @@ def run_migration(config: SwapConfig, options: RunOptions | None = None,
 
 
 def exit_code(decision: Decision, inconclusive: str = "fail") -> int:
-    """0 GO, 1 NO-GO, 4 INCONCLUSIVE (0 when ``inconclusive`` is warn or pass)."""
+    """0 GO, 1 NO-GO, 4 INCONCLUSIVE (0 when ``inconclusive`` is warn or pass).
+
+    An incomplete run (answers missing) is never let through: INCONCLUSIVE stays 4.
+    """
     if decision.verdict == "GO":
         return 0
     if decision.verdict == "NO-GO":
         return 1
-    return 4 if inconclusive == "fail" else 0
+    return 4 if inconclusive == "fail" or decision.missing else 0

@@ -31,7 +31,10 @@ __all__ = [
     "split_reasoning",
 ]
 
-Status = Literal["ok", "error", "timeout", "rate_limited", "refused", "truncated", "empty"]
+# What happened to one call. docs/methodology.md §8.2 groups them: answers (ok, refused),
+# answer failures (truncated, empty, error, timeout) and missing (rate_limited, unreached).
+Status = Literal["ok", "error", "timeout", "rate_limited", "refused", "truncated", "empty",
+                 "unreached"]
 STATUSES: tuple[Status, ...] = (
     "ok",
     "error",
@@ -40,6 +43,7 @@ STATUSES: tuple[Status, ...] = (
     "refused",
     "truncated",
     "empty",
+    "unreached",
 )
 
 

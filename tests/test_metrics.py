@@ -42,7 +42,23 @@ def test_exact_match_normalisation_and_failures() -> None:
     assert s.base[:4].tolist() == [1, 1, 1, 1]
     assert s.cand[:4].tolist() == [1, 1, 0, 0]  # model and endpoint failures score 0
     assert s.failed_cand.tolist() == [False, False, True, True, False]
-    assert math.isnan(s.base[4]) and s.excluded == {"rate limited (not an answer)": 1}
+    # Rate limited after retries: missing, not an answer; the decision bounds it.
+    assert math.isnan(s.base[4]) and s.cand[4] == 1
+    assert s.missing("baseline").tolist() == [False] * 4 + [True]
+    assert s.excluded == {"missing on a side (bounded by the decision)": 1}
+
+
+def test_a_refusal_is_an_answer_and_failures_score_worst_on_continuous_metrics() -> None:
+    records = [record(i, reference="the cat sat on the mat") for i in range(3)]
+    base = [answer("the cat sat on the mat")] * 3
+    cand = [answer("Sorry, the cat on the mat is not a topic I can discuss.", status="refused"),
+            answer("the cat sat", status="truncated"), answer(status="unreached")]
+    s = score("rouge_l", run(records, base, cand))
+    assert 0 < s.cand[0] < 1 and not s.failed_cand[0]  # scored as text
+    assert s.cand[1] == 0 and s.failed_cand[1]  # the bottom of the scale, not excluded
+    assert math.isnan(s.cand[2]) and s.missing("candidate")[2]
+    failures = score("failure_rate", run(records, base, cand))
+    assert failures.cand[:2].tolist() == [0, 1] and failures.missing("candidate")[2]
 
 
 def test_contains_regex_and_label_match() -> None:
@@ -126,7 +142,8 @@ def test_status_rates_and_ratio_metrics() -> None:
             answer(status="rate_limited", latency=None, cost=None),
             answer("a", latency=0.7, cost=0.02)]
     data = run(records, base, cand)
-    assert score("error_rate", data).cand.tolist() == [0, 1, 0, 0]
+    errors = score("error_rate", data)
+    assert errors.cand[[0, 1, 3]].tolist() == [0, 1, 0] and errors.missing("candidate")[2]
     assert score("rate_limited_rate", data).cand.tolist() == [0, 0, 1, 0]
     latency = score("latency_p95", data)
     assert latency.statistic == "p95" and latency.paired.sum() == 2

@@ -106,7 +106,8 @@ def test_exhausted_rate_limit_is_its_own_status(tmp_path: Path, log: Path) -> No
     ({"timeout": 1.0, "hang_s": 3}, False, "timeout", "no answer within"),
     ({"truncated_stream": 1.0}, True, "error", "truncated stream"),
     ({"malformed_json": 1.0}, False, "error", "malformed response"),
-    ({"reset": 1.0}, False, "error", "connection error"),
+    # Reset before any response: nothing is known to have reached the model.
+    ({"reset": 1.0}, False, "unreached", "connection error"),
     ({"empty_choices": 1.0}, False, "empty", "no choices"),
 ])
 def test_faults_become_definite_statuses(tmp_path: Path, faults: dict, stream: bool,
@@ -202,7 +203,7 @@ def test_endpoint_down_fails_fast_with_exit_3_and_keeps_the_store(tmp_path: Path
             run(config)
         assert info.value.exit_code == 3
     assert (tmp_path / "run" / DB_NAME).exists()
-    assert any(c.status == "error" for c in stored(tmp_path))
+    assert any(c.status == "unreached" for c in stored(tmp_path))
 
 
 def test_second_process_on_the_same_run_dir_is_refused(tmp_path: Path) -> None:

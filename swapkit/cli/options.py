@@ -32,7 +32,8 @@ only_option = click.option("--only", type=click.Choice(list(SIDES)),
                            help="replay one side only")
 inconclusive_option = click.option(
     "--inconclusive", type=click.Choice(["fail", "warn", "pass"]), default="fail",
-    show_default=True, help="exit code of INCONCLUSIVE: 4 (fail) or 0 (warn, pass)")
+    show_default=True, help="exit code of INCONCLUSIVE: 4 (fail) or 0 (warn, pass); an "
+    "incomplete run (answers missing) is always 4")
 
 
 def load_suite_option(path: Path | None) -> Suite | None:
@@ -75,6 +76,10 @@ def exit_with_verdict(decision: Decision, inconclusive: str) -> None:
     """Exit with the verdict's code; say so when INCONCLUSIVE is let through."""
     from swapkit.pipeline import exit_code
 
-    if decision.verdict == "INCONCLUSIVE" and inconclusive == "warn":
+    if decision.verdict == "INCONCLUSIVE" and inconclusive != "fail" and decision.missing:
+        click.echo(f"INCONCLUSIVE with {decision.missing} records missing: an incomplete run "
+                   f"never passes (--inconclusive {inconclusive} ignored); rerun to complete",
+                   err=True)
+    elif decision.verdict == "INCONCLUSIVE" and inconclusive == "warn":
         click.echo("warning: INCONCLUSIVE treated as a pass (--inconclusive warn)", err=True)
     raise click.exceptions.Exit(exit_code(decision, inconclusive))

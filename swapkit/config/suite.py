@@ -85,7 +85,7 @@ DEFAULT_SUITE = Suite(
     gates=[
         GateSpec(metric="similarity", kind="noise_ratio", hard=False),
         GateSpec(metric="similarity_to_reference", kind="noninferiority", margin=0.02),
-        GateSpec(metric="error_rate", kind="noninferiority", margin=0.01),
+        GateSpec(metric="failure_rate", kind="noninferiority", margin=0.01),
         GateSpec(metric="refusal", kind="noninferiority", margin=0.02, hard=False),
         GateSpec(metric="language_match", kind="noninferiority", margin=0.02, hard=False),
         GateSpec(metric="latency_p95", kind="ratio_noninferiority", margin=0.2, hard=False),

@@ -13,29 +13,24 @@ from pathlib import Path
 import numpy as np
 import scipy
 
+from swapkit.completion import outcome
 from swapkit.config import GateSpec, Suite
-from swapkit.decision.gates import GateInput, evaluate_gate, paired_values
+from swapkit.decision.difference import difference_test
+from swapkit.decision.gates import GateInput, evaluate_gate
 from swapkit.decision.model import Decision, GateResult, MetricSummary, SegmentResult
+from swapkit.decision.pairs import gate_data
 from swapkit.decision.panels import noise_floor, operations
 from swapkit.decision.reasons import gate_reason
-from swapkit.decision.stats.bootstrap import mean_difference_bootstrap
 from swapkit.decision.stats.multiplicity import benjamini_hochberg, holm
-from swapkit.decision.stats.tango import tango_bounds, tango_p_values
 from swapkit.errors import UsageError
 from swapkit.scoring.metrics.base import MetricScores, RunData
 from swapkit.scoring.score import load_run_data, load_scores, mean_or_none
 from swapkit.store import RunStore
-from swapkit.support.hashing import content_hash
-from swapkit.support.numbers import fmt_percent
+from swapkit.support.numbers import fmt_count, fmt_percent
 
-__all__ = ["decide", "decide_run", "gate_seed"]
+__all__ = ["decide", "decide_run"]
 
 DIFFERENCE_KINDS = ("noninferiority", "equivalence", "superiority")
-
-
-def gate_seed(run_id: str, gate: str) -> int:
-    """The bootstrap seed of a gate: a hash of (run id, gate name) (docs/methodology.md §9)."""
-    return int(content_hash([run_id, gate])[:8], 16)
 
 
 def _expand(suite: Suite) -> list[tuple[GateSpec, bool]]:
@@ -50,10 +45,11 @@ def _expand(suite: Suite) -> list[tuple[GateSpec, bool]]:
 
 def _segment_row(gate: GateResult, scores: MetricScores, inp: GateInput, segment: str,
                  min_n: int, critical: bool) -> SegmentResult:
-    b, c, _ = paired_values(inp)
+    """One segment's one-sided test of "the candidate regressed here" (a warning only)."""
+    data = gate_data(scores, inp.mask, inp.ids, inp.clusters)
+    b, c, _ = data.complete()
     row = SegmentResult(gate=gate.name, segment=segment, n=int(b.size), critical=critical,
-                        higher_is_better=scores.higher_is_better,
-                        percent=scores.kind == "binary")
+                        higher_is_better=scores.higher_is_better, percent=data.binary)
     if not b.size:
         return row
     row.baseline, row.candidate = float(b.mean()), float(c.mean())
@@ -61,15 +57,10 @@ def _segment_row(gate: GateResult, scores: MetricScores, inp: GateInput, segment
     if b.size < min_n:
         row.note = f"insufficient data ({b.size} < {min_n}); not tested"
         return row
-    d = c - b
-    if scores.kind == "binary":
-        r, g = int(np.sum(d < 0)), int(np.sum(d > 0))
-        row.low, row.high = tango_bounds(r, g, int(d.size), inp.alpha)
-        row.p_regressed = tango_p_values(r, g, int(d.size), 0.0)[1]
-    else:
-        boot = mean_difference_bootstrap(b, c, inp.alpha, inp.seed)
-        row.low, row.high = boot.low, boot.high
-        row.p_regressed = boot.p_at_least(0.0)
+    test = difference_test(b, c, kind="noninferiority", margin=0.0, alpha=inp.alpha,
+                           binary=data.binary, scale=data.scale, clusters=None,
+                           seed=data.seed())
+    row.low, row.high, row.p_regressed = test.low, test.high, test.p_nogo
     row.tested = True
     return row
 
@@ -78,13 +69,15 @@ def _segments(results: list[tuple[GateResult, GateInput]], segments: np.ndarray,
               suite: Suite) -> list[SegmentResult]:
     rows: list[SegmentResult] = []
     names = sorted(set(segments.tolist()))
+    if len(names) < 2:  # the whole run is the one segment: its gates already test it
+        return rows
     for gate, inp in results:
         if gate.segment or gate.kind not in DIFFERENCE_KINDS or gate.status == "NOT_APPLICABLE":
             continue
         per_gate = []
         for segment in names:
             sub = GateInput(inp.spec, inp.scores, inp.mask & (segments == segment), inp.clusters,
-                            inp.alpha, gate_seed(str(inp.seed), segment), inp.min_n)
+                            inp.ids, inp.alpha, inp.min_n)
             per_gate.append(_segment_row(gate, inp.scores, sub, segment, suite.min_segment_n,
                                          segment in suite.critical_segments))
         tested = [r for r in per_gate if r.tested and r.p_regressed is not None]
@@ -107,7 +100,7 @@ def _apply_holm(results: list[GateResult], alpha: float) -> None:
                                     "across hard gates")
 
 
-def _overall(results: list[GateResult]) -> tuple[str, str, list[str]]:
+def _overall(results: list[GateResult], missing: int) -> tuple[str, str, list[str]]:
     hard = [g for g in results if g.hard and g.status != "NOT_APPLICABLE"]
     failed = [g.name for g in hard if g.status == "NO-GO"]
     open_ = [g.name for g in hard if g.status == "INCONCLUSIVE"]
@@ -117,6 +110,9 @@ def _overall(results: list[GateResult]) -> tuple[str, str, list[str]]:
         return "NO-GO", f"NO-GO: {which} regressed beyond {margins}.", failed
     if not hard:
         return "INCONCLUSIVE", "INCONCLUSIVE: no hard gate could be evaluated on this run.", []
+    if open_ and missing:
+        return "INCONCLUSIVE", (f"INCONCLUSIVE: {fmt_count(missing)} records missing: rerun to "
+                                f"complete ({', '.join(open_)} open until then)."), open_
     if open_:
         return "INCONCLUSIVE", (f"INCONCLUSIVE: {', '.join(open_)} cannot be settled with "
                                 "this many records."), open_
@@ -141,6 +137,7 @@ def decide(data: RunData, scores: dict[str, MetricScores], suite: Suite, run_id:
     alpha = suite.alpha
     segments = np.array([r.segment or "(none)" for r in data.records], dtype=object)
     clusters = np.array([r.conversation_id or "" for r in data.records], dtype=object)
+    ids = np.array([r.id for r in data.records], dtype=object)
     everything = np.ones(len(data), dtype=bool)
     evaluated: list[tuple[GateResult, GateInput]] = []
     for spec, derived in _expand(suite):
@@ -148,8 +145,7 @@ def decide(data: RunData, scores: dict[str, MetricScores], suite: Suite, run_id:
             raise UsageError(f"gate {spec.display_name}: metric {spec.metric} was not scored",
                              hint="run `swapkit score RUN` with this suite first")
         mask = everything if spec.segment is None else segments == spec.segment
-        inp = GateInput(spec, scores[spec.metric], mask, clusters, alpha,
-                        gate_seed(run_id, spec.display_name), suite.min_n)
+        inp = GateInput(spec, scores[spec.metric], mask, clusters, ids, alpha, suite.min_n)
         result = evaluate_gate(inp)
         if derived and result.status == "NOT_APPLICABLE":
             continue  # a critical segment where the metric does not apply: no gate to show
@@ -158,7 +154,9 @@ def decide(data: RunData, scores: dict[str, MetricScores], suite: Suite, run_id:
     _apply_holm(results, alpha)
     for gate in results:
         gate.reason = gate_reason(gate, alpha)
-    verdict, reason, blocking = _overall(results)
+    missing = sum(1 for b, c in zip(data.base, data.cand, strict=True)
+                  if outcome(b) == "missing" or outcome(c) == "missing")
+    verdict, reason, blocking = _overall(results, missing)
     warnings = [g.reason for g in results if not g.hard and g.status in ("NO-GO",
                                                                           "INCONCLUSIVE")]
     segment_rows = _segments(evaluated, segments, suite)
@@ -173,10 +171,11 @@ def decide(data: RunData, scores: dict[str, MetricScores], suite: Suite, run_id:
     return Decision(
         verdict=verdict, reason=reason, blocking=blocking,  # type: ignore[arg-type]
         warnings=warnings, alpha=alpha, segment_fdr=suite.segment_fdr,
-        min_segment_n=suite.min_segment_n, records=len(data), baseline=data.base_label,
+        min_segment_n=suite.min_segment_n, records=len(data), missing=missing,
+        baseline=data.base_label,
         candidate=data.cand_label, gates=results, segments=segment_rows,
         noise=noise_floor(data, scores.get("similarity"), scores.get("similarity_to_reference"),
-                          alpha, gate_seed(run_id, "noise-floor")),
+                          alpha),
         operations=operations(data, simulated or {}), metrics=_summaries(scores),
         run_id=run_id, swapkit_version=__version__, scipy_version=scipy.__version__,
     )

@@ -1,14 +1,17 @@
 """Evaluating one gate on paired per-record scores (docs/methodology.md §10 steps 1-4).
 
-Pass/fail metrics without clusters: Tango score bounds. Continuous metrics: paired
-BCa bootstrap of the mean difference (percentile fallback; constant differences are
-"degenerate"). Clustered records (a shared conversation): the cluster bootstrap.
-Ratios (latency, cost): paired bootstrap of the log ratio. The bounds are one-sided
-(1−α), i.e. the ends of the two-sided (1−2α) interval.
+Differences (non-inferiority, equivalence, superiority): :mod:`.difference` picks the
+method the data call for. Ratios (latency, cost): paired bootstrap of the log ratio, on
+the records answered on both sides. The noise floor: the excess-divergence ratio with a
+floored denominator. Rates against a cap: exact Clopper-Pearson bounds. Every verdict
+comes from the p-values of the GO and NO-GO claims at α; missing answers are counted
+against the claim being made (§8.2); the bounds shown are one-sided (1−α), the ends of
+the two-sided (1−2α) interval.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -16,20 +19,27 @@ import numpy as np
 from scipy import stats
 
 from swapkit.config import GateSpec
+from swapkit.decision.difference import difference_test
 from swapkit.decision.model import GateResult, Scale
+from swapkit.decision.pairs import GateData, gate_data, seed_of
 from swapkit.decision.stats.bootstrap import (
     BootstrapResult,
-    cluster_mean_bootstrap,
     log_ratio_of_sums_bootstrap,
-    mean_difference_bootstrap,
     quantile_ratio_bootstrap,
 )
 from swapkit.decision.stats.power import achievable_margin, n_for_noninferiority
-from swapkit.decision.stats.tango import tango_bounds, tango_p_values
 from swapkit.scoring.metrics.base import MetricScores
+from swapkit.support.numbers import fmt_count, fmt_percent
 
-__all__ = ["GateInput", "default_margin", "evaluate_gate", "gate_scale", "paired_values"]
+__all__ = ["GateInput", "default_margin", "evaluate_gate", "gate_scale"]
 
+# The noise ratio's denominator is at least this much self-divergence per record: below
+# it a baseline is (nearly) deterministic and its own noise says nothing (methodology §4.3).
+NOISE_FLOOR = 0.01
+# Above this share of records where the metric itself failed, the gate cannot decide.
+INVALID_SHARE = 0.01
+# Beyond this multiple of the current records, "about N records would settle it" is noise.
+SETTLE_LIMIT = 100
 QUANTILES = {"p50": 0.5, "p95": 0.95}
 
 
@@ -54,105 +64,88 @@ class GateInput:
     scores: MetricScores
     mask: np.ndarray  # records in the gate's segment
     clusters: np.ndarray  # conversation ids ("" when none)
+    ids: np.ndarray  # record ids (the bootstrap seeds come from the data)
     alpha: float
-    seed: int
     min_n: int
 
 
-def paired_values(inp: GateInput) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(baseline, candidate, mask) over the gate's scored pairs, oriented higher-is-better."""
-    scores = inp.scores
-    mask = scores.paired & inp.mask
-    b, c = scores.base[mask], scores.cand[mask]
-    if not scores.higher_is_better and scores.kind in ("binary", "continuous", "agreement"):
-        b, c = (1 - b, 1 - c) if scores.kind == "binary" else (-b, -c)
-    return b, c, mask
+def _data(inp: GateInput) -> GateData:
+    return gate_data(inp.scores, inp.mask, inp.ids, inp.clusters)
 
 
-def _clustered(clusters: np.ndarray) -> bool:
-    named = clusters[clusters != ""]
-    return bool(named.size > 0 and np.unique(named).size < named.size)
-
-
-def _cluster_ids(inp: GateInput, mask: np.ndarray) -> np.ndarray:
-    ids = inp.clusters[mask].astype(object)
-    singles = np.array([f"#record{i}" for i in np.flatnonzero(mask)], dtype=object)
-    return np.where(ids == "", singles, ids)
-
-
-def _status_from_bounds(kind: str, low: float, high: float, threshold: float) -> str:
-    if kind == "noninferiority":
-        return "GO" if low > -threshold else "NO-GO" if high < -threshold else "INCONCLUSIVE"
-    if kind == "equivalence":
-        if low > -threshold and high < threshold:
-            return "GO"
-        return "NO-GO" if high < -threshold or low > threshold else "INCONCLUSIVE"
-    # superiority: threshold is the gain required
-    return "GO" if low > threshold else "NO-GO" if high < threshold else "INCONCLUSIVE"
+def _needed(result: GateResult, variance: float, effect: float, n: int, alpha: float) -> None:
+    """Records that would settle an open gate, from the observed difference and spread."""
+    needed = n_for_noninferiority(variance, abs(effect), alpha) if effect else math.inf
+    if not math.isfinite(needed) or needed > SETTLE_LIMIT * max(n, 1):
+        result.n_needed = None
+        result.annotations.append("cannot be settled at this margin: the estimate sits on it")
+        return
+    result.n_needed = max(n + 1, math.ceil(needed))
 
 
 def _difference(inp: GateInput, result: GateResult) -> None:
     """NI, equivalence or superiority on a pass/fail or continuous metric."""
     spec, scores = inp.spec, inp.scores
-    b, c, mask = paired_values(inp)
+    data = _data(inp)
     margin = default_margin(spec, scores)
     result.margin = margin
-    result.baseline, result.candidate = float(b.mean()), float(c.mean())
-    binary = scores.kind == "binary"
-    result.percent = binary
-    d = c - b
-    clustered = _clustered(inp.clusters[mask])
-    # The bound whose crossing decides: -Δ (non-inferiority, equivalence) or the gain.
-    threshold = margin if spec.kind == "superiority" else -margin
-    if binary and not clustered:
-        n = int(d.size)
-        r, g = int(np.sum(d < 0)), int(np.sum(d > 0))
-        low, high = tango_bounds(r, g, n, inp.alpha)
-        result.method = "Tango score interval (paired proportions)"
-        p_above, p_below = tango_p_values(r, g, n, threshold)
-        if spec.kind == "equivalence":
-            p_high = tango_p_values(r, g, n, margin)[0]
-            p_below = min(1.0, 2 * min(p_below, p_high))
-        variance = (r + g) / n
+    result.percent = data.binary
+    b, c, complete = data.complete()
+    clusters = data.clusters[complete] if data.clustered() else None
+    test = functools.partial(difference_test, kind=spec.kind, margin=margin, alpha=inp.alpha,
+                             binary=data.binary, scale=data.scale, seed=data.seed())
+    if data.missing:  # count every missing answer against the claim being made
+        all_clusters = data.clusters if clusters is not None else None
+        go = test(*data.bounded(for_go=True), clusters=all_clusters)
+        nogo = test(*data.bounded(for_go=False), clusters=all_clusters)
+        shown = test(b, c, clusters=clusters) if b.size > 1 else go
     else:
-        boot: BootstrapResult = (
-            cluster_mean_bootstrap(d, _cluster_ids(inp, mask), inp.alpha, inp.seed) if clustered
-            else mean_difference_bootstrap(b, c, inp.alpha, inp.seed))
-        low, high = boot.low, boot.high
-        result.method = boot.method
-        p_above, p_below = boot.p_at_most(threshold), boot.p_at_least(threshold)
-        if spec.kind == "equivalence":
-            p_below = min(1.0, 2 * min(p_below, boot.p_at_most(margin)))
-        variance = float(np.var(d, ddof=1)) if d.size > 1 else 0.0
-    result.estimate, result.low, result.high = float(d.mean()), low, high
-    result.p_noninferior, result.p_inferior = p_above, p_below
-    result.raw_status = _status_from_bounds(spec.kind, low, high,  # type: ignore[assignment]
-                                            margin)
-    result.certifiable_margin = max(0.0, -low)
-    result.achievable_margin = achievable_margin(variance, d.size, inp.alpha)
-    if spec.kind != "superiority" and margin > 0:
-        needed = n_for_noninferiority(variance, margin, inp.alpha)
-        result.n_needed = math.ceil(needed) if math.isfinite(needed) else None
-    if result.raw_status == "GO" and spec.kind == "noninferiority" and high < 0:
-        result.annotations.append("statistically significant regression within the margin")
+        shown = go = nogo = test(b, c, clusters=clusters)
+    if b.size:
+        result.baseline, result.candidate = float(b.mean()), float(c.mean())
+    result.estimate, result.low, result.high = shown.estimate, shown.low, shown.high
+    result.method = shown.method
+    result.p_noninferior, result.p_inferior = go.p_go, nogo.p_nogo
+    result.raw_status = ("GO" if go.p_go <= inp.alpha else
+                         "NO-GO" if nogo.p_nogo <= inp.alpha else "INCONCLUSIVE")
+    result.certifiable_margin = max(0.0, -shown.low)
+    result.achievable_margin = achievable_margin(shown.variance, int(b.size), inp.alpha)
+    if result.raw_status == "INCONCLUSIVE":
+        if spec.kind != "superiority" and margin > 0:
+            effect = shown.estimate + margin if spec.kind == "noninferiority" else min(
+                shown.estimate + margin, margin - shown.estimate)
+            _needed(result, shown.variance, effect, int(b.size), inp.alpha)
+        elif spec.kind == "superiority":
+            _needed(result, shown.variance, shown.estimate - margin, int(b.size), inp.alpha)
+        if spec.kind == "noninferiority" and shown.high < 0:
+            result.annotations.append("a statistically significant regression, not (yet) "
+                                      "beyond the margin")
 
 
 def _ratio(inp: GateInput, result: GateResult) -> None:
-    """Lower-is-better ratio (latency quantiles, total cost): log scale, percentile/BCa."""
+    """Lower-is-better ratio (latency quantiles, total cost): log scale, percentile/BCa.
+
+    Only records answered on both sides have a latency to compare; the count of the others
+    is shown with the gate (their failures are gated by failure_rate)."""
     spec, scores = inp.spec, inp.scores
     mask = scores.paired & inp.mask
     b, c = scores.base[mask], scores.cand[mask]
     margin = default_margin(spec, scores)
     result.margin = margin
     statistic = scores.statistic or "mean"
+    seed = seed_of(inp.ids[mask])
     if statistic in QUANTILES:
         q = QUANTILES[statistic]
         result.baseline, result.candidate = float(np.quantile(b, q)), float(np.quantile(c, q))
-        boot = quantile_ratio_bootstrap(b, c, q, inp.alpha, inp.seed)
+        boot = quantile_ratio_bootstrap(b, c, q, inp.alpha, seed)
     else:
         reduce = np.sum if statistic == "total" else np.mean
         result.baseline, result.candidate = float(reduce(b)), float(reduce(c))
-        boot = log_ratio_of_sums_bootstrap(c, b, inp.alpha, inp.seed)
+        boot = log_ratio_of_sums_bootstrap(c, b, inp.alpha, seed)
+    unanswered = int((inp.mask & ~scores.paired).sum())
+    if unanswered:
+        result.annotations.append(f"{fmt_count(unanswered)} records not answered on both sides "
+                                  "are not in this ratio")
     limit = math.log1p(margin)
     result.method = f"{boot.method} of log({statistic} ratio)"
     result.estimate = math.exp(boot.estimate) if math.isfinite(boot.estimate) else None
@@ -163,65 +156,92 @@ def _ratio(inp: GateInput, result: GateResult) -> None:
         result.raw_status = "INCONCLUSIVE"
         result.annotations.append("ratio undefined (a zero total)")
         return
-    result.raw_status = ("GO" if boot.high <= limit else
-                         "NO-GO" if boot.low > limit else "INCONCLUSIVE")
+    result.raw_status = ("GO" if result.p_noninferior <= inp.alpha else
+                         "NO-GO" if result.p_inferior <= inp.alpha else "INCONCLUSIVE")
     with np.errstate(divide="ignore", invalid="ignore"):
         logs = np.log(c / b)
     logs = logs[np.isfinite(logs)]
-    if logs.size > 1:
-        needed = n_for_noninferiority(float(np.var(logs, ddof=1)), limit, inp.alpha)
-        result.n_needed = math.ceil(needed) if math.isfinite(needed) else None
+    if result.raw_status == "INCONCLUSIVE" and logs.size > 1:
+        _needed(result, float(np.var(logs, ddof=1)), boot.estimate - limit, int(b.size),
+                inp.alpha)
 
 
 def _noise_ratio(inp: GateInput, result: GateResult) -> None:
-    """Excess-divergence ratio R = Σ(1−c)/Σ(1−a) on the noise subset (docs/methodology.md §4.3)."""
+    """Excess-divergence ratio R = Σ(1−c)/max(Σ(1−a), floor·n) on the noise subset (§4.3).
+
+    a = sim(B2, B1), the baseline against itself; c = the candidate's agreement with the
+    baseline (averaged over both baseline samples where it has both). A missing candidate
+    answer agrees 0 for a GO and 1 for a NO-GO."""
     scores = inp.scores
+    chosen = scores.applies_mask() & inp.mask & ~np.isnan(scores.base)
     cross = scores.extra.get("cand_vs_noise")
-    mask = scores.paired & inp.mask
+    cand = scores.cand[chosen]
     if cross is not None:
-        mask &= ~np.isnan(cross)
-    a = scores.base[mask]
-    c = scores.cand[mask] if cross is None else (scores.cand[mask] + cross[mask]) / 2
+        other = cross[chosen]
+        cand = np.where(np.isnan(other), cand, (cand + other) / 2)
+    a = scores.base[chosen]
+    missing = np.isnan(cand)
     limit = inp.spec.max or 1.5
     result.max = limit
-    result.baseline, result.candidate = float(a.mean()), float(c.mean())
-    boot = log_ratio_of_sums_bootstrap(1 - c, 1 - a, inp.alpha, inp.seed)
-    result.method = f"{boot.method} of log R (ratio of sums)"
-    if not math.isfinite(boot.estimate):
-        result.raw_status = "INCONCLUSIVE"
-        result.annotations.append("the baseline never differs from itself: R undefined")
-        return
-    result.estimate, result.low, result.high = (math.exp(boot.estimate), math.exp(boot.low),
-                                                math.exp(boot.high))
+    result.n = int(a.size)
+    result.baseline = float(a.mean())
+    result.candidate = float(cand[~missing].mean()) if (~missing).any() else None
+    seed = seed_of(inp.ids[chosen])
     log_limit = math.log(limit)
-    result.p_noninferior, result.p_inferior = (boot.p_at_least(log_limit),
-                                               boot.p_at_most(log_limit))
-    result.raw_status = ("GO" if boot.high <= log_limit else
-                         "NO-GO" if boot.low > log_limit else "INCONCLUSIVE")
+
+    def ratio(filled: float | None) -> BootstrapResult:
+        c = cand[~missing] if filled is None else np.where(missing, filled, cand)
+        base = a[~missing] if filled is None else a
+        return log_ratio_of_sums_bootstrap(1 - c, 1 - base, inp.alpha, seed, floor=NOISE_FLOOR)
+
+    shown = ratio(None)
+    go, nogo = (ratio(0.0), ratio(1.0)) if missing.any() else (shown, shown)
+    result.method = f"{shown.method} of log R (ratio of sums; denominator floor " \
+                    f"{NOISE_FLOOR} per record)"
+    if float(np.mean(1 - a)) < NOISE_FLOOR:
+        result.annotations.append(
+            f"the baseline answered (almost) identically to itself: R is measured against the "
+            f"floor of {NOISE_FLOOR} per record, not against its own noise")
+    if not math.isfinite(shown.estimate):
+        result.raw_status = "INCONCLUSIVE"
+        result.annotations.append("R undefined")
+        return
+    result.estimate, result.low, result.high = (math.exp(shown.estimate), math.exp(shown.low),
+                                                math.exp(shown.high))
+    result.p_noninferior, result.p_inferior = (go.p_at_least(log_limit),
+                                               nogo.p_at_most(log_limit))
+    result.raw_status = ("GO" if result.p_noninferior <= inp.alpha else
+                         "NO-GO" if result.p_inferior <= inp.alpha else "INCONCLUSIVE")
 
 
 def _max_rate(inp: GateInput, result: GateResult) -> None:
-    """The candidate's event rate against an absolute cap (exact Clopper-Pearson bounds)."""
+    """The candidate's event rate against an absolute cap (exact Clopper-Pearson bounds).
+
+    A missing candidate answer counts as an event for a GO and as none for a NO-GO."""
     scores = inp.scores
-    mask = ~np.isnan(scores.cand) & inp.mask
-    events = scores.cand[mask] if not scores.higher_is_better else 1 - scores.cand[mask]
-    n, k = int(events.size), int(events.sum())
+    chosen = scores.applies_mask() & inp.mask
+    raw = scores.cand[chosen]
+    missing = scores.missing("candidate")[chosen] | np.isnan(raw)
+    events_seen = raw[~missing] if not scores.higher_is_better else 1 - raw[~missing]
+    n, k, absent = int(raw.size), int(np.sum(events_seen)), int(missing.sum())
     limit = inp.spec.max or 0.0
-    result.max, result.percent = limit, True
-    result.candidate = k / n
-    base = scores.base[mask]
+    result.max, result.percent, result.n = limit, True, n
+    answered = n - absent
+    result.candidate = k / answered if answered else None
+    base = scores.base[chosen]
     base = base[~np.isnan(base)]
     if base.size:
         result.baseline = float(base.mean() if not scores.higher_is_better else
                                 (1 - base).mean())
-    low = float(stats.beta.ppf(inp.alpha, k, n - k + 1)) if k > 0 else 0.0
-    high = float(stats.beta.ppf(1 - inp.alpha, k + 1, n - k)) if k < n else 1.0
-    result.estimate, result.low, result.high = k / n, low, high
+    worst, best = k + absent, k  # events counted against the claim being made
+    low = float(stats.beta.ppf(inp.alpha, best, n - best + 1)) if best > 0 else 0.0
+    high = float(stats.beta.ppf(1 - inp.alpha, worst + 1, n - worst)) if worst < n else 1.0
+    result.estimate, result.low, result.high = result.candidate, low, high
     result.method = "exact (Clopper-Pearson) bound on the candidate's rate"
-    result.p_noninferior = float(stats.binom.cdf(k, n, limit))
-    result.p_inferior = float(stats.binom.sf(k - 1, n, limit))
-    result.raw_status = ("GO" if high <= limit else
-                         "NO-GO" if low > limit else "INCONCLUSIVE")
+    result.p_noninferior = float(stats.binom.cdf(worst, n, limit))
+    result.p_inferior = float(stats.binom.sf(best - 1, n, limit))
+    result.raw_status = ("GO" if result.p_noninferior <= inp.alpha else
+                         "NO-GO" if result.p_inferior <= inp.alpha else "INCONCLUSIVE")
 
 
 def gate_scale(spec: GateSpec, scores: MetricScores) -> Scale:
@@ -235,31 +255,50 @@ def gate_scale(spec: GateSpec, scores: MetricScores) -> Scale:
     return "difference"
 
 
+def _record_counts(inp: GateInput, result: GateResult) -> None:
+    """What was not an answer in the gate's records: failures, metric failures, missing."""
+    if result.scale != "difference":
+        return
+    data = _data(inp)
+    result.failed_baseline, result.failed_candidate = data.failed_base, data.failed_cand
+    result.metric_failures = data.invalid_base + data.invalid_cand
+    result.missing = data.missing
+    if result.metric_failures > INVALID_SHARE * max(result.n, 1):
+        result.raw_status = "INCONCLUSIVE"
+        result.annotations.append(
+            f"the metric failed on {fmt_count(result.metric_failures)} records (a non-finite "
+            f"score, or one outside its scale): more than {fmt_percent(INVALID_SHARE, 0)}")
+
+
 def evaluate_gate(inp: GateInput) -> GateResult:
     """The raw (pre-multiplicity) result of one gate."""
     spec, scores = inp.spec, inp.scores
     result = GateResult(name=spec.display_name, metric=spec.metric, kind=spec.kind,
                         scale=gate_scale(spec, scores), hard=spec.hard, segment=spec.segment,
                         margin=spec.margin, max=spec.max,
-                        status="NOT_APPLICABLE", raw_status="NOT_APPLICABLE", seed=inp.seed,
+                        status="NOT_APPLICABLE", raw_status="NOT_APPLICABLE",
                         higher_is_better=scores.higher_is_better)
-    if spec.kind == "max_rate":
-        n = int((~np.isnan(scores.cand) & inp.mask).sum())
-    else:
+    if result.scale == "ratio":
         n = int((scores.paired & inp.mask).sum())
+    else:
+        n = int((scores.applies_mask() & inp.mask).sum())
     result.n = n
     if n == 0:
+        if spec.kind == "noise_ratio":
+            result.annotations.append("no record has a second baseline sample (recorded "
+                                      "baselines cannot be sampled again; see noise: in "
+                                      "swap.yaml): the noise floor cannot be measured")
         return result
     if n < inp.min_n:
-        if spec.kind in ("noninferiority", "equivalence", "superiority"):
-            b, c, _ = paired_values(inp)
-            result.baseline, result.candidate = float(b.mean()), float(c.mean())
-            result.percent = scores.kind == "binary"
         result.raw_status = result.status = "INCONCLUSIVE"
         result.insufficient_data = True
         result.annotations.append(f"insufficient data: {n} pairs, fewer than {inp.min_n}")
         return result
     {"rate": _max_rate, "divergence": _noise_ratio, "ratio": _ratio,
      "difference": _difference}[result.scale](inp, result)
+    _record_counts(inp, result)
     result.status = result.raw_status
+    if result.missing and result.status == "INCONCLUSIVE":
+        result.annotations.append(f"{fmt_count(result.missing)} records missing: rerun to "
+                                  "complete")
     return result

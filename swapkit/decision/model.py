@@ -59,9 +59,14 @@ class GateResult(BaseModel):
     achievable_margin: float | None = None
     n_needed: int | None = Field(default=None, description="records for 80% power at the "
                                  "observed variability")
+    failed_baseline: int = Field(default=0, description="answer failures, scored worst")
+    failed_candidate: int = 0
+    metric_failures: int = Field(default=0, description="non-finite or out-of-scale scores, "
+                                 "scored worst for the side they happened on")
+    missing: int = Field(default=0, description="records with a missing answer, counted "
+                         "against the claim being made")
     annotations: list[str] = Field(default_factory=list)
     reason: str = ""
-    seed: int | None = None
 
 
 class SegmentResult(BaseModel):
@@ -152,6 +157,8 @@ class Decision(BaseModel):
     segment_fdr: float = 0.10
     min_segment_n: int = 30
     records: int
+    missing: int = Field(default=0, description="records whose answer is missing on a side "
+                         "(nothing reached the endpoint, rate limited, or not replayed yet)")
     baseline: str
     candidate: str
     gates: list[GateResult]

@@ -9,7 +9,9 @@ import numpy as np
 from scipy import stats
 
 from swapkit.completion import Completion
+from swapkit.decision.gates import NOISE_FLOOR
 from swapkit.decision.model import NoiseFloor, SideOperations
+from swapkit.decision.pairs import seed_of
 from swapkit.decision.stats.bootstrap import log_ratio_of_sums_bootstrap
 from swapkit.scoring.metrics.base import MetricScores, RunData
 
@@ -19,22 +21,33 @@ EXPECTED_DIVERGENT = 0.05
 
 
 def noise_floor(data: RunData, similarity: MetricScores | None,
-                to_reference: MetricScores | None, alpha: float, seed: int) -> NoiseFloor:
-    """Self-agreement of the baseline against the candidate's agreement with it."""
+                to_reference: MetricScores | None, alpha: float) -> NoiseFloor:
+    """Self-agreement of the baseline against the candidate's agreement with it (records
+    where the candidate answered; the noise gate bounds the others)."""
     panel = NoiseFloor()
     if similarity is None:
         panel.note = "similarity was not scored"
         return panel
     cross = similarity.extra.get("cand_vs_noise")
-    mask = similarity.paired if cross is None else similarity.paired & ~np.isnan(cross)
+    mask = similarity.paired
     if not mask.any():
-        panel.note = "no record has a second baseline sample (noise.enabled, endpoint baseline)"
+        panel.note = ("no record has a second baseline sample: the noise floor needs an "
+                      "endpoint baseline and noise.enabled (a recorded baseline cannot be "
+                      "sampled again)")
         return panel
     a = similarity.base[mask]
-    c = similarity.cand[mask] if cross is None else (similarity.cand[mask] + cross[mask]) / 2
+    c = similarity.cand[mask]
+    if cross is not None:
+        other = cross[mask]
+        c = np.where(np.isnan(other), c, (c + other) / 2)
     panel.n = int(mask.sum())
     panel.self_agreement, panel.cross_agreement = float(a.mean()), float(c.mean())
-    boot = log_ratio_of_sums_bootstrap(1 - c, 1 - a, alpha, seed)
+    ids = np.array([r.id for r in data.records], dtype=object)[mask]
+    boot = log_ratio_of_sums_bootstrap(1 - c, 1 - a, alpha, seed_of(ids),
+                                       floor=NOISE_FLOOR)
+    if float(np.mean(1 - a)) < NOISE_FLOOR:
+        panel.note = (f"the baseline answered (almost) identically to itself: the ratio is "
+                      f"measured against a floor of {NOISE_FLOOR} divergence per record")
     if math.isfinite(boot.estimate):
         panel.ratio = math.exp(boot.estimate)
         panel.ratio_low, panel.ratio_high = math.exp(boot.low), math.exp(boot.high)

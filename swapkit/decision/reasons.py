@@ -77,14 +77,16 @@ def gate_reason(g: GateResult, alpha: float) -> str:
     text = {"divergence": _noise, "rate": _max_rate, "ratio": _ratio,
             "difference": _difference}[g.scale](g, level)
     extra = ""
-    if g.status == "INCONCLUSIVE" and g.kind in ("noninferiority", "equivalence"):
-        if g.certifiable_margin is not None:
-            certifiable = fmt_value(g.certifiable_margin, g.percent)
-            extra += f"; this run can certify a margin of {certifiable}"
-        if g.n_needed:
-            extra += f"; about {fmt_count(g.n_needed)} records would settle it"
-    elif g.status == "INCONCLUSIVE" and g.n_needed:
-        extra += f"; about {fmt_count(g.n_needed)} records would settle it"
+    if g.failed_baseline or g.failed_candidate:
+        extra += (f"; answer failures scored worst: candidate {fmt_count(g.failed_candidate)}, "
+                  f"baseline {fmt_count(g.failed_baseline)}")
+    if (g.status == "INCONCLUSIVE" and g.kind in ("noninferiority", "equivalence")
+            and g.certifiable_margin is not None):
+        certifiable = fmt_value(g.certifiable_margin, g.percent)
+        extra += f"; this run can certify a margin of {certifiable}"
+    if g.status == "INCONCLUSIVE" and g.n_needed:
+        extra += (f"; about {fmt_count(g.n_needed)} records would settle it (in a fresh "
+                  "sample: topping this one up after looking needs the sequential decision)")
     for note in g.annotations:
         extra += f"; {note}"
     return f"{text}{extra}: {g.status} (n={g.n})"

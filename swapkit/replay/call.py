@@ -323,7 +323,7 @@ async def call_target(ctx: CallContext, record: Record, request_hash: str, key: 
             once = _streamed if target.stream else _once
             fields, latency, ttft, ttfa = await once(ctx, record, sample)
         except TransportError as err:
-            status = "timeout" if err.timed_out else "error"
+            status = "timeout" if err.timed_out else "error" if err.reached else "unreached"
             failure: _Retryable | _Final = _Retryable(status, str(err))
         except _Retryable as err:
             failure = err

@@ -13,7 +13,7 @@ from swapkit.support.numbers import fmt_count, fmt_duration, fmt_money, fmt_numb
 
 __all__ = ["FAILURE_STATUSES", "Progress", "TargetProgress"]
 
-FAILURE_STATUSES = frozenset({"error", "timeout", "rate_limited"})
+FAILURE_STATUSES = frozenset({"error", "timeout", "rate_limited", "unreached"})
 
 
 @dataclass

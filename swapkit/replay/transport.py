@@ -25,11 +25,13 @@ SAMPLE_HEADER = "X-Swapkit-Sample"
 
 
 class TransportError(Exception):
-    """The request did not produce an HTTP response (connection failed, dropped, timed out)."""
+    """The request did not produce a whole HTTP response (connection failed, dropped, timed
+    out). ``reached`` is False when no response began: nothing reached the model."""
 
-    def __init__(self, message: str, *, timed_out: bool = False) -> None:
+    def __init__(self, message: str, *, timed_out: bool = False, reached: bool = True) -> None:
         super().__init__(message)
         self.timed_out = timed_out
+        self.reached = reached
 
 
 class ChatTransport:
@@ -65,16 +67,19 @@ class ChatTransport:
                    timeout_s: float) -> AsyncIterator[aiohttp.ClientResponse]:
         """POST ``body`` as JSON; yields the response with its body still unread."""
         timeout = aiohttp.ClientTimeout(total=timeout_s)
+        responded = False
         try:
             async with self._client().post(self.base_url + path, data=orjson.dumps(body),
                                            headers=headers, timeout=timeout) as response:
+                responded = True
                 yield response
         except TimeoutError:
             raise TransportError(f"no answer within {timeout_s:g} s", timed_out=True) from None
         except aiohttp.ClientPayloadError as err:
             raise TransportError(f"truncated response body ({err})") from None
         except aiohttp.ClientError as err:
-            raise TransportError(f"connection error: {type(err).__name__}: {err}") from None
+            raise TransportError(f"connection error: {type(err).__name__}: {err}",
+                                 reached=responded) from None
 
     async def get_json(self, path: str, timeout_s: float) -> Any:
         """GET ``path`` and parse JSON (None on any failure)."""

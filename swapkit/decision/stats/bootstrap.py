@@ -4,8 +4,11 @@ SciPy's ``stats.bootstrap`` computes BCa's acceleration by a generic jackknife t
 costs O(n²) (hours at n = 100k); the statistics swapkit bootstraps (a mean difference,
 a ratio of sums) have closed-form leave-one-out values, so this module resamples the
 same way (``rng.integers(0, n, (batch, n))``, paired: one index set for both models)
-and applies Efron's BCa formulas with that jackknife. Quantile statistics use the
-percentile method (docs/methodology.md §1.4). Tests check agreement with SciPy on small samples.
+and applies Efron's BCa formulas with that jackknife (the bias correction counts ties
+half, as SciPy does). Quantile statistics use the percentile method (methodology §1.4).
+The p-values invert the same interval that gives the bounds (BCa where the bounds are
+BCa), so a gate's verdict and Holm's adjustment of it never disagree. Tests check
+agreement with SciPy on small samples.
 """
 
 from __future__ import annotations
@@ -49,20 +52,35 @@ class BootstrapResult:
     method: str
     n: int
     replicates: np.ndarray = field(repr=False, default_factory=lambda: np.empty(0))
+    # BCa's bias correction and acceleration, when the bounds are BCa bounds.
+    bca: tuple[float, float] | None = None
+
+    def _bca_alpha(self, share: float) -> float:
+        """The α whose BCa lower bound sits at the ``share`` percentile of the replicates."""
+        assert self.bca is not None
+        z0, accel = self.bca
+        w = float(special.ndtri(share)) - z0
+        if 1 + accel * w <= 0:  # beyond what BCa's transformation reaches
+            return 1 / (self.replicates.size + 1) if w < 0 else 1.0
+        return float(special.ndtr(w / (1 + accel * w) - z0))
 
     def p_at_most(self, threshold: float) -> float:
-        """(1 + #{θ* ≤ t}) / (B + 1): small when the truth is clearly above t."""
+        """p for θ > t: the α at which the lower bound reaches t (small when θ is clearly
+        above t); (1 + #{θ* ≤ t}) / (B + 1) for percentile bounds."""
         if not self.replicates.size:
             return 0.0 if self.estimate > threshold else 1.0
-        return float((1 + np.count_nonzero(self.replicates <= threshold))
-                     / (self.replicates.size + 1))
+        share = (1 + np.count_nonzero(self.replicates <= threshold)) / (self.replicates.size + 1)
+        return float(share) if self.bca is None else self._bca_alpha(share)
 
     def p_at_least(self, threshold: float) -> float:
-        """(1 + #{θ* ≥ t}) / (B + 1): small when the truth is clearly below t."""
+        """p for θ < t: the α at which the upper bound reaches t (small when θ is clearly
+        below t); (1 + #{θ* ≥ t}) / (B + 1) for percentile bounds."""
         if not self.replicates.size:
             return 0.0 if self.estimate < threshold else 1.0
-        return float((1 + np.count_nonzero(self.replicates >= threshold))
-                     / (self.replicates.size + 1))
+        share = (1 + np.count_nonzero(self.replicates >= threshold)) / (self.replicates.size + 1)
+        if self.bca is None:
+            return float(share)
+        return 1.0 - self._bca_alpha(1.0 - share) if share < 1 else 1.0
 
 
 def _index_batches(n: int, resamples: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
@@ -80,21 +98,27 @@ def _percentile(replicates: np.ndarray, alpha: float) -> tuple[float, float]:
 
 
 def _bca(replicates: np.ndarray, estimate: float, jackknife: np.ndarray,
-         alpha: float) -> tuple[float, float]:
-    """Efron's BCa bounds; NaN when the bootstrap distribution is degenerate."""
+         alpha: float) -> tuple[float, float, float, float]:
+    """Efron's BCa bounds, z0 and acceleration; NaN bounds when the distribution is degenerate.
+
+    z0 counts replicates equal to the estimate as half below it, as SciPy does: on 0/1
+    data many replicates tie, and counting them as not below biases the bounds low.
+    """
+    below = np.count_nonzero(replicates < estimate)
+    ties = np.count_nonzero(replicates == estimate)
     with np.errstate(divide="ignore", invalid="ignore"):
-        z0 = special.ndtri(np.count_nonzero(replicates < estimate) / replicates.size)
+        z0 = float(special.ndtri((below + 0.5 * ties) / replicates.size))
         centred = jackknife.mean() - jackknife
         denominator = 6.0 * (centred**2).sum() ** 1.5
-        accel = (centred**3).sum() / denominator if denominator else 0.0
+        accel = float((centred**3).sum() / denominator) if denominator else 0.0
         bounds = []
         for z_alpha in (special.ndtri(alpha), special.ndtri(1 - alpha)):
             adjusted = special.ndtr(z0 + (z0 + z_alpha) / (1 - accel * (z0 + z_alpha)))
             bounds.append(adjusted)
     if not np.all(np.isfinite(bounds)):
-        return float("nan"), float("nan")
+        return float("nan"), float("nan"), z0, accel
     low, high = np.percentile(replicates, [100 * bounds[0], 100 * bounds[1]])
-    return float(low), float(high)
+    return float(low), float(high), z0, accel
 
 
 def paired_bootstrap(statistic: Statistic, estimate: float, n: int, alpha: float, seed: int,
@@ -106,9 +130,10 @@ def paired_bootstrap(statistic: Statistic, estimate: float, n: int, alpha: float
     replicates = np.concatenate([statistic(idx) for idx in _index_batches(n, count, rng)])
     replicates = replicates[np.isfinite(replicates)]
     if jackknife is not None:
-        low, high = _bca(replicates, estimate, jackknife, alpha)
+        low, high, z0, accel = _bca(replicates, estimate, jackknife, alpha)
         if np.isfinite(low) and np.isfinite(high):
-            return BootstrapResult(estimate, low, high, "BCa bootstrap", n, replicates)
+            return BootstrapResult(estimate, low, high, "BCa bootstrap", n, replicates,
+                                   (z0, accel))
     low, high = _percentile(replicates, alpha)
     return BootstrapResult(estimate, low, high, "percentile bootstrap", n, replicates)
 
@@ -127,20 +152,26 @@ def mean_difference_bootstrap(s_base: np.ndarray, s_cand: np.ndarray, alpha: flo
 
 
 def log_ratio_of_sums_bootstrap(numerator: np.ndarray, denominator: np.ndarray, alpha: float,
-                                seed: int, resamples: int | None = None) -> BootstrapResult:
-    """log(Σ numerator / Σ denominator), paired, BCa (a smooth ratio of sums)."""
+                                seed: int, resamples: int | None = None,
+                                floor: float = 0.0) -> BootstrapResult:
+    """log(Σ numerator / max(Σ denominator, floor · n)), paired, BCa (a ratio of sums).
+
+    ``floor`` keeps the ratio finite and meaningful when the denominator is (nearly) zero,
+    e.g. the noise floor of a deterministic baseline (methodology §4.3).
+    """
     num = np.asarray(numerator, dtype=float)
     den = np.asarray(denominator, dtype=float)
     n = num.size
     with np.errstate(divide="ignore", invalid="ignore"):
-        estimate = float(np.log(num.sum() / den.sum()))
-        jackknife = np.log((num.sum() - num) / (den.sum() - den))
+        estimate = float(np.log(num.sum() / max(den.sum(), floor * n)))
+        jackknife = np.log((num.sum() - num) / np.maximum(den.sum() - den, floor * (n - 1)))
     if not np.isfinite(estimate):
         return BootstrapResult(estimate, estimate, estimate, "undefined (zero total)", n)
 
     def statistic(idx: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore"):
-            result: np.ndarray = np.log(num[idx].sum(axis=1) / den[idx].sum(axis=1))
+            result: np.ndarray = np.log(num[idx].sum(axis=1)
+                                        / np.maximum(den[idx].sum(axis=1), floor * n))
             return result
 
     usable = jackknife if np.all(np.isfinite(jackknife)) else None

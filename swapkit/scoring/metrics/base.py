@@ -1,11 +1,15 @@
 """What every metric works on (the run's paired records) and what it produces.
 
 A metric turns the run's records into per-record scores for each side, aligned by
-replay position. Failures follow docs/methodology.md §8.2 and the issue's rule: a model failure
-(refused, truncated, empty) or an endpoint failure (error, timeout) is scored as the
-worst value on pass/fail metrics, and excluded with a count on continuous ones; a
-rate-limited request is never scored as a bad answer (excluded with a count); a
-record where both sides failed at the endpoint is dropped with a count.
+replay position. The outcome of each call (docs/methodology.md §8.2,
+:func:`swapkit.completion.outcome`) decides how it is scored, for every quality metric:
+
+- an *answer* (a refusal included) is scored as text;
+- an *answer failure* (truncated, empty, error, timeout) scores the worst value of the
+  metric's scale (``failed_base``/``failed_cand`` say where): no prompt is dropped because
+  one side failed, and a side never looks better for failing;
+- a *missing* answer is not scored (NaN) and marked (``missing_base``/``missing_cand``):
+  the decision bounds it, counting it as a failure of the candidate for a GO.
 """
 
 from __future__ import annotations
@@ -17,21 +21,25 @@ from typing import Any, Literal, Protocol
 
 import numpy as np
 
-from swapkit.completion import Completion
+from swapkit.completion import Completion, outcome
 from swapkit.records import Record
 
 __all__ = [
+    "UNIT",
+    "Bounds",
     "Kind",
     "Metric",
     "MetricScores",
     "RunData",
-    "answer_state",
     "score_pairs",
 ]
 
+# binary: 0/1 per record; continuous: a score on a scale (bounded when ``bounds`` is set);
+# ratio: a lower-is-better quantity compared as candidate/baseline of a statistic;
+# agreement: the candidate's similarity to the baseline (the noise floor's form).
 Kind = Literal["binary", "continuous", "ratio", "agreement"]
-MODEL_FAILURES = frozenset({"refused", "truncated", "empty"})
-ENDPOINT_FAILURES = frozenset({"error", "timeout"})
+Bounds = tuple[float, float]
+UNIT: Bounds = (0.0, 1.0)
 
 
 @dataclass
@@ -50,19 +58,6 @@ class RunData:
         return len(self.records)
 
 
-def answer_state(completion: Completion | None) -> str:
-    """``missing``, ``ok``, ``model_failure``, ``endpoint_failure`` or ``rate_limited``."""
-    if completion is None:
-        return "missing"
-    if completion.status == "ok":
-        return "ok"
-    if completion.status in MODEL_FAILURES:
-        return "model_failure"
-    if completion.status == "rate_limited":
-        return "rate_limited"
-    return "endpoint_failure"
-
-
 @dataclass
 class MetricScores:
     """Per-record scores of one metric for both sides (NaN: not scored)."""
@@ -79,11 +74,31 @@ class MetricScores:
     statistic: str | None = None  # ratio metrics: p50, p95, mean or total
     extra: dict[str, np.ndarray] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    bounds: Bounds | None = UNIT  # the scale of binary and continuous scores; None: unbounded
+    # Records the metric applies to whose answer is missing on that side (None: none).
+    missing_base: np.ndarray | None = None
+    missing_cand: np.ndarray | None = None
+    # Records the metric applies to (None: wherever a side has a score or is missing). A
+    # non-finite score there is the metric failing on that record (the decision counts it).
+    applies: np.ndarray | None = None
 
     @property
     def paired(self) -> np.ndarray:
         """Mask of records scored on both sides."""
         mask: np.ndarray = ~np.isnan(self.base) & ~np.isnan(self.cand)
+        return mask
+
+    def missing(self, side: str) -> np.ndarray:
+        """Mask of records the metric applies to whose ``side`` answer is missing."""
+        mask = self.missing_base if side == "baseline" else self.missing_cand
+        return mask if mask is not None else np.zeros(self.base.size, dtype=bool)
+
+    def applies_mask(self) -> np.ndarray:
+        """Records the metric applies to."""
+        if self.applies is not None:
+            return self.applies
+        scored: np.ndarray = ~np.isnan(self.base) | ~np.isnan(self.cand)
+        mask: np.ndarray = scored | self.missing("baseline") | self.missing("candidate")
         return mask
 
     def to_json(self) -> dict[str, Any]:
@@ -98,6 +113,10 @@ class MetricScores:
             "failed_cand": self.failed_cand.astype(int).tolist(),
             "excluded": self.excluded, "details": self.details, "statistic": self.statistic,
             "extra": {k: values(v) for k, v in self.extra.items()}, "notes": self.notes,
+            "bounds": list(self.bounds) if self.bounds is not None else None,
+            "missing_base": self.missing("baseline").astype(int).tolist(),
+            "missing_cand": self.missing("candidate").astype(int).tolist(),
+            "applies": self.applies_mask().astype(int).tolist(),
         }
 
     @classmethod
@@ -113,14 +132,25 @@ class MetricScores:
             failed_cand=np.array(data["failed_cand"], dtype=bool),
             excluded=data["excluded"], details=data["details"], statistic=data["statistic"],
             extra={k: array(v) for k, v in data["extra"].items()}, notes=data.get("notes", []),
+            bounds=_bounds(data.get("bounds", list(UNIT))),
+            missing_base=_mask(data.get("missing_base")),
+            missing_cand=_mask(data.get("missing_cand")), applies=_mask(data.get("applies")),
         )
+
+
+def _bounds(raw: list[float] | None) -> Bounds | None:
+    return None if raw is None else (float(raw[0]), float(raw[1]))
+
+
+def _mask(raw: list[int] | None) -> np.ndarray | None:
+    return None if raw is None else np.array(raw, dtype=bool)
 
 
 class Metric(Protocol):
     """A named scorer. Register it from a ``register_metrics`` hook."""
 
     name: str
-    kind: Kind
+    kind: Kind  # the scores' scale goes in MetricScores.bounds ([0, 1] unless said)
     higher_is_better: bool
     description: str
 
@@ -133,47 +163,40 @@ Value = Callable[[int, Completion], tuple[float, str | None]]
 
 
 def score_pairs(data: RunData, name: str, kind: Kind, higher_is_better: bool,
-                applies: Callable[[int], bool], value: Value) -> MetricScores:
+                applies: Callable[[int], bool], value: Value,
+                bounds: Bounds = UNIT) -> MetricScores:
     """Score both sides of every applicable record with ``value(i, completion)``.
 
-    Handles failures as the module docstring says; ``value`` sees only answers with
-    status ok and returns (score, detail).
+    ``value`` sees answers only (refusals included) and returns (score, detail); an answer
+    failure scores the worst value of ``bounds``; a missing answer stays NaN and is marked.
     """
     n = len(data)
     base = np.full(n, np.nan)
     cand = np.full(n, np.nan)
-    failed_base = np.zeros(n, dtype=bool)
-    failed_cand = np.zeros(n, dtype=bool)
+    failed = (np.zeros(n, dtype=bool), np.zeros(n, dtype=bool))
+    missing = (np.zeros(n, dtype=bool), np.zeros(n, dtype=bool))
     details: list[str | None] = [None] * n
     excluded: Counter[str] = Counter()
-    worst = 0.0 if higher_is_better else 1.0
+    worst = bounds[0] if higher_is_better else bounds[1]
+    applied = np.zeros(n, dtype=bool)
     for i in range(n):
         if not applies(i):
             continue
-        completions = (data.base[i], data.cand[i])
-        states = [answer_state(c) for c in completions]
-        if "missing" in states:
-            excluded["not replayed on both sides"] += 1
-            continue
-        if "rate_limited" in states:
-            excluded["rate limited (not an answer)"] += 1
-            continue
-        if states[0] == states[1] == "endpoint_failure":
-            excluded["both sides failed at the endpoint"] += 1
-            continue
-        scored: list[float] = []
-        for side, (state, completion) in enumerate(zip(states, completions, strict=True)):
-            if state == "ok" and completion is not None:
-                score, detail = value(i, completion)
-                scored.append(score)
+        applied[i] = True
+        for side, (completion, scores) in enumerate(((data.base[i], base),
+                                                     (data.cand[i], cand))):
+            state = outcome(completion)
+            if state == "missing":
+                missing[side][i] = True
+            elif state == "failure":
+                scores[i] = worst
+                failed[side][i] = True
+            elif completion is not None:
+                scores[i], detail = value(i, completion)
                 if side == 1:
                     details[i] = detail
-            else:
-                scored.append(worst)
-                (failed_base if side == 0 else failed_cand)[i] = True
-        if kind != "binary" and (failed_base[i] or failed_cand[i]):
-            excluded["a side failed (continuous metric)"] += 1
-            continue
-        base[i], cand[i] = scored
-    return MetricScores(name, kind, higher_is_better, base, cand, failed_base, failed_cand,
-                        dict(excluded), details)
+        if missing[0][i] or missing[1][i]:
+            excluded["missing on a side (bounded by the decision)"] += 1
+    return MetricScores(name, kind, higher_is_better, base, cand, failed[0], failed[1],
+                        dict(excluded), details, bounds=bounds, missing_base=missing[0],
+                        missing_cand=missing[1], applies=applied)

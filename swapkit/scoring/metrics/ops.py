@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from swapkit.completion import Completion
+from swapkit.completion import MISSING_STATUSES, Completion, outcome
 from swapkit.scoring.metrics.base import Kind, MetricScores, RunData
 from swapkit.scoring.metrics.options import NoOptions, parse_options
 
@@ -23,36 +23,46 @@ class RateMetric:
     def __init__(self, name: str, statuses: frozenset[str], description: str) -> None:
         self.name, self.statuses, self.description = name, statuses, description
 
+    def _missing(self, completion: Completion | None) -> bool:
+        """Missing for this rate: nothing stored, or a missing status it does not count."""
+        return completion is None or (completion.status in MISSING_STATUSES
+                                      and completion.status not in self.statuses)
+
     def score(self, data: RunData, options: dict[str, Any]) -> MetricScores:
-        """Every record replayed on both sides counts; 1 = the status occurred."""
+        """Every record counts on each side where the call ended; 1 = the status occurred."""
         parse_options(self.name, NoOptions, options)
         n = len(data)
-        base, cand = np.full(n, np.nan), np.full(n, np.nan)
-        missing = 0
+        arrays = (np.full(n, np.nan), np.full(n, np.nan))
+        missing = (np.zeros(n, dtype=bool), np.zeros(n, dtype=bool))
         for i in range(n):
-            b, c = data.base[i], data.cand[i]
-            if b is None or c is None:
-                missing += 1
-                continue
-            base[i] = float(b.status in self.statuses)
-            cand[i] = float(c.status in self.statuses)
+            for side, completion in enumerate((data.base[i], data.cand[i])):
+                if self._missing(completion):
+                    missing[side][i] = True
+                elif completion is not None:
+                    arrays[side][i] = float(completion.status in self.statuses)
         zeros = np.zeros(n, dtype=bool)
-        excluded = {"not replayed on both sides": missing} if missing else {}
-        return MetricScores(self.name, self.kind, False, base, cand, zeros, zeros.copy(),
-                            excluded, [None] * n)
+        count = int((missing[0] | missing[1]).sum())
+        excluded = {"missing on a side (bounded by the decision)": count} if count else {}
+        return MetricScores(self.name, self.kind, False, arrays[0], arrays[1], zeros,
+                            zeros.copy(), excluded, [None] * n, missing_base=missing[0],
+                            missing_cand=missing[1], applies=np.ones(n, dtype=bool))
 
 
 RATE_METRICS = [
     RateMetric("error_rate", frozenset({"error", "timeout"}),
-               "endpoint errors and timeouts (rate limits are counted apart)"),
+               "HTTP errors after retries and timeouts (not truncated or empty answers, not "
+               "rate limits)"),
     RateMetric("timeout_rate", frozenset({"timeout"}), "requests that timed out"),
     RateMetric("rate_limited_rate", frozenset({"rate_limited"}),
                "requests still rate-limited after retries"),
     RateMetric("truncation_rate", frozenset({"truncated"}),
                "answers cut off (finish_reason length, or inside the reasoning)"),
     RateMetric("empty_rate", frozenset({"empty"}), "empty answers (no text, no tool call)"),
-    RateMetric("failure_rate", frozenset({"error", "timeout", "refused", "truncated", "empty"}),
-               "any completion that is not ok (rate limits apart)"),
+    RateMetric("failure_rate", frozenset({"error", "timeout", "truncated", "empty"}),
+               "answer failures: truncated, empty, error after retries, timeout (a refusal "
+               "is an answer; missing calls are bounded by the decision)"),
+    RateMetric("unreached_rate", frozenset({"unreached"}),
+               "calls that never reached the endpoint (connection refused, DNS)"),
 ]
 
 Getter = Callable[[Completion], float | None]
@@ -84,7 +94,7 @@ class RatioMetric:
         excluded = 0
         for i in range(n):
             pair = (data.base[i], data.cand[i])
-            if any(c is None or (self.ok_only and c.status != "ok") for c in pair):
+            if any(c is None or (self.ok_only and outcome(c) != "answer") for c in pair):
                 excluded += 1
                 continue
             values = [self.getter(c) for c in pair if c is not None]
@@ -93,10 +103,10 @@ class RatioMetric:
                 continue
             base[i], cand[i] = values
         zeros = np.zeros(n, dtype=bool)
-        reason = "not measured on both sides" + (" (failed or timed out)" if self.ok_only else "")
+        reason = "not answered on both sides" if self.ok_only else "not measured on both sides"
         scores = MetricScores(self.name, self.kind, False, base, cand, zeros, zeros.copy(),
                               {reason: excluded} if excluded else {}, [None] * n,
-                              statistic=self.statistic)
+                              statistic=self.statistic, bounds=None)
         return scores
 
 

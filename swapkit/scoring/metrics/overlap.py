@@ -29,6 +29,9 @@ EVALUATE_PREFIX = "evaluate:"
 class _Options(BaseModel):
     model_config = ConfigDict(extra="forbid")
     key: str = "scores"  # the output key with per-record scores (or a scalar per call)
+    # The scale of the module's scores: an answer failure scores its bottom, and a score
+    # outside it is the metric failing on that record. 0/1 outputs are tested as pass/fail.
+    bounds: tuple[float, float] = (0.0, 1.0)
 
 
 def _load(where: str) -> Any:
@@ -84,7 +87,7 @@ class EvaluateMetric:
             return 0.0, None
 
         scores = score_pairs(data, self.name, self.kind, True,
-                             lambda i: references[i] is not None, collect)
+                             lambda i: references[i] is not None, collect, bounds=opts.bounds)
         module = _load(self.where) if texts[0] or texts[1] else None
         for side, array in ((0, scores.base), (1, scores.cand)):
             items = sorted(texts[side].items())
@@ -92,9 +95,13 @@ class EvaluateMetric:
                 continue
             values = self._per_record(module, [t for _, t in items],
                                       [references[i] or "" for i, _ in items], opts.key)
+            low, high = opts.bounds
             for (i, _), value in zip(items, values, strict=True):
-                if not np.isnan(array[i]):
-                    array[i] = value
+                # Outside the scale is the module failing on this record: the decision
+                # counts non-finite scores and scores them worst for that side.
+                tolerance = 1e-9 * (high - low)  # floating-point spill over the scale's ends
+                inside = low - tolerance <= value <= high + tolerance
+                array[i] = min(max(value, low), high) if inside else np.nan
         return scores
 
 

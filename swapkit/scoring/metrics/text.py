@@ -7,12 +7,11 @@ import string
 import unicodedata
 from typing import Any, Literal
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from swapkit.completion import Completion
 from swapkit.records import Record, last_user_text
-from swapkit.scoring.metrics.base import Kind, MetricScores, RunData, answer_state, score_pairs
+from swapkit.scoring.metrics.base import Kind, MetricScores, RunData, score_pairs
 from swapkit.scoring.metrics.options import NoOptions, parse_options
 
 __all__ = ["Contains", "ExactMatch", "LanguageMatch", "Refusal", "RegexMatch",
@@ -148,22 +147,10 @@ class Refusal:
     description = "the model refused (status refused, or refusal wording); lower is better"
 
     def score(self, data: RunData, options: dict[str, Any]) -> MetricScores:
-        """Score every record answered by both sides (failures other than refusals excluded)."""
+        """Score every record (an answer failure scores as the worst case, a refusal)."""
         parse_options(self.name, NoOptions, options)
-        n = len(data)
-        base, cand = np.full(n, np.nan), np.full(n, np.nan)
-        excluded: dict[str, int] = {}
-        for i in range(n):
-            pair = (data.base[i], data.cand[i])
-            states = [answer_state(c) for c in pair]
-            if any(s in ("missing", "rate_limited", "endpoint_failure") for s in states):
-                excluded["not answered on both sides"] = excluded.get(
-                    "not answered on both sides", 0) + 1
-                continue
-            base[i], cand[i] = (float(is_refusal(c)) for c in pair if c is not None)
-        zeros = np.zeros(n, dtype=bool)
-        return MetricScores(self.name, "binary", False, base, cand, zeros, zeros.copy(),
-                            excluded, [None] * n)
+        return score_pairs(data, self.name, self.kind, False, lambda i: True,
+                           lambda i, c: (float(is_refusal(c)), None))
 
 
 SCRIPTS = (
