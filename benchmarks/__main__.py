@@ -2,6 +2,7 @@
 
     python -m benchmarks                 # every scenario, table on stdout
     python -m benchmarks inspect --lines 200000
+    python -m benchmarks calibration     # the decision's error rates (Monte Carlo)
     python -m benchmarks --write         # also rewrite benchmarks/RESULTS.md
 """
 
@@ -10,12 +11,13 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import e2e, inspect_log, replay, scoring
+from benchmarks import calibration, e2e, inspect_log, replay, scoring
 
 SCENARIOS: dict[str, Callable[[argparse.Namespace], list[dict[str, Any]]]] = {
     "inspect": lambda args: inspect_log.run(args.lines),
@@ -24,6 +26,7 @@ SCENARIOS: dict[str, Callable[[argparse.Namespace], list[dict[str, Any]]]] = {
     "e2e": lambda args: e2e.run(),
 }
 RESULTS = Path(__file__).parent / "RESULTS.md"
+METHODOLOGY = Path(__file__).parent.parent / "docs" / "methodology.md"
 
 
 def machine() -> str:
@@ -43,9 +46,38 @@ def table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def _replace(path: Path, name: str, body: str) -> None:
+    """Rewrite the block between <!-- BEGIN name --> and <!-- END name --> (append if none)."""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    block = f"<!-- BEGIN {name} -->\n{body.rstrip()}\n<!-- END {name} -->"
+    pattern = re.compile(rf"<!-- BEGIN {name} -->.*?<!-- END {name} -->", re.DOTALL)
+    text = pattern.sub(lambda _: block, text) if pattern.search(text) else (
+        text.rstrip() + "\n\n" + block + "\n")
+    path.write_text(text, encoding="utf-8")
+
+
+def run_calibration(args: argparse.Namespace) -> bool:
+    """The calibration cells; prints (and with --write stores) the table. True: calibrated."""
+    cells, broken = calibration.run(args.reps, args.workers)
+    verdict = ("every cell and every pooled kind within the bar" if not broken else
+               "BROKEN: " + "; ".join(broken))
+    text = (f"Machine: {machine()}\nDate: {datetime.now(UTC):%Y-%m-%d}; "
+            f"{args.reps:,} replications a cell; α = {calibration.ALPHA}; bar: each cell ≤ α + 3 "
+            f"MC SE, each kind pooled ≤ α + 2 pooled SE (SE at α). Result: {verdict}.\n\n"
+            f"{calibration.table(cells)}\n")
+    print(text)
+    if args.write:
+        _replace(RESULTS, "calibration", "## Calibration of the decision\n\n"
+                 "`python -m benchmarks calibration --write` (Monte Carlo over `decide()`).\n\n"
+                 + text)
+        _replace(METHODOLOGY, "calibration-summary", calibration.summary(cells, broken, args.reps))
+    return not broken
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
-    parser.add_argument("scenarios", nargs="*", choices=[*SCENARIOS, []], default=[])
+    parser.add_argument("scenarios", nargs="*", choices=[*SCENARIOS, "calibration", []],
+                        default=[])
     parser.add_argument("--lines", type=int, default=1_000_000, help="records for inspect")
     parser.add_argument("--replay-n", type=int, default=5000, help="records per target, "
                         "zero-latency replay")
@@ -54,17 +86,24 @@ def main() -> None:
     parser.add_argument("--embed-pairs", type=int, default=2000, help="pairs to embed")
     parser.add_argument("--stats-records", type=int, default=100_000,
                         help="records for the statistics timing")
+    parser.add_argument("--reps", type=int, default=2000,
+                        help="calibration: replications a cell")
+    parser.add_argument("--workers", type=int, default=2, help="calibration: processes")
     parser.add_argument("--write", action="store_true", help="rewrite benchmarks/RESULTS.md")
     args = parser.parse_args()
+    chosen = args.scenarios or [*SCENARIOS, "calibration"]
     rows: list[dict[str, Any]] = []
-    for name in args.scenarios or list(SCENARIOS):
-        rows.extend(SCENARIOS[name](args))
-    text = (f"Machine: {machine()}\nDate: {datetime.now(UTC):%Y-%m-%d}\n\n{table(rows)}\n")
-    print(text)
-    if args.write:
-        RESULTS.write_text("# swapkit benchmark results\n\nRegenerate with "
-                           "`make bench` (`python -m benchmarks --write`).\n\n" + text,
-                           encoding="utf-8")
+    for name in chosen:
+        if name in SCENARIOS:
+            rows.extend(SCENARIOS[name](args))
+    if rows:
+        text = (f"Machine: {machine()}\nDate: {datetime.now(UTC):%Y-%m-%d}\n\n{table(rows)}\n")
+        print(text)
+        if args.write:
+            _replace(RESULTS, "performance", "# swapkit benchmark results\n\nRegenerate with "
+                     "`make bench` (`python -m benchmarks --write`).\n\n" + text)
+    if "calibration" in chosen and not run_calibration(args):
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":

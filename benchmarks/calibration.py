@@ -28,7 +28,7 @@ from swapkit.decision.decide import decide
 from swapkit.records import Record
 from swapkit.scoring.metrics.base import MetricScores, RunData
 
-__all__ = ["CELLS", "Cell", "run", "run_cells", "table"]
+__all__ = ["CELLS", "Cell", "run", "run_cells", "summary", "table"]
 
 ALPHA = 0.05
 MARGIN = 0.03
@@ -268,3 +268,25 @@ def run(reps: int = 2000, workers: int = 2, full: bool = True) -> tuple[list[Cel
     """All cells; the table rows and what breaks the bar."""
     cells = run_cells(_cells(full), reps, workers)
     return cells, checks(cells)
+
+
+def summary(cells: list[Cell], broken: list[str], reps: int) -> str:
+    """A few lines for docs/methodology.md: the largest error rates per kind."""
+    lines = [f"Last full run: {reps:,} replications a cell, {len(cells)} cells, α = {ALPHA}. "
+             + ("Every cell and every pooled kind is within the bar." if not broken else
+                "Outside the bar: " + "; ".join(broken) + "."), "",
+             "| gate kind | worst false GO (at the margin) | worst false NO-GO | "
+             "P(GO) at zero difference, n = 300 / 1,000 |", "|---|---|---|---|"]
+    for kind in dict.fromkeys(c.kind for c in cells):
+        mine = [c for c in cells if c.kind == kind and c.gates == 1]
+        worst_go = max((c.go / c.reps, c.n) for c in mine if c.truth == "margin")
+        worst_nogo = max((c.nogo / c.reps, c.n) for c in mine)
+        power = " / ".join(f"{c.go / c.reps:.2f}" for c in mine
+                           if c.truth == "zero" and c.n in (300, 1000)) or "n/a"
+        lines.append(f"| {kind} | {worst_go[0]:.3f} (n = {worst_go[1]:,}) | "
+                     f"{worst_nogo[0]:.3f} (n = {worst_nogo[1]:,}) | {power} |")
+    holm = [c for c in cells if c.gates > 1]
+    for c in holm:
+        lines.append(f"| {c.kind}, {c.gates} hard gates (Holm), n = {c.n:,}, {c.truth} | "
+                     f"{c.go / c.reps:.3f} | {c.nogo / c.reps:.3f} | |")
+    return "\n".join(lines)

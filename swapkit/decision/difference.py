@@ -7,7 +7,9 @@
 - bounded scores where few records differ at all (or all differ alike): exact binomial
   bounds on the share of records that differ, times the scale's range — a bootstrap of a
   rare large regression that is absent from the sample would certify a zero-width interval;
-- otherwise: the paired BCa bootstrap, with p-values from the same BCa interval.
+- otherwise: the paired BCa bootstrap, with p-values from the same BCa interval, widened
+  for small samples (Hesterberg's expansion: a t interval's width at n − 1 degrees of
+  freedom; it matters below about 100 records).
 
 The verdict comes from the p-values of the GO and NO-GO claims, each at α; the bounds shown
 are the same method's one-sided (1 − α) bounds.
@@ -94,7 +96,7 @@ def difference_test(b: np.ndarray, c: np.ndarray, *, kind: str, margin: float, a
         return DifferenceTest(estimate, low, high, method, *_claims(kind, margin, p_at),
                               variance)
     if clusters is not None:
-        boot = cluster_mean_bootstrap(d, clusters, alpha, seed)
+        boot = cluster_mean_bootstrap(d, clusters, alpha, seed, expand=True)
         p_at = {t: (boot.p_at_most(t), boot.p_at_least(t)) for t in thresholds}
         return DifferenceTest(estimate, boot.low, boot.high, boot.method,
                               *_claims(kind, margin, p_at), variance)
@@ -109,7 +111,7 @@ def difference_test(b: np.ndarray, c: np.ndarray, *, kind: str, margin: float, a
     if differing == 0:  # an unbounded score with no difference at all: nothing to bound
         return DifferenceTest(estimate, estimate, estimate, "no difference (unbounded scale)",
                               1.0, 1.0, variance)
-    boot = mean_difference_bootstrap(b, c, alpha, seed)
+    boot = mean_difference_bootstrap(b, c, alpha, seed, expand=True)
     p_at = {t: (boot.p_at_most(t), boot.p_at_least(t)) for t in thresholds}
     return DifferenceTest(estimate, boot.low, boot.high, boot.method,
                           *_claims(kind, margin, p_at), variance)

@@ -23,9 +23,10 @@ from swapkit.decision.difference import difference_test
 from swapkit.decision.model import GateResult, Scale
 from swapkit.decision.pairs import GateData, gate_data, seed_of
 from swapkit.decision.stats.bootstrap import (
-    BootstrapResult,
+    StudentizedResult,
     log_ratio_of_sums_bootstrap,
     quantile_ratio_bootstrap,
+    studentized_log_ratio_bootstrap,
 )
 from swapkit.decision.stats.power import achievable_margin, n_for_noninferiority
 from swapkit.scoring.metrics.base import MetricScores
@@ -36,6 +37,8 @@ __all__ = ["GateInput", "default_margin", "evaluate_gate", "gate_scale"]
 # The noise ratio's denominator is at least this much self-divergence per record: below
 # it a baseline is (nearly) deterministic and its own noise says nothing (methodology §4.3).
 NOISE_FLOOR = 0.01
+# The noise ratio's bootstrap holds α from about 100 records with a second baseline sample.
+NOISE_MIN_N = 100
 # Above this share of records where the metric itself failed, the gate cannot decide.
 INVALID_SHARE = 0.01
 # Beyond this multiple of the current records, "about N records would settle it" is noise.
@@ -137,11 +140,11 @@ def _ratio(inp: GateInput, result: GateResult) -> None:
     if statistic in QUANTILES:
         q = QUANTILES[statistic]
         result.baseline, result.candidate = float(np.quantile(b, q)), float(np.quantile(c, q))
-        boot = quantile_ratio_bootstrap(b, c, q, inp.alpha, seed)
+        boot = quantile_ratio_bootstrap(b, c, q, inp.alpha, seed, expand=True)
     else:
         reduce = np.sum if statistic == "total" else np.mean
         result.baseline, result.candidate = float(reduce(b)), float(reduce(c))
-        boot = log_ratio_of_sums_bootstrap(c, b, inp.alpha, seed)
+        boot = log_ratio_of_sums_bootstrap(c, b, inp.alpha, seed, expand=True)
     unanswered = int((inp.mask & ~scores.paired).sum())
     if unanswered:
         result.annotations.append(f"{fmt_count(unanswered)} records not answered on both sides "
@@ -189,10 +192,19 @@ def _noise_ratio(inp: GateInput, result: GateResult) -> None:
     seed = seed_of(inp.ids[chosen])
     log_limit = math.log(limit)
 
-    def ratio(filled: float | None) -> BootstrapResult:
+    def ratio(filled: float | None) -> StudentizedResult:
         c = cand[~missing] if filled is None else np.where(missing, filled, cand)
         base = a[~missing] if filled is None else a
-        return log_ratio_of_sums_bootstrap(1 - c, 1 - base, inp.alpha, seed, floor=NOISE_FLOOR)
+        return studentized_log_ratio_bootstrap(1 - c, 1 - base, inp.alpha, seed,
+                                               floor=NOISE_FLOOR)
+
+    if a.size < NOISE_MIN_N:
+        result.raw_status = "INCONCLUSIVE"
+        result.insufficient_data = True
+        result.annotations.append(
+            f"insufficient data: {a.size} records with a second baseline sample, fewer than "
+            f"{NOISE_MIN_N} (raise noise.subset)")
+        return
 
     shown = ratio(None)
     go, nogo = (ratio(0.0), ratio(1.0)) if missing.any() else (shown, shown)
@@ -202,9 +214,9 @@ def _noise_ratio(inp: GateInput, result: GateResult) -> None:
         result.annotations.append(
             f"the baseline answered (almost) identically to itself: R is measured against the "
             f"floor of {NOISE_FLOOR} per record, not against its own noise")
-    if not math.isfinite(shown.estimate):
+    if not math.isfinite(shown.estimate) or shown.se <= 0:
         result.raw_status = "INCONCLUSIVE"
-        result.annotations.append("R undefined")
+        result.annotations.append("R cannot be bounded (a zero total, or no variation)")
         return
     result.estimate, result.low, result.high = (math.exp(shown.estimate), math.exp(shown.low),
                                                 math.exp(shown.high))

@@ -12,7 +12,7 @@ from swapkit.completion import Completion
 from swapkit.decision.gates import NOISE_FLOOR
 from swapkit.decision.model import NoiseFloor, SideOperations
 from swapkit.decision.pairs import seed_of
-from swapkit.decision.stats.bootstrap import log_ratio_of_sums_bootstrap
+from swapkit.decision.stats.bootstrap import studentized_log_ratio_bootstrap
 from swapkit.scoring.metrics.base import MetricScores, RunData
 
 __all__ = ["noise_floor", "operations"]
@@ -43,8 +43,8 @@ def noise_floor(data: RunData, similarity: MetricScores | None,
     panel.n = int(mask.sum())
     panel.self_agreement, panel.cross_agreement = float(a.mean()), float(c.mean())
     ids = np.array([r.id for r in data.records], dtype=object)[mask]
-    boot = log_ratio_of_sums_bootstrap(1 - c, 1 - a, alpha, seed_of(ids),
-                                       floor=NOISE_FLOOR)
+    boot = studentized_log_ratio_bootstrap(1 - c, 1 - a, alpha, seed_of(ids),
+                                           floor=NOISE_FLOOR)
     if float(np.mean(1 - a)) < NOISE_FLOOR:
         panel.note = (f"the baseline answered (almost) identically to itself: the ratio is "
                       f"measured against a floor of {NOISE_FLOOR} divergence per record")

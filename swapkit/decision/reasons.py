@@ -71,7 +71,8 @@ def gate_reason(g: GateResult, alpha: float) -> str:
     """The sentence for a gate whose numbers and final status are set."""
     level = round((1 - 2 * alpha) * 100)
     if g.status == "NOT_APPLICABLE":
-        return f"{g.name}: no record this gate applies to; not evaluated"
+        why = "; ".join(g.annotations) or "no record this gate applies to"
+        return f"{g.name}: not evaluated: {why}"
     if g.insufficient_data:
         return f"{g.name}: only {g.n} pairs, fewer than needed to decide: INCONCLUSIVE"
     text = {"divergence": _noise, "rate": _max_rate, "ratio": _ratio,
