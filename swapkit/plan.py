@@ -26,6 +26,7 @@ from swapkit.ingest.sampling import draw_sample, noise_subset
 from swapkit.records import Record, Usage, message_text
 from swapkit.replay.call import build_body
 from swapkit.scoring.metrics.text import reference_text
+from swapkit.scoring.suggest import coverage_warnings
 from swapkit.store import DB_NAME, RunStore
 from swapkit.support.numbers import fmt_seconds, fmt_value
 
@@ -76,6 +77,8 @@ class Plan(BaseModel):
     targets: list[TargetPlan]
     gates: list[GatePlan]
     example_request: dict[str, object]
+    coverage: list[str] = Field(default_factory=list,
+                                description="traffic the suite checks nothing for")
 
 
 def prompt_tokens(record: Record) -> int:
@@ -208,4 +211,4 @@ def plan_migration(config: SwapConfig) -> Plan:
     return Plan(name=config.name, sample_size=len(records), by_segment=sample.selected,
                 noise_records=noise, targets=targets,
                 gates=_gate_plans(suite, config, sample.selected, len(records)),
-                example_request=example)
+                example_request=example, coverage=coverage_warnings(suite, records))

@@ -1,4 +1,5 @@
-"""``swapkit suites``: the bundled suites, and validating suite files."""
+"""``swapkit suites``: the bundled suites, showing and validating suite files, and
+suggesting one for a log."""
 
 from __future__ import annotations
 
@@ -14,9 +15,23 @@ def bundled_suites_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "suites"
 
 
+def suite_path(name: str) -> Path:
+    """A bundled suite's file by name, or the path given."""
+    from swapkit.errors import UsageError
+
+    path = Path(name)
+    if path.exists():
+        return path
+    bundled = bundled_suites_dir() / f"{name}.yaml"
+    if bundled.exists():
+        return bundled
+    names = ", ".join(sorted(p.stem for p in bundled_suites_dir().glob("*.yaml")))
+    raise UsageError(f"no suite {name!r}", hint=f"a suite file, or one of: {names}")
+
+
 @click.group("suites")
 def suites_group() -> None:
-    """List and validate suites (metrics + gates for a kind of traffic)."""
+    """List, show, validate and suggest suites (metrics + gates for a kind of traffic)."""
 
 
 @suites_group.command("list")
@@ -50,3 +65,55 @@ def validate_command(paths: tuple[Path, ...]) -> None:
     for path in paths:
         check_suite(path)
         click.echo(f"{path}: valid")
+
+
+@suites_group.command("show")
+@click.argument("name")
+def show_command(name: str) -> None:
+    """Print a suite: a bundled one by name, or a suite file.
+
+    Example:
+
+        swapkit suites show math-reasoning
+    """
+    from swapkit.scoring.suite_check import check_suite
+
+    path = suite_path(name)
+    check_suite(path)
+    click.echo(path.read_text(encoding="utf-8").rstrip())
+
+
+@suites_group.command("suggest")
+@click.argument("log", type=click.Path(path_type=Path))
+@click.option("--format", "format_", default="auto", show_default=True,
+              help="log format (see `swapkit formats`)")
+@click.option("--segment", "segment_field", metavar="PATH",
+              help="dotted path of the segment, e.g. metadata.route")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="write the suggested suite to this file")
+def suggest_command(log: Path, format_: str, segment_field: str | None,
+                    output: Path | None) -> None:
+    """Suggest metrics and gates for a log, per segment, from its requests and references.
+
+    JSON mode, schemas, tool calls, numeric, label, JSON or free-text references, and
+    traffic without references each call for their own checks; the suggested suite
+    covers all of them (edit its margins before use).
+
+    Example:
+
+        swapkit suites suggest last-week.jsonl -o suite.yaml
+    """
+    from swapkit.config import LogSource
+    from swapkit.ingest.formats import read_log
+    from swapkit.scoring.suggest import suggest_suite
+
+    suggestion = suggest_suite(read_log(LogSource(path=log, format=format_,
+                                                  segment_field=segment_field)))
+    click.echo(suggestion.table())
+    if output is not None:
+        output.write_text(suggestion.suite_yaml(), encoding="utf-8")
+        click.echo(f"suite written to {output}")
+    else:
+        click.echo("")
+        click.echo(suggestion.suite_yaml().rstrip())
+

@@ -65,6 +65,10 @@ class Suite(BaseModel):
     name: str | None = None
     description: str | None = None
     metrics: list[MetricSpec] = Field(default_factory=list)
+    extract: str | dict[str, str] | None = Field(
+        default=None, description="default extraction for every metric that extracts, e.g. "
+        "json, last_number, {json: answer}, {tag: answer}, {regex: PATTERN} (a metric's own "
+        "extract: wins)")
     gates: list[GateSpec] = Field(default_factory=list)
     critical_segments: list[str] = Field(
         default_factory=list, description="segments whose regressions are hard gates")

@@ -70,14 +70,20 @@ def load_run_data(store: RunStore) -> RunData:
                    targets["baseline"].label, targets["candidate"].label)
 
 
-def _specs(suite: Suite) -> list[tuple[str, dict[str, Any]]]:
+def suite_specs(suite: Suite) -> list[tuple[str, dict[str, Any]]]:
+    """(metric, options) for every metric the suite lists or gates, with the suite-level
+    ``extract:`` as the default of every metric that extracts."""
     specs = [parse_spec(s) for s in suite.metrics]
     listed = {name for name, _ in specs}
     for gate in suite.gates:
         if gate.metric not in listed:
             specs.append((gate.metric, {}))
             listed.add(gate.metric)
-    return specs
+    if suite.extract is None:
+        return specs
+    return [(name, {"extract": suite.extract, **options}
+             if getattr(get_metric(name), "extracts", False) else options)
+            for name, options in specs]
 
 
 def score_run(run_dir: Path, suite: Suite | None = None,
@@ -101,7 +107,7 @@ def score_run(run_dir: Path, suite: Suite | None = None,
                 return ScoreSummary(run_dir, store.record_count(), stored,
                                     seconds=time.monotonic() - start,
                                     notes=store.get_meta("score_notes", []) or [], reused=True)
-        specs = _specs(chosen)
+        specs = suite_specs(chosen)
         for name, _ in specs:
             get_metric(name)  # unknown names fail before any work
         data = load_run_data(store)

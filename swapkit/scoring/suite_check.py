@@ -6,8 +6,9 @@ from pathlib import Path
 
 from swapkit.config import Suite, load_suite
 from swapkit.errors import ConfigError
-from swapkit.scoring.metrics import get_metric, parse_spec
+from swapkit.scoring.metrics import get_metric
 from swapkit.scoring.metrics.base import RunData
+from swapkit.scoring.score import suite_specs
 
 __all__ = ["check_suite"]
 
@@ -16,8 +17,11 @@ def check_suite(path: Path) -> Suite:
     """Load, validate and dry-run every metric's options on an empty run."""
     suite = load_suite(path)
     empty = RunData([], [], [], [])
-    names = [parse_spec(spec) for spec in suite.metrics]
-    for name, options in [*names, *((g.metric, {}) for g in suite.gates)]:
+    try:
+        specs = suite_specs(suite)
+    except ConfigError as err:
+        raise ConfigError(f"{path}: {err.message}", hint=err.hint) from None
+    for name, options in specs:
         metric = get_metric(name)
         if name.startswith("evaluate:"):
             continue  # loading the module is the check; done when scoring

@@ -13,6 +13,7 @@ __all__ = ["register_metrics"]
 @hookimpl
 def register_metrics(register: Callable[[Metric], None]) -> None:
     """Register the built-in metrics."""
+    from swapkit.scoring.metrics.answers import AnswerAgreement, AnswerMatch
     from swapkit.scoring.metrics.ops import RATE_METRICS, RATIO_METRICS
     from swapkit.scoring.metrics.overlap import OVERLAP_METRICS
     from swapkit.scoring.metrics.similarity import Similarity, SimilarityToReference
@@ -34,7 +35,8 @@ def register_metrics(register: Callable[[Metric], None]) -> None:
     metrics: tuple[Metric, ...] = (
         Similarity(), SimilarityToReference(), ExactMatch(), Contains(), RegexMatch(),
         JsonValid(), JsonSchemaValid(), JsonFieldMatch(), LabelMatch(), ToolCallMatch(),
-        Refusal(), LanguageMatch(), *OVERLAP_METRICS, *RATE_METRICS, *RATIO_METRICS,
+        Refusal(), LanguageMatch(), AnswerMatch(), AnswerAgreement(), *OVERLAP_METRICS,
+        *RATE_METRICS, *RATIO_METRICS,
     )
     for metric in metrics:
         register(metric)

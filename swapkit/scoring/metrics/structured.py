@@ -9,9 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from swapkit.completion import Completion
 from swapkit.records import Record
+from swapkit.scoring.extract import ExtractOptions, ExtractSpec, extract
 from swapkit.scoring.metrics.base import Kind, MetricScores, RunData, score_pairs
-from swapkit.scoring.metrics.options import NoOptions, parse_options
-from swapkit.scoring.metrics.text import normalise, reference_text
+from swapkit.scoring.metrics.options import parse_options
+from swapkit.scoring.metrics.text import NOT_FOUND, normalise, reference_text
+from swapkit.scoring.normalize import Step, equal
 
 __all__ = ["JsonFieldMatch", "JsonSchemaValid", "JsonValid", "LabelMatch", "ToolCallMatch",
            "flatten", "parse_json_answer", "reference_tool_calls"]
@@ -44,6 +46,10 @@ def reference_json(record: Record) -> dict[str, Any] | None:
     return None
 
 
+def _leaf(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+
+
 def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
     """Dotted paths to leaf values (lists are compared whole)."""
     if isinstance(value, dict) and value:
@@ -60,23 +66,28 @@ class JsonValid:
     name = "json_valid"
     kind: Kind = "binary"
     higher_is_better = True
-    description = "answer parses as JSON; applies to JSON-mode requests and JSON references"
+    extracts = True
+    description = ("answer parses as JSON (as it is; with extract: json, also fenced or after "
+                   "prose); applies to JSON-mode requests and JSON references")
 
     def score(self, data: RunData, options: dict[str, Any]) -> MetricScores:
         """Score records whose request asks for JSON or whose reference is JSON."""
-        parse_options(self.name, NoOptions, options)
+        spec = parse_options(self.name, ExtractOptions, options).spec(self.name)
 
         def applies(i: int) -> bool:
             return _wants_json(data.records[i]) or reference_json(data.records[i]) is not None
 
         def value(i: int, c: Completion) -> tuple[float, str | None]:
-            ok = parse_json_answer(c.answer) is not _MISSING
+            text = extract(c, spec)
+            if text is None:
+                return 0.0, NOT_FOUND
+            ok = parse_json_answer(text) is not _MISSING
             return float(ok), None if ok else "answer is not valid JSON"
 
         return score_pairs(data, self.name, self.kind, True, applies, value)
 
 
-class _SchemaOptions(BaseModel):
+class _SchemaOptions(ExtractOptions):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     schema_: dict[str, Any] | None = Field(default=None, alias="schema")
 
@@ -96,6 +107,7 @@ class JsonSchemaValid:
     name = "json_schema_valid"
     kind: Kind = "binary"
     higher_is_better = True
+    extracts = True
     description = ("answer validates against response_format.json_schema (or option `schema`); "
                    "remote $refs are never fetched")
 
@@ -105,6 +117,7 @@ class JsonSchemaValid:
         from referencing import Registry
 
         opts = parse_options(self.name, _SchemaOptions, options)
+        spec = opts.spec(self.name)
         registry: Registry[Any] = Registry()  # no retrieve: unknown $refs fail, never fetch
         validators: dict[str, Any] = {}
 
@@ -117,7 +130,10 @@ class JsonSchemaValid:
             if key not in validators:
                 cls = jsonschema.validators.validator_for(schema)
                 validators[key] = cls(schema, registry=registry)
-            parsed = parse_json_answer(c.answer)
+            text = extract(c, spec)
+            if text is None:
+                return 0.0, NOT_FOUND
+            parsed = parse_json_answer(text)
             if parsed is _MISSING:
                 return 0.0, "answer is not valid JSON"
             try:
@@ -135,10 +151,12 @@ class JsonSchemaValid:
                            lambda i: schema_for(i) is not None, value)
 
 
-class _FieldOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _FieldOptions(ExtractOptions):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
     against: Literal["reference"] = "reference"
     fields: list[str] | None = None  # dotted paths to compare (default: all reference fields)
+    normalize: list[Step] = Field(default=[])  # compare leaf values as normalized text
+    tolerance: float = Field(default=1e-6, ge=0)
 
 
 class JsonFieldMatch:
@@ -147,27 +165,52 @@ class JsonFieldMatch:
     name = "json_field_match"
     kind: Kind = "continuous"
     higher_is_better = True
-    description = ("share of the reference's JSON fields (dotted paths) the answer matches; "
-                   "invalid JSON scores 0; options: fields")
+    extracts = True
+    description = ("share of the reference's JSON fields (dotted paths) the answer matches; the "
+                   "answer's JSON may be fenced or after prose; a plain reference is compared "
+                   "with the one field named in `fields`; options: fields, normalize, extract")
+
+    def _expected(self, data: RunData, i: int, opts: _FieldOptions) -> dict[str, Any] | None:
+        reference = reference_json(data.records[i])
+        if reference is not None:
+            expected = flatten(reference)
+            return {k: v for k, v in expected.items()
+                    if opts.fields is None or k in opts.fields}
+        plain = data.records[i].reference
+        if opts.fields is not None and len(opts.fields) == 1 and plain is not None and not (
+                isinstance(plain, dict | list)):
+            return {opts.fields[0]: plain}  # e.g. a numeric reference and fields: [answer]
+        return None
 
     def score(self, data: RunData, options: dict[str, Any]) -> MetricScores:
-        """Score records with a JSON-object reference."""
+        """Score records with a JSON-object reference (or a plain one and one field)."""
         opts = parse_options(self.name, _FieldOptions, options)
+        spec = opts.spec(self.name) or ExtractSpec(name="json")
+        expected_of = [self._expected(data, i, opts) for i in range(len(data))]
+
+        def same(got: Any, want: Any) -> bool:
+            if opts.normalize:
+                return equal(_leaf(got), _leaf(want), opts.normalize, opts.tolerance)
+            if isinstance(want, str) != isinstance(got, str):  # "18" vs 18: as written
+                return _leaf(got) == _leaf(want)
+            return bool(got == want)
 
         def value(i: int, c: Completion) -> tuple[float, str | None]:
-            expected = flatten(reference_json(data.records[i]) or {})
-            if opts.fields is not None:
-                expected = {k: v for k, v in expected.items() if k in opts.fields}
-            parsed = parse_json_answer(c.answer)
+            expected = expected_of[i] or {}
+            text = extract(c, spec)
+            parsed = parse_json_answer(text) if text is not None else _MISSING
+            if isinstance(parsed, str):  # {json: PATH} picked a string field
+                parsed = {next(iter(expected), "value"): parsed} if len(expected) == 1 else None
             if not isinstance(parsed, dict):
-                return 0.0, "answer is not a JSON object"
+                return 0.0, "answer has no JSON object" if text is None else (
+                    "answer is not a JSON object")
             got = flatten(parsed)
-            wrong = [k for k, v in expected.items() if got.get(k, _MISSING) != v]
+            wrong = [k for k, v in expected.items() if k not in got or not same(got[k], v)]
             share = 1.0 - len(wrong) / len(expected) if expected else 1.0
             return share, ("fields differ: " + ", ".join(wrong)) if wrong else None
 
         return score_pairs(data, self.name, self.kind, True,
-                           lambda i: reference_json(data.records[i]) is not None, value)
+                           lambda i: expected_of[i] is not None, value)
 
 
 class LabelMatch:
@@ -176,12 +219,13 @@ class LabelMatch:
     name = "label_match"
     kind: Kind = "binary"
     higher_is_better = True
+    extracts = True
     description = ("classification: the answer is the reference label (lenient normalisation); "
                    "applies to references of at most three words")
 
     def score(self, data: RunData, options: dict[str, Any]) -> MetricScores:
         """Score records whose reference is a short label."""
-        parse_options(self.name, NoOptions, options)
+        spec = parse_options(self.name, ExtractOptions, options).spec(self.name)
 
         def label(text: str) -> str:
             return normalise(text, ["strip", "lower", "whitespace"]).strip("\"'`.")
@@ -192,7 +236,10 @@ class LabelMatch:
 
         def value(i: int, c: Completion) -> tuple[float, str | None]:
             ref = label(reference_text(data.records[i]) or "")
-            got = label(c.answer)
+            answer = extract(c, spec)
+            if answer is None:
+                return 0.0, NOT_FOUND
+            got = label(answer)
             return float(got == ref), None if got == ref else f"label {got[:40]!r} != {ref!r}"
 
         return score_pairs(data, self.name, self.kind, True, applies, value)

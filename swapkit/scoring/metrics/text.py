@@ -7,10 +7,11 @@ import string
 import unicodedata
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict, Field
 
 from swapkit.completion import Completion
 from swapkit.records import Record, last_user_text
+from swapkit.scoring.extract import ExtractOptions, extract
 from swapkit.scoring.metrics.base import Kind, MetricScores, RunData, score_pairs
 from swapkit.scoring.metrics.options import NoOptions, parse_options
 
@@ -20,6 +21,7 @@ __all__ = ["Contains", "ExactMatch", "LanguageMatch", "Refusal", "RegexMatch",
 Normaliser = Literal["lower", "strip", "whitespace", "punctuation", "articles"]
 _ARTICLES = re.compile(r"\b(a|an|the)\b", re.IGNORECASE)
 _PUNCT = str.maketrans("", "", string.punctuation + "。，、！？：；“”‘’（）")
+NOT_FOUND = "no answer found"
 REFUSAL_PATTERNS = re.compile(
     r"(\bI('m| am) (sorry|afraid)\b.{0,40}\b(can(no|')t|unable|not able)\b"
     r"|\bI (can(no|')t|won't|will not) (help|assist|provide|comply|do that)"
@@ -52,9 +54,9 @@ def normalise(text: str, steps: list[Normaliser]) -> str:
     return text
 
 
-class _Normalise(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    normalize: list[Normaliser] = ["strip", "whitespace"]
+class _Normalise(ExtractOptions):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    normalize: list[Normaliser] = Field(default=["strip", "whitespace"])
 
 
 class ExactMatch:
@@ -63,24 +65,29 @@ class ExactMatch:
     name = "exact_match"
     kind: Kind = "binary"
     higher_is_better = True
-    description = "answer equals the reference after normalisation (options: normalize)"
+    extracts = True
+    description = "answer equals the reference after normalisation (options: normalize, extract)"
 
     def score(self, data: RunData, options: dict[str, Any]) -> MetricScores:
         """Score every record with a text reference."""
         opts = parse_options(self.name, _Normalise, options)
+        spec = opts.spec(self.name)
 
         def value(i: int, c: Completion) -> tuple[float, str | None]:
+            answer = extract(c, spec)
+            if answer is None:
+                return 0.0, NOT_FOUND
             ref = normalise(reference_text(data.records[i]) or "", opts.normalize)
-            return float(normalise(c.answer, opts.normalize) == ref), None
+            return float(normalise(answer, opts.normalize) == ref), None
 
         return score_pairs(data, self.name, self.kind, True,
                            lambda i: reference_text(data.records[i]) is not None, value)
 
 
-class _ContainsOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _ContainsOptions(ExtractOptions):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
     text: str | None = None  # default: the reference
-    normalize: list[Normaliser] = ["lower", "whitespace"]
+    normalize: list[Normaliser] = Field(default=["lower", "whitespace"])
 
 
 class Contains:
@@ -89,26 +96,32 @@ class Contains:
     name = "contains"
     kind: Kind = "binary"
     higher_is_better = True
-    description = "answer contains `text` (default: the reference); options: text, normalize"
+    extracts = True
+    description = ("answer contains `text` (default: the reference); options: text, normalize, "
+                   "extract")
 
     def score(self, data: RunData, options: dict[str, Any]) -> MetricScores:
         """Score records with a reference, or all records when ``text`` is given."""
         opts = parse_options(self.name, _ContainsOptions, options)
+        spec = opts.spec(self.name)
 
         def needle(i: int) -> str | None:
             return opts.text if opts.text is not None else reference_text(data.records[i])
 
         def value(i: int, c: Completion) -> tuple[float, str | None]:
+            answer = extract(c, spec)
+            if answer is None:
+                return 0.0, NOT_FOUND
             wanted = normalise(needle(i) or "", opts.normalize)
-            return float(wanted in normalise(c.answer, opts.normalize)), None
+            return float(wanted in normalise(answer, opts.normalize)), None
 
         return score_pairs(data, self.name, self.kind, True, lambda i: needle(i) is not None,
                            value)
 
 
-class _RegexOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    pattern: str
+class _RegexOptions(ExtractOptions):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    pattern: str  # may hold {reference}: the record's reference, escaped
     ignore_case: bool = False
 
 
@@ -118,19 +131,38 @@ class RegexMatch:
     name = "regex"
     kind: Kind = "binary"
     higher_is_better = True
-    description = "answer matches `pattern` (re.search); options: pattern, ignore_case"
+    extracts = True
+    description = ("answer matches `pattern` (re.search; {reference} stands for the record's "
+                   "reference); options: pattern, ignore_case, extract")
 
     def score(self, data: RunData, options: dict[str, Any]) -> MetricScores:
-        """Score every record."""
+        """Score every record (records with a reference when the pattern uses it)."""
         opts = parse_options(self.name, _RegexOptions, options)
+        spec = opts.spec(self.name)
+        flags = re.IGNORECASE if opts.ignore_case else 0
+        uses_reference = "{reference}" in opts.pattern
         try:
-            pattern = re.compile(opts.pattern, re.IGNORECASE if opts.ignore_case else 0)
+            fixed = re.compile(opts.pattern.replace("{reference}", "x"), flags)
         except re.error as err:
             from swapkit.errors import ConfigError
 
             raise ConfigError(f"metric regex: pattern {opts.pattern!r} is invalid: {err}") from None
-        return score_pairs(data, self.name, self.kind, True, lambda i: True,
-                           lambda i, c: (float(bool(pattern.search(c.answer))), None))
+
+        def pattern(i: int) -> re.Pattern[str]:
+            if not uses_reference:
+                return fixed
+            reference = re.escape(reference_text(data.records[i]) or "")
+            return re.compile(opts.pattern.replace("{reference}", reference), flags)
+
+        def value(i: int, c: Completion) -> tuple[float, str | None]:
+            answer = extract(c, spec)
+            if answer is None:
+                return 0.0, NOT_FOUND
+            return float(bool(pattern(i).search(answer))), None
+
+        return score_pairs(data, self.name, self.kind, True,
+                           lambda i: not uses_reference or reference_text(data.records[i])
+                           is not None, value)
 
 
 def is_refusal(completion: Completion) -> bool:
