@@ -33,6 +33,7 @@ class RunOptions:
     max_requests: int | None = None
     max_spend_usd: float | None = None
     fail_fast: bool | None = None
+    preflight: bool = True
     formats: list[str] | None = None
     report_dir: Path | None = None
     run_dir: Path | None = None
@@ -90,19 +91,25 @@ def run_migration(config: SwapConfig, options: RunOptions | None = None,
     if not options.report_only:
         say("replaying")
         prefetch = _prefetch(config, run_dir)
+        summary = None
         try:
             summary = replay_run(config, ReplayOptions(
                 run_dir=run_dir, only=options.only, max_requests=options.max_requests,
                 max_spend_usd=options.max_spend_usd, fail_fast=options.fail_fast,
+                preflight=options.preflight,
                 quiet=options.quiet))
         finally:
             if prefetch is not None:
-                prefetch.stop()
+                # Interrupted or failed: do not wait for the embedding in hand (Ctrl-C must
+                # exit at once); the thread is a daemon and its writes are transactions.
+                finished = summary is not None and not summary.interrupted
+                prefetch.stop(timeout_s=600.0 if finished else 0.5)
         if summary.interrupted:
             raise KeyboardInterrupt
-        if not summary.complete:
+        if summary.stopped:
             notes.append(f"the replay stopped early ({summary.stopped}); the decision uses the "
                          "completions stored so far. Rerun to complete it.")
+
     say("scoring")
     score_run(run_dir, force=False)
     say("deciding")

@@ -16,6 +16,7 @@ from typing import Any, Literal, NamedTuple
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from swapkit.support.hashing import canonical_json, request_hash
+from swapkit.support.limits import MAX_JSON_DEPTH, too_deep
 
 __all__ = [
     "STATUSES",
@@ -112,6 +113,10 @@ class Record(BaseModel):
 
     @model_validator(mode="after")
     def _check_request(self) -> Record:
+        for name in ("request", "reference", "metadata"):
+            if too_deep(getattr(self, name)):
+                raise ValueError(f"{name} is nested more than {MAX_JSON_DEPTH} levels deep: "
+                                 "not a chat request (fix the line, or --skip-invalid)")
         messages = self.request.get("messages")
         if not isinstance(messages, list) or not messages:
             raise ValueError("request.messages must be a non-empty list of chat messages")

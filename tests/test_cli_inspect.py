@@ -84,14 +84,15 @@ def test_text_output_and_config_preflight() -> None:
     assert_cli_ok(result)
     assert "15 (14 unique requests, 1 duplicate)" in result.output
     assert "itinerary" in result.output
-    result = run_cli(["inspect", EXAMPLES / "product-search" / "swap.yaml"])
+    result = run_cli(["inspect", EXAMPLES / "product-search" / "swap.yaml", "--no-preflight"])
     assert_cli_ok(result)
     assert "sample     12 records" in result.output
     assert "candidate 12" in result.output
 
 
 def test_config_preflight_json_with_keys_set() -> None:
-    result = run_cli(["inspect", EXAMPLES / "travel-assistant" / "swap.yaml", "--json"],
+    result = run_cli(["inspect", EXAMPLES / "travel-assistant" / "swap.yaml", "--json",
+                      "--no-preflight"],
                      env={"DEEPSEEK_API_KEY": "sk-test-secret-1", "DASHSCOPE_API_KEY": "x"})
     assert_cli_ok(result)
     report = json.loads(result.output)

@@ -40,6 +40,10 @@ def test_endpoint_down_exits_3(tmp_path: Path) -> None:
                           baseline={"max_retries": 0}, candidate={"max_retries": 0})
     result = run_cli(["replay", config, "-q", "--fail-fast"])
     assert result.exit_code == 3, result.output
+    assert "preflight failed, nothing was sent" in result.output
+    assert "Traceback" not in result.output
+    result = run_cli(["replay", config, "-q", "--fail-fast", "--no-preflight"])
+    assert result.exit_code == 3, result.output
     assert "replay aborted" in result.output and "Traceback" not in result.output
 
 

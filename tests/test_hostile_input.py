@@ -120,3 +120,64 @@ def test_terminal_output_carries_no_escape_sequences(tmp_path: Path) -> None:
     result = run_cli(["inspect", path])
     assert result.exit_code == 0 and "evil" in result.output
     assert "\x1b" not in result.output and "\x07" not in result.output
+
+
+def _nested(depth: int) -> dict[str, object]:
+    value: object = "x"
+    for _ in range(depth):
+        value = {"k": [value]}
+    return {"messages": [{"role": "user", "content": "hi", "extra": value}]}
+
+
+@settings(max_examples=40, deadline=None)
+@given(depth=st.integers(1, 400), fmt=st.sampled_from(JSONL_FORMATS))
+def test_any_nesting_depth_is_read_or_refused_with_its_line(depth: int, fmt: str) -> None:
+    """The class of the deep-JSON crash: one depth limit for every reader and the store."""
+    import tempfile
+
+    request = _nested(depth)
+    record = json.loads(json.dumps(VALID[fmt]))
+    (record["body"] if fmt == "openai-batch" else record.get("request", record)).update(request)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "log.jsonl"
+        path.write_text(json.dumps(VALID[fmt]) + "\n" + json.dumps(record) + "\n")
+        try:
+            records = read_all(path, fmt, False)
+        except LogLineError as err:
+            assert err.line == 2 and ("nested" in err.message or "recursion" in err.message)
+            assert depth * 2 > 60  # only deep lines are refused
+            assert read_all(path, fmt, True) == 1  # and --skip-invalid skips just that line
+            return
+        assert records == 2 and depth * 2 <= 64 + 4
+
+
+def test_a_deep_request_never_breaks_a_run_directory(tmp_path: Path) -> None:
+    from .simhelp import write_config
+
+    log = tmp_path / "log.jsonl"
+    good = {"id": "a", "request": {"messages": [{"role": "user", "content": "hi"}]}}
+    deep = {"id": "b", "request": _nested(220)}
+    log.write_text(json.dumps(good) + "\n" + json.dumps(deep) + "\n")
+    config = write_config(tmp_path, "http://127.0.0.1:9/v1", log=log)
+    for command in (["inspect", str(log)], ["run", str(config), "--dry-run"]):
+        result = run_cli(command)
+        assert result.exit_code == 2 and ":2:" in result.output, result.output
+        assert "nested more than 64 levels" in result.output or "recursion limit" in (
+            result.output)
+
+
+def test_a_fifo_or_a_link_loop_is_named_not_waited_on(tmp_path: Path) -> None:
+    import os
+    import time
+
+    fifo = tmp_path / "log.jsonl"
+    os.mkfifo(fifo)
+    loop = tmp_path / "loop.jsonl"
+    loop.symlink_to(loop)
+    start = time.monotonic()
+    for args in (["inspect", str(fifo)], ["inspect", str(fifo), "--format", "openai-chat"]):
+        result = run_cli(args)
+        assert result.exit_code == 2 and "a FIFO (named pipe)" in result.output
+    result = run_cli(["inspect", str(loop)])
+    assert result.exit_code == 2 and "a symbolic link loop" in result.output
+    assert time.monotonic() - start < 30  # never hangs

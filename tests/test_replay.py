@@ -199,8 +199,12 @@ def test_endpoint_down_fails_fast_with_exit_3_and_keeps_the_store(tmp_path: Path
         config = write_config(tmp_path, sim.base_url, log=log, candidate={
             "base_url": "http://127.0.0.1:9/v1", "max_retries": 0},
             replay={"max_consecutive_failures": 3})
+        with pytest.raises(RuntimeFailure, match="preflight failed, nothing was sent") as info:
+            run(config)  # the preflight finds it before anything is sent
+        assert info.value.exit_code == 3 and "candidate  cand-sim" in info.value.message
+        assert "unreachable" in info.value.message
         with pytest.raises(RuntimeFailure, match="candidate .* failed 3 time") as info:
-            run(config)
+            run(config, preflight=False)
         assert info.value.exit_code == 3
     assert (tmp_path / "run" / DB_NAME).exists()
     assert any(c.status == "unreached" for c in stored(tmp_path))

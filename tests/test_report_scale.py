@@ -1,4 +1,4 @@
-"""A 100k-record run: the reports build in bounded memory, and the HTML in bounded size."""
+"""A large run: the reports build in bounded memory, and the HTML in bounded size."""
 
 from __future__ import annotations
 
@@ -47,8 +47,10 @@ def write_logs(folder: Path, n: int) -> tuple[Path, Path]:
 
 
 @pytest.mark.slow
-def test_100k_record_report_is_bounded(tmp_path: Path) -> None:
-    base, cand = write_logs(tmp_path, 100_000)
+def test_large_run_report_is_bounded(tmp_path: Path) -> None:
+    """20,000 records: the explorer keeps 1,000, the files stay small, memory stays far below
+    the 1.5 GB design target (measured at 100,000 records by `make bench`)."""
+    base, cand = write_logs(tmp_path, 20_000)
     config = tmp_path / "swap.yaml"
     config.write_text(yaml.safe_dump({
         "name": "scale", "log": {"path": str(base)}, "run_dir": str(tmp_path / "run"),
@@ -59,9 +61,9 @@ def test_100k_record_report_is_bounded(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-c", BUILD, str(config)], capture_output=True,
                          text=True, check=True, timeout=900)
     result = json.loads(out.stdout.strip().splitlines()[-1])
-    print(f"100k-record run: reports in {result['seconds']:.1f} s, peak RSS "
+    print(f"20k-record run: reports in {result['seconds']:.1f} s, peak RSS "
           f"{result['rss_mb']:.0f} MB, sizes {result['sizes']}")
     assert result["sizes"]["html"] < 15_000_000, result  # the explorer holds 1,000 records
     assert result["rss_mb"] < 1500, result
     report = json.loads((tmp_path / "report" / "report.json").read_text())
-    assert report["records_total"] == 100_000 and report["records_shown"] == 1000
+    assert report["records_total"] == 20_000 and report["records_shown"] == 1000

@@ -26,6 +26,7 @@ from swapkit.cli.score_cmd import score_command
 from swapkit.cli.sim_cmd import sim_command
 from swapkit.cli.suites_cmd import suites_group
 from swapkit.errors import SwapkitError
+from swapkit.support.sanitize import clean
 from swapkit.support.version import __version__
 
 __all__ = ["cli", "main"]
@@ -39,7 +40,8 @@ class SwapkitGroup(click.Group):
         try:
             return super().invoke(ctx)
         except SwapkitError as err:
-            click.echo(f"error: {err}", err=True)
+            # Messages can quote an endpoint, a log or a config: never raw to the terminal.
+            click.echo(f"error: {clean(str(err))}", err=True)
             ctx.exit(err.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)

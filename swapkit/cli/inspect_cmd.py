@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from swapkit.cli.options import preflight_option
 from swapkit.errors import UsageError
 from swapkit.support.numbers import fmt_count, fmt_number, fmt_percent
 from swapkit.support.sanitize import clean
@@ -49,16 +50,19 @@ def _parse_columns(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option("--skip-invalid", is_flag=True,
               help="count malformed lines and list their numbers instead of failing")
 @click.option("--json", "json_", is_flag=True, help="print JSON for machines")
+@preflight_option
 def inspect_command(
     target: Path, format_: str, batch_output: Path | None, columns: tuple[str, ...],
     split: str | None, segment_field: str | None, skip_invalid: bool, json_: bool,
+    no_preflight: bool,
 ) -> None:
     """Show what is in a prompt log, or preflight a swap.yaml.
 
     For a log: format, records, segments, what share carries recorded responses,
     references, tools, response_format, multi-turn history and reasoning, length
     distributions, duplicates and time span. For a swap.yaml: the config is
-    validated, the key variables checked, and the sample the replay would draw.
+    validated, the key variables checked, each live target checked once (reachable, key
+    accepted, model served; exit 3 if not), and the sample the replay would draw.
 
     Example:
 
@@ -76,7 +80,18 @@ def inspect_command(
                 "swap.yaml", hint="set them under log: in the config",
             )
         report = inspect_config(target)
+        if not no_preflight:
+            import asyncio
+
+            from swapkit.config import load_config
+            from swapkit.replay.preflight import preflight
+
+            checks = asyncio.run(preflight(load_config(target)))
+            report.preflight = [c.line() for c in checks]
+            report.preflight_ok = all(c.ok for c in checks)
         click.echo(report.model_dump_json(indent=2) if json_ else render_config(report))
+        if not report.preflight_ok:
+            raise click.exceptions.Exit(3)
         return
     source = LogSource(
         path=target, format=format_, output=batch_output,
@@ -145,7 +160,8 @@ def render_stats(stats: LogStats) -> str:
 
 def render_config(report: ConfigReport) -> str:
     """Human-readable preflight of a swap.yaml."""
-    lines = [f"config     {report.config}  (valid)", f"migration  {report.name}"]
+    valid = "valid" if report.preflight_ok else "valid, but a target failed its preflight"
+    lines = [f"config     {report.config}  ({valid})", f"migration  {report.name}"]
     for target in report.targets:
         where = "answers recorded in the log" if target.kind == "recorded" else (
             f"{target.model} at {target.base_url}"
@@ -161,6 +177,7 @@ def render_config(report: ConfigReport) -> str:
     lines.append(f"noise      {fmt_count(report.noise_subset)} extra baseline requests")
     lines.append("requests   " + ", ".join(
         f"{side} {fmt_count(n)}" for side, n in report.requests_per_target.items()))
+    lines.extend(f"preflight  {line}" for line in report.preflight)
     lines.append("")
     lines.append(render_stats(report.log))
     return clean("\n".join(lines))  # log text may carry ANSI escapes

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from swapkit.decision.model import Decision
 
 __all__ = ["exit_with_verdict", "inconclusive_option", "load_suite_option", "only_option",
-           "stage_printer", "target_options", "target_overrides"]
+           "preflight_option", "stage_printer", "target_options", "target_overrides"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -28,6 +28,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 OVERRIDABLE = {"label": "display name", "api_key_env": "key variable",
                "base_url": "endpoint URL", "model": "model name"}
 
+preflight_option = click.option(
+    "--no-preflight", "no_preflight", is_flag=True,
+    help="skip the check that each live target is reachable, accepts the key and serves the "
+    "model")
 only_option = click.option("--only", type=click.Choice(list(SIDES)),
                            help="replay one side only")
 inconclusive_option = click.option(

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from swapkit.cli.options import only_option
+from swapkit.cli.options import only_option, preflight_option
 from swapkit.support.numbers import fmt_count, fmt_duration, fmt_money
 from swapkit.support.sanitize import clean
 
@@ -31,9 +31,10 @@ __all__ = ["render_summary", "replay_command"]
               help="abort at the first failed completion (exit 3)")
 @click.option("-q", "--quiet", is_flag=True, help="no progress display")
 @click.option("--json", "json_", is_flag=True, help="print the summary as JSON")
+@preflight_option
 def replay_command(config_path: Path, run_dir: Path | None, only: str | None,
                    max_requests: int | None, max_spend: float | None, fail_fast: bool | None,
-                   quiet: bool, json_: bool) -> None:
+                   quiet: bool, json_: bool, no_preflight: bool) -> None:
     """Replay the sampled log against the baseline and candidate into the run store.
 
     Rerunning resumes: completed requests are skipped, failed ones retried.
@@ -47,7 +48,8 @@ def replay_command(config_path: Path, run_dir: Path | None, only: str | None,
 
     config = load_config(config_path)
     options = ReplayOptions(run_dir=run_dir, only=only, max_requests=max_requests,
-                            max_spend_usd=max_spend, fail_fast=fail_fast, quiet=quiet)
+                            max_spend_usd=max_spend, fail_fast=fail_fast, quiet=quiet,
+                            preflight=not no_preflight)
     summary = replay_run(config, options)
     click.echo(json.dumps(summary.as_dict(), indent=2) if json_ else render_summary(summary))
     if summary.interrupted:
@@ -66,6 +68,9 @@ def render_summary(summary: ReplaySummary) -> str:
             f"{fmt_count(t.skipped)} already stored, {fmt_count(t.remaining)} left; "
             f"{statuses}; {fmt_count(t.retries)} retries; {fmt_money(t.spend_usd)}")
     state = "complete" if summary.complete else "incomplete"
+    if summary.unreached:
+        state = (f"incomplete: {fmt_count(summary.unreached)} requests did not reach the "
+                 "endpoint (or stayed rate limited); rerun to retry them")
     if summary.interrupted:
         state = "interrupted: rerun the same command to resume"
     elif summary.stopped:

@@ -34,7 +34,7 @@ def report_command(run: Path, formats: str | None, output: Path | None,
     from swapkit.store.runs import resolve_run, stored_config
 
     run_dir = resolve_run(run)
-    with RunStore(run_dir, lock=False) as store:
+    with RunStore(run_dir, read_only=True) as store:
         config = stored_config(store)
         decided = store.get_meta("decision") is not None
     if not decided:

@@ -11,6 +11,7 @@ from swapkit.cli.options import (
     exit_with_verdict,
     inconclusive_option,
     only_option,
+    preflight_option,
     stage_printer,
     target_options,
     target_overrides,
@@ -46,11 +47,13 @@ def finish(result: RunResult, inconclusive: str) -> None:
 @click.option("--run-dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("-o", "--report-dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("-q", "--quiet", is_flag=True, help="no progress display")
+@preflight_option
 @target_options
 def run_command(config_path: Path, dry_run: bool, max_records: int | None, only: str | None,
                 report_only: bool, max_requests: int | None, max_spend: float | None,
                 fail_fast: bool | None, inconclusive: str, run_dir: Path | None,
-                report_dir: Path | None, quiet: bool, **targets: Any) -> None:
+                report_dir: Path | None, quiet: bool, no_preflight: bool,
+                **targets: Any) -> None:
     """Replay, score, decide and report a migration; exit with the verdict's code.
 
     Exit codes: 0 GO, 1 NO-GO, 4 INCONCLUSIVE (0 with --inconclusive warn|pass),
@@ -66,7 +69,8 @@ def run_command(config_path: Path, dry_run: bool, max_records: int | None, only:
     config = apply_overrides(load_config(config_path), target_overrides(targets))
     options = RunOptions(max_records=max_records, only=only, report_only=report_only,
                          quiet=quiet, max_requests=max_requests, max_spend_usd=max_spend,
-                         fail_fast=fail_fast, run_dir=run_dir, report_dir=report_dir)
+                         fail_fast=fail_fast, run_dir=run_dir, report_dir=report_dir,
+                         preflight=not no_preflight)
     if dry_run:
         from swapkit.cli.plan_cmd import render_plan
         from swapkit.pipeline import with_options

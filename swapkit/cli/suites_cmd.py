@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from swapkit.support.sanitize import clean
+
 __all__ = ["suites_group"]
 
 
@@ -80,7 +82,7 @@ def show_command(name: str) -> None:
 
     path = suite_path(name)
     check_suite(path)
-    click.echo(path.read_text(encoding="utf-8").rstrip())
+    click.echo(clean(path.read_text(encoding="utf-8").rstrip()))
 
 
 @suites_group.command("suggest")
@@ -109,11 +111,11 @@ def suggest_command(log: Path, format_: str, segment_field: str | None,
 
     suggestion = suggest_suite(read_log(LogSource(path=log, format=format_,
                                                   segment_field=segment_field)))
-    click.echo(suggestion.table())
+    click.echo(clean(suggestion.table()))  # segment names come from the log
     if output is not None:
         output.write_text(suggestion.suite_yaml(), encoding="utf-8")
         click.echo(f"suite written to {output}")
     else:
         click.echo("")
-        click.echo(suggestion.suite_yaml().rstrip())
+        click.echo(clean(suggestion.suite_yaml().rstrip()))
 

@@ -5,7 +5,14 @@ Takes in YAML; gives out validated pydantic models. Imports only :mod:`swapkit.e
 and :mod:`swapkit.support`; every stage may import it.
 """
 
-from swapkit.config.load import check_environment, format_validation_error, load_config, load_suite
+from swapkit.config.load import (
+    check_environment,
+    format_validation_error,
+    load_config,
+    load_suite,
+    secret_from_env,
+    target_headers,
+)
 from swapkit.config.log import ColumnMapping, LogConfig, LogSource, SampleSpec
 from swapkit.config.suite import DEFAULT_SUITE, GateKind, GateSpec, MetricSpec, Suite
 from swapkit.config.swap import (
@@ -47,4 +54,6 @@ __all__ = [
     "format_validation_error",
     "load_config",
     "load_suite",
+    "secret_from_env",
+    "target_headers",
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import typing
 from collections.abc import Mapping
 from pathlib import Path
@@ -18,7 +19,8 @@ from swapkit.config.swap import SIDES, SwapConfig, TargetConfig
 from swapkit.errors import ConfigError
 from swapkit.support.yamlfile import Located, load_yaml, substitute_env
 
-__all__ = ["check_environment", "format_validation_error", "load_config", "load_suite"]
+__all__ = ["check_environment", "format_validation_error", "load_config", "load_suite",
+           "secret_from_env", "target_headers"]
 
 
 def _unwrap(annotation: Any) -> type[BaseModel] | None:
@@ -144,16 +146,42 @@ def load_suite(path: Path, env: Mapping[str, str] | None = None) -> Suite:
         ) from None
 
 
-def check_environment(config: SwapConfig, env: Mapping[str, str] | None = None) -> None:
-    """Fail, naming the variable, when a target's ``api_key_env`` is not set."""
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def secret_from_env(variable: str, where: str, env: Mapping[str, str] | None = None) -> str:
+    """The value of a secret's environment variable: surrounding whitespace stripped (a key
+    from ``$(cat keyfile)`` ends with a newline); missing or with control characters inside,
+    a ConfigError that names the variable and never prints the value."""
     environ = os.environ if env is None else env
+    value = (environ.get(variable) or "").strip()
+    if not value:
+        raise ConfigError(
+            f"{where}: environment variable {variable} is not set",
+            hint=f"export {variable}=<your key> (swapkit reads secrets only from the "
+            "environment and never stores them)")
+    if _CONTROL.search(value):
+        raise ConfigError(f"{where}: environment variable {variable} holds a control character "
+                          "inside the value (not shown)",
+                          hint="set it again without line breaks or escape characters")
+    return value
+
+
+def target_headers(target: TargetConfig, side: str,
+                   env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The target's credentials as HTTP headers (Authorization from api_key_env, and
+    headers_env), read from the environment now; never stored or printed."""
+    headers = {header: secret_from_env(variable, f"{side}.headers_env.{header}", env)
+               for header, variable in target.headers_env.items()}
+    if target.api_key_env:
+        key = secret_from_env(target.api_key_env, f"{side}.api_key_env", env)
+        headers["Authorization"] = f"Bearer {key}"
+    return headers
+
+
+def check_environment(config: SwapConfig, env: Mapping[str, str] | None = None) -> None:
+    """Fail, naming the variable, when a live target's secret is missing or malformed."""
     for side in SIDES:
         target: TargetConfig = getattr(config, side)
-        if target.recorded is False and target.api_key_env and not environ.get(
-            target.api_key_env
-        ):
-            raise ConfigError(
-                f"{side}.api_key_env: environment variable {target.api_key_env} is not set",
-                hint=f"export {target.api_key_env}=<your key> (swapkit reads keys only from the "
-                "environment and never stores them)",
-            )
+        if target.recorded is False:
+            target_headers(target, side, env)

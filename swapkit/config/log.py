@@ -23,7 +23,7 @@ class ColumnMapping(BaseModel):
     as a JSON string or a struct) must name a column that exists.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     prompt: str | None = "prompt"
     system: str | None = "system"
@@ -55,12 +55,14 @@ class LogSource:
 class SampleSpec(BaseModel):
     """How to sample a log (``log.sample`` in swap.yaml)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    n: int | None = Field(default=None, ge=1, description="records to replay; all if unset")
+    n: int | None = Field(default=None, ge=1, le=10**10,
+        description="records to replay; all if unset")
     seed: int = Field(default=0, description="seed of the sample and of the replay order")
     stratify: bool = Field(default=True, description="allocate n across segments by size")
-    min_per_segment: int = Field(default=0, ge=0, description="floor per segment when sampling")
+    min_per_segment: int = Field(default=0, ge=0, le=10**10,
+        description="floor per segment when sampling")
     dedupe: bool = Field(default=True, description="drop records whose request repeats")
     segments: list[str] | None = Field(default=None, description="keep only these segments")
     where: dict[str, Any] = Field(
@@ -74,7 +76,7 @@ class SampleSpec(BaseModel):
 class LogConfig(BaseModel):
     """Where the prompt log is and how to read and sample it."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     path: Path = Field(description="the log file or dataset folder, relative to swap.yaml")
     format: str = Field(default="auto", description="a log format name, or auto to sniff")

@@ -28,17 +28,17 @@ GateKind = Literal["noninferiority", "equivalence", "superiority", "ratio_noninf
 class GateSpec(BaseModel):
     """A rule the candidate must meet, tested statistically (docs/methodology.md §2)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     metric: str = Field(description="metric name (scored even if not listed under metrics)")
     name: str | None = Field(default=None, description="display name; default: the metric")
     kind: GateKind = Field(default="noninferiority", description="statistical test family")
     margin: float | None = Field(
-        default=None, ge=0,
+        default=None, ge=0, le=1_000_000,
         description="NI/equivalence: Δ in metric units (0.02 = 2 points); superiority: the "
                     "gain required (default 0); ratio: m, GO if ratio ≤ 1 + m. Default: "
                     "docs/methodology.md §2.6 by metric family")
-    max: float | None = Field(default=None, gt=0,
+    max: float | None = Field(default=None, gt=0, le=1_000_000,
                               description="noise_ratio: largest ratio (default 1.5); "
                                           "max_rate: largest rate, e.g. 0.01")
     hard: bool = Field(default=True, description="hard gates decide; soft gates warn")
@@ -48,6 +48,8 @@ class GateSpec(BaseModel):
     def _needs_max(self) -> GateSpec:
         if self.kind == "max_rate" and self.max is None:
             raise ValueError("kind max_rate needs max (the largest acceptable rate)")
+        if self.kind == "max_rate" and self.max is not None and self.max > 1:
+            raise ValueError("max of a max_rate gate is a rate: at most 1 (e.g. 0.01)")
         return self
 
     @property
@@ -60,7 +62,7 @@ class GateSpec(BaseModel):
 class Suite(BaseModel):
     """A reusable bundle of metrics, gates and segment rules."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     name: str | None = None
     description: str | None = None
@@ -74,8 +76,9 @@ class Suite(BaseModel):
         default_factory=list, description="segments whose regressions are hard gates")
     alpha: float = Field(default=0.05, gt=0, lt=0.5,
                          description="per one-sided claim; 0.025 is the strict profile")
-    min_n: int = Field(default=30, ge=1, description="fewer pairs: INCONCLUSIVE")
-    min_segment_n: int = Field(default=30, ge=1, description="smaller segments: not tested")
+    min_n: int = Field(default=30, ge=1, le=10**9, description="fewer pairs: INCONCLUSIVE")
+    min_segment_n: int = Field(default=30, ge=1, le=10**9,
+        description="smaller segments: not tested")
     segment_fdr: float = Field(default=0.10, gt=0, lt=1,
                                description="Benjamini-Hochberg q for segment flags")
 

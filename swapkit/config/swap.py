@@ -11,6 +11,7 @@ import os
 import re
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -40,25 +41,30 @@ DEFAULT_RUNS_DIR = Path("swapkit-runs")
 ReportFormat = Literal["html", "md", "json", "junit"]
 REPORT_FORMATS: tuple[ReportFormat, ...] = ("html", "md", "json", "junit")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_HEADER = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+# Parameter names that carry credentials, at any depth of params (normalised: lower, _).
+SECRET_KEYS = frozenset({"api_key", "apikey", "authorization", "headers", "extra_headers",
+                         "x_api_key", "api_token", "access_token", "cookie", "proxy_authorization",
+                         "password", "secret"})
 _KEY_LIKE = re.compile(r"^(sk-|sk_|dsk-|hf_|Bearer\s)|^[A-Za-z0-9_\-]{32,}$")
 
 
 class Price(BaseModel):
     """USD per million tokens. Reasoning tokens default to the output price, cached to input."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    input: float = Field(ge=0)
-    output: float = Field(ge=0)
-    reasoning: float | None = Field(default=None, ge=0)
-    cached: float | None = Field(default=None, ge=0)
+    input: float = Field(ge=0, le=1_000_000)
+    output: float = Field(ge=0, le=1_000_000)
+    reasoning: float | None = Field(default=None, ge=0, le=1_000_000)
+    cached: float | None = Field(default=None, ge=0, le=1_000_000)
     version: str | None = Field(default=None, description="price-table version for the report")
 
 
 class TargetConfig(BaseModel):
     """A model to compare: an OpenAI-compatible endpoint, or answers recorded in a log."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     model: str | None = Field(default=None, description="model name sent to the endpoint")
     base_url: str | None = Field(default=None, description="e.g. https://api.deepseek.com/v1")
@@ -69,11 +75,21 @@ class TargetConfig(BaseModel):
     params: dict[str, Any] = Field(
         default_factory=dict, description="request overrides, e.g. extra_body, temperature"
     )
+    headers_env: dict[str, str] = Field(
+        default_factory=dict, description="extra HTTP headers, header name -> NAME of the "
+        "environment variable holding its value (never stored or printed), e.g. "
+        "{X-Api-Key: GATEWAY_KEY}")
     concurrency: int = Field(default=16, ge=1, le=4096)
-    rpm: int | None = Field(default=None, ge=1, description="requests per minute limit")
-    tpm: int | None = Field(default=None, ge=1, description="tokens per minute limit")
-    timeout_s: float = Field(default=120.0, gt=0, description="per request attempt")
+    rpm: int | None = Field(default=None, ge=1, le=100_000_000,
+                            description="requests per minute limit")
+    tpm: int | None = Field(default=None, ge=1, le=10_000_000_000,
+                            description="tokens per minute limit")
+    timeout_s: float = Field(default=120.0, gt=0, le=86_400, description="per request attempt")
     max_retries: int = Field(default=4, ge=0, le=20)
+    max_response_bytes: int = Field(
+        default=8 * 1024 * 1024, ge=1024, le=1024**3,
+        description="largest response (streamed or not) kept: past it the completion is an "
+                    "error and its answer is cut")
     stream: bool = Field(default=True, description="stream answers to measure TTFT / TTFA")
     price: Price | None = None
     recorded: bool | Path = Field(
@@ -97,11 +113,37 @@ class TargetConfig(BaseModel):
     @field_validator("params")
     @classmethod
     def _no_secrets(cls, value: dict[str, Any]) -> dict[str, Any]:
-        for key in value:
-            if key.lower() in {"api_key", "authorization", "headers"}:
+        for path, key in _keys(value, "params"):
+            if key.lower().replace("-", "_") in SECRET_KEYS:
                 raise ValueError(
-                    f"params.{key} would put a secret in the config; use api_key_env instead"
-                )
+                    f"{path} would put a secret in the config (and the run store); the key "
+                    "goes in api_key_env, other credential headers in headers_env "
+                    "({Header: VARIABLE})")
+        return value
+
+    @field_validator("headers_env")
+    @classmethod
+    def _header_variables(cls, value: dict[str, str]) -> dict[str, str]:
+        for header, variable in value.items():
+            if not _HEADER.match(header):
+                raise ValueError(f"{header!r} is not an HTTP header name")
+            if not _ENV_NAME.match(variable):
+                raise ValueError(f"headers_env.{header}: {variable!r} is not an environment "
+                                 "variable name (the value is read from it, never written)")
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"{value!r} is not an http(s) URL with a host (e.g. "
+                             "https://api.deepseek.com/v1)")
+        if parts.username or parts.password:
+            raise ValueError("base_url holds credentials (user:password@): put the key in "
+                             "api_key_env, other credentials in headers_env")
         return value
 
     @model_validator(mode="after")
@@ -127,10 +169,11 @@ class TargetConfig(BaseModel):
 class NoiseConfig(BaseModel):
     """Extra baseline samples: the baseline's own variability (docs/methodology.md §4.3)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     enabled: bool = True
-    subset: int = Field(default=200, ge=1, description="records that get extra samples")
+    subset: int = Field(default=200, ge=1, le=10_000_000,
+        description="records that get extra samples")
     samples: int = Field(default=1, ge=1, le=8, description="extra baseline samples each")
     candidate: bool = Field(default=False, description="also resample the candidate")
 
@@ -138,21 +181,24 @@ class NoiseConfig(BaseModel):
 class ReplayConfig(BaseModel):
     """Limits of the replay as a whole."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    max_requests: int | None = Field(default=None, ge=1, description="HTTP requests, all "
+    max_requests: int | None = Field(default=None, ge=1, le=10**12,
+        description="HTTP requests, all "
                                      "targets and retries together, for this invocation")
-    max_spend_usd: float | None = Field(default=None, ge=0, description="spend cap, stored "
+    max_spend_usd: float | None = Field(default=None, ge=0, le=10**9,
+        description="spend cap, stored "
                                         "completions included")
     fail_fast: bool = Field(default=False, description="stop at the first failed completion")
     max_consecutive_failures: int = Field(
-        default=20, ge=1, description="stop when a target fails this many times in a row")
+        default=20, ge=1, le=1_000_000,
+        description="stop when a target fails this many times in a row")
 
 
 class EmbeddingsConfig(BaseModel):
     """How answers are embedded for similarity metrics."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     backend: Literal["sentence-transformers", "openvino", "openai"] = Field(
         default="sentence-transformers",
@@ -169,7 +215,7 @@ class EmbeddingsConfig(BaseModel):
 class ReportConfig(BaseModel):
     """Where reports go and which formats are written."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     dir: Path = Field(default=Path("swapkit-report"), description="relative to swap.yaml")
     formats: list[ReportFormat] = Field(
@@ -180,7 +226,7 @@ class ReportConfig(BaseModel):
 class SwapConfig(BaseModel):
     """A whole migration: ``swap.yaml``."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     name: str = Field(min_length=1, description="name of the migration")
     description: str | None = Field(default=None, description="free text for the report")
@@ -223,6 +269,21 @@ class SwapConfig(BaseModel):
             "report": self.report.model_copy(update={"dir": rel(self.report.dir)}),
             "run_dir": rel(self.run_dir or DEFAULT_RUNS_DIR / _slug(self.name)),
         })
+
+
+def _keys(value: Any, path: str) -> list[tuple[str, str]]:
+    """(dotted path, key) of every mapping key in ``value``, at any depth."""
+    found: list[tuple[str, str]] = []
+    stack = [(path, value)]
+    while stack:
+        where, item = stack.pop()
+        if isinstance(item, dict):
+            for key, inner in item.items():
+                found.append((f"{where}.{key}", str(key)))
+                stack.append((f"{where}.{key}", inner))
+        elif isinstance(item, list):
+            stack.extend((f"{where}[{i}]", inner) for i, inner in enumerate(item))
+    return found
 
 
 def _slug(name: str) -> str:

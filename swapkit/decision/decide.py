@@ -178,6 +178,9 @@ def decide(data: RunData, scores: dict[str, MetricScores], suite: Suite, run_id:
                           alpha),
         operations=operations(data, simulated or {}), metrics=_summaries(scores),
         run_id=run_id, swapkit_version=__version__, scipy_version=scipy.__version__,
+        notes=[f"incomplete: {fmt_count(missing)} records have a missing answer (never reached "
+               "the endpoint, rate limited, or not replayed yet), counted against the verdict; "
+               "rerun to retry them"] if missing else [],
     )
 
 

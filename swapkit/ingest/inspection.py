@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from swapkit.config import SIDES, LogSource, check_environment, load_config
 from swapkit.ingest.formats import read_log
@@ -41,6 +41,9 @@ class ConfigReport(BaseModel):
     duplicates_dropped: int
     noise_subset: int
     requests_per_target: dict[str, int]
+    preflight: list[str] = Field(default_factory=list,
+                                 description="each live target: reachable, key, model")
+    preflight_ok: bool = True
 
 
 def inspect_log(source: LogSource) -> LogStats:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -34,6 +35,7 @@ MAX_RETRY_AFTER_S = 120.0
 BACKOFF_BASE_S = 0.5
 BACKOFF_CAP_S = 8.0
 CHAT_PATH = "/chat/completions"
+CHUNK_BYTES = 64 * 1024
 
 
 class _Retryable(Exception):
@@ -47,11 +49,18 @@ class _Retryable(Exception):
 
 
 class _Final(Exception):
-    """A failed attempt not worth retrying."""
+    """A failed attempt not worth retrying; ``partial``: what was read of the answer."""
 
-    def __init__(self, status: str, error: str, http_status: int | None = None) -> None:
+    def __init__(self, status: str, error: str, http_status: int | None = None,
+                 partial: dict[str, Any] | None = None) -> None:
         super().__init__(error)
         self.status, self.error, self.http_status = status, error, http_status
+        self.partial = partial or {}
+
+
+def _too_large(cap: int) -> str:
+    return (f"response larger than max_response_bytes ({cap:,} bytes): not kept whole; "
+            "the stored answer is cut")
 
 
 @dataclass
@@ -153,10 +162,19 @@ async def _once(ctx: CallContext, record: Record, sample: int) -> Attempt:
     async with ctx.transport.post(CHAT_PATH, _wire_body(target, record),
                                   {SAMPLE_HEADER: str(sample)}, target.timeout_s) as response:
         await _raise_for_status(response)
+        cap = target.max_response_bytes
+        parts: list[bytes] = []
+        size = 0
         try:
-            raw = await response.read()
+            async for part in response.content.iter_chunked(CHUNK_BYTES):
+                parts.append(part)
+                size += len(part)
+                if size > cap:
+                    text = b"".join(parts)[:cap].decode("utf-8", "ignore")
+                    raise _Final("error", _too_large(cap), response.status, {"answer": text})
         except aiohttp.ClientError as err:
             raise _Retryable("error", f"connection error while reading the answer: {err}") from None
+        raw = b"".join(parts)
         latency = time.perf_counter() - start
         request_id = response.headers.get("x-request-id")
     try:
@@ -248,6 +266,29 @@ class _StreamState:
         return fields
 
 
+async def _events(response: aiohttp.ClientResponse, cap: int,
+                  state: _StreamState) -> AsyncIterator[bytes]:
+    """The ``data:`` payloads of a server-sent event stream, read in chunks (a line of any
+    length is fine up to ``cap``); past ``cap`` bytes the answer so far is kept, cut."""
+    buffer = b""
+    size = 0
+    async for part in response.content.iter_chunked(CHUNK_BYTES):
+        size += len(part)
+        if size > cap:
+            partial = state.fields()
+            raise _Final("error", _too_large(cap), response.status,
+                         {"answer": partial["answer"][:cap], "reasoning": partial["reasoning"]})
+        buffer += part
+        *lines, buffer = buffer.split(b"\n")
+        for raw in lines:
+            line = raw.strip()
+            if line.startswith(b"data:"):
+                yield line[5:].strip()
+    line = buffer.strip()
+    if line.startswith(b"data:"):
+        yield line[5:].strip()
+
+
 async def _streamed(ctx: CallContext, record: Record, sample: int) -> Attempt:
     """One streamed attempt: (normalised fields, latency, ttft, ttfa)."""
     target = ctx.target
@@ -257,11 +298,7 @@ async def _streamed(ctx: CallContext, record: Record, sample: int) -> Attempt:
                                   {SAMPLE_HEADER: str(sample)}, target.timeout_s) as response:
         await _raise_for_status(response)
         try:
-            async for raw_line in response.content:
-                line = raw_line.strip()
-                if not line.startswith(b"data:"):
-                    continue
-                data = line[5:].strip()
+            async for data in _events(response, target.max_response_bytes, state):
                 if data == b"[DONE]":
                     break
                 try:
@@ -289,14 +326,20 @@ def _backoff(ctx: CallContext, failure: _Retryable, attempt: int) -> float | Non
 
 def _redacted(ctx: CallContext, c: Completion) -> Completion:
     """The completion with the target's key masked wherever the endpoint echoed it."""
-    secret = [ctx.transport.secret]
-    if not ctx.transport.secret:
+    secrets = ctx.transport.secrets
+    if not secrets:
         return c
-    c.answer = redact(c.answer, secret) or ""
-    c.reasoning = redact(c.reasoning, secret)
-    c.error = redact(c.error, secret)
+    # Every string taken from the response: an endpoint may echo the key anywhere.
+    c.answer = redact(c.answer, secrets) or ""
+    c.reasoning = redact(c.reasoning, secrets)
+    c.error = redact(c.error, secrets)
+    c.model = redact(c.model, secrets)
+    c.request_id = redact(c.request_id, secrets)
+    c.finish_reason = redact(c.finish_reason, secrets)
     for call in c.tool_calls:
-        call.arguments = redact(call.arguments, secret) or ""
+        call.arguments = redact(call.arguments, secrets) or ""
+        call.name = redact(call.name, secrets) or ""
+        call.id = redact(call.id, secrets)
     return c
 
 
@@ -341,8 +384,9 @@ async def call_target(ctx: CallContext, record: Record, request_hash: str, key: 
             }))
         delay = _backoff(ctx, failure, attempt) if isinstance(failure, _Retryable) else None
         if delay is None or attempt > target.max_retries:
+            partial = failure.partial if isinstance(failure, _Final) else {}
             return _redacted(ctx, Completion.model_validate({
-                **base, "status": failure.status, "error": failure.error,
+                **base, **partial, "status": failure.status, "error": failure.error,
                 "http_status": failure.http_status, "attempts": attempt,
             }))
         ctx.retries += 1

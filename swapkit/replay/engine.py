@@ -22,13 +22,21 @@ from pathlib import Path
 from typing import Any
 
 from swapkit.completion import Completion, needs_retry
-from swapkit.config import DEFAULT_RUNS_DIR, SIDES, SwapConfig, TargetConfig, check_environment
+from swapkit.config import (
+    DEFAULT_RUNS_DIR,
+    SIDES,
+    SwapConfig,
+    TargetConfig,
+    check_environment,
+    target_headers,
+)
 from swapkit.errors import RuntimeFailure
 from swapkit.ingest.formats import read_log
 from swapkit.ingest.sampling import draw_sample, noise_subset
 from swapkit.records import Record
 from swapkit.replay.call import CallContext, call_target
 from swapkit.replay.limits import RateLimiter
+from swapkit.replay.preflight import preflight
 from swapkit.replay.progress import Progress, TargetProgress
 from swapkit.replay.targets import recorded_completions, target_hash, target_identity
 from swapkit.replay.transport import ChatTransport
@@ -51,6 +59,7 @@ class ReplayOptions:
     max_spend_usd: float | None = None
     fail_fast: bool | None = None
     quiet: bool = False
+    preflight: bool = True  # check every live target once before replaying
 
 
 @dataclass
@@ -67,9 +76,15 @@ class ReplaySummary:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def unreached(self) -> int:
+        """Requests stored as missing (never reached the endpoint, or rate limited to the
+        end): the next run retries them."""
+        return sum(t.status["unreached"] + t.status["rate_limited"] for t in self.targets)
+
+    @property
     def complete(self) -> bool:
-        """True when every planned job has a stored completion."""
-        return not self.stopped and not self.interrupted and all(
+        """True when every planned job has a stored answer or answer failure."""
+        return not self.stopped and not self.interrupted and not self.unreached and all(
             t.remaining == 0 for t in self.targets)
 
     def as_dict(self) -> dict[str, Any]:
@@ -77,6 +92,7 @@ class ReplaySummary:
         return {"run_dir": str(self.run_dir), "records": self.records,
                 "noise_records": self.noise_records, "complete": self.complete,
                 "stopped": self.stopped, "interrupted": self.interrupted,
+                "unreached": self.unreached,
                 "wall_s": round(self.wall_s, 3), "targets": [t.as_dict() for t in self.targets]}
 
 
@@ -122,22 +138,45 @@ class _Run:
                           f"{progress.consecutive_failures} time(s) in a row; "
                           f"last error: {progress.last_error}")
             self.stop(self.abort)
+        refused = _refuses_configuration(progress, completion)
+        if refused and self.abort is None:
+            self.abort = f"{progress.side} ({progress.label}) refuses the request: {refused}"
+            self.stop(self.abort)
 
 
-def _api_key(target: TargetConfig) -> str | None:
-    return os.environ.get(target.api_key_env) if target.api_key_env else None
+# Statuses that say the configuration (key, model, parameters) is wrong, not one request.
+CONFIG_REFUSALS = {401: "the key is not accepted", 403: "the key may not use this model",
+                   404: "the model or the endpoint path does not exist"}
+SAME_400 = 3  # the same 400 this many times before any answer: a parameter is wrong
 
 
-def _transport(target: TargetConfig) -> ChatTransport:
-    return ChatTransport(target.base_url or "", _api_key(target), target.concurrency)
+def _refuses_configuration(progress: TargetProgress, completion: Completion) -> str | None:
+    """Why the target will refuse every request (stop now rather than retry the whole run)."""
+    status = completion.http_status
+    if status in CONFIG_REFUSALS:
+        return f"{completion.error} ({CONFIG_REFUSALS[status]})"
+    if status == 400 and progress.status.get("ok", 0) == 0:
+        progress.same_400 = progress.same_400 + 1 if completion.error == progress.last_400 else 1
+        progress.last_400 = completion.error
+        if progress.same_400 >= SAME_400:
+            return f"{completion.error} (the same answer to {SAME_400} requests: check params)"
+    return None
 
 
-async def _is_simulated(transport: ChatTransport) -> bool:
-    """Whether the endpoint is swapkit's simulator (reports must say so)."""
-    models = await transport.get_json("/models", timeout_s=5)
-    data = models.get("data") if isinstance(models, dict) else None
-    return isinstance(data, list) and any(
-        isinstance(m, dict) and m.get("owned_by") == "swapkit-sim" for m in data)
+def _transport(target: TargetConfig, side: str) -> ChatTransport:
+    return ChatTransport(target.base_url or "", target_headers(target, side), target.concurrency)
+
+
+async def _checked(config: SwapConfig, sides: list[str], transports: dict[str, ChatTransport],
+                   enforce: bool) -> dict[str, bool]:
+    """Preflight every live target; side → whether it is swapkit's simulator."""
+    checks = await preflight(config, tuple(sides), transports)
+    failed = [c for c in checks if not c.ok]
+    if failed and enforce:
+        raise RuntimeFailure("preflight failed, nothing was sent:\n  " + "\n  ".join(
+            c.line() for c in failed), hint="fix the target's base_url, key or model (or "
+            "skip the check with --no-preflight)")
+    return {c.side: c.simulated for c in checks}
 
 
 def _jobs(config: SwapConfig, side: str, identity: dict[str, Any],
@@ -203,7 +242,16 @@ async def replay_async(config: SwapConfig, options: ReplayOptions | None = None)
         progresses: list[TargetProgress] = []
         tasks: list[asyncio.Task[None]] = []
         display = Progress(progresses, quiet=options.quiet)
-        transports: list[ChatTransport] = []
+        live: dict[str, ChatTransport] = {
+            side: _transport(getattr(config, side), side) for side in sides
+            if getattr(config, side).recorded is False}
+        transports = list(live.values())
+        try:
+            simulated_sides = await _checked(config, list(live), live, options.preflight)
+        except BaseException:
+            for transport in transports:
+                await transport.close()
+            raise
         for side in sides:
             target: TargetConfig = getattr(config, side)
             identity = target_identity(target)
@@ -218,9 +266,8 @@ async def replay_async(config: SwapConfig, options: ReplayOptions | None = None)
                 store.save_target(StoredTarget(side, name, identity, label, False))
                 progresses.append(progress)
                 continue
-            transport = _transport(target)
-            transports.append(transport)
-            simulated = await _is_simulated(transport)
+            transport = live[side]
+            simulated = simulated_sides.get(side, False)
             store.save_target(StoredTarget(side, name, identity, label, simulated))
             jobs = _jobs(config, side, identity, sample)
             pending = _pending(store, name, jobs)
@@ -260,6 +307,9 @@ async def _wait(run: _Run, tasks: list[asyncio.Task[None]]) -> None:
     if not tasks:
         return
     all_done = asyncio.ensure_future(asyncio.gather(*tasks))
+    # Retrieve its outcome whatever happens (Ctrl-C cancels this coroutine mid-wait):
+    # otherwise asyncio prints "exception was never retrieved" with a traceback at exit.
+    all_done.add_done_callback(lambda f: f.cancelled() or f.exception())
     while not all_done.done():
         await asyncio.wait([all_done], timeout=0.2)
         if run.abort:

@@ -32,6 +32,8 @@ class TargetProgress:
     spend_usd: float = 0.0
     consecutive_failures: int = 0
     last_error: str | None = None
+    same_400: int = 0  # identical HTTP 400s in a row, before any answer
+    last_400: str | None = None
 
     def add(self, completion: Completion) -> None:
         """Count one stored completion."""

@@ -37,15 +37,15 @@ class TransportError(Exception):
 class ChatTransport:
     """POSTs chat requests to one endpoint with at most ``concurrency`` connections."""
 
-    def __init__(self, base_url: str, api_key: str | None, concurrency: int) -> None:
+    def __init__(self, base_url: str, credentials: dict[str, str], concurrency: int) -> None:
         from swapkit.support.version import __version__
 
         self.base_url = base_url.rstrip("/")
-        self.secret = api_key  # never logged; redacted from anything the endpoint echoes
+        # Never logged; redacted from anything the endpoint echoes (a bearer key bare, too).
+        self.secrets = [v for value in credentials.values()
+                        for v in (value, value.removeprefix("Bearer "))]
         self._headers = {"Content-Type": "application/json",
-                         "User-Agent": f"swapkit/{__version__}"}
-        if api_key:
-            self._headers["Authorization"] = f"Bearer {api_key}"
+                         "User-Agent": f"swapkit/{__version__}", **credentials}
         self._concurrency = concurrency
         self._session: aiohttp.ClientSession | None = None
 
@@ -81,13 +81,17 @@ class ChatTransport:
             raise TransportError(f"connection error: {type(err).__name__}: {err}",
                                  reached=responded) from None
 
-    async def get_json(self, path: str, timeout_s: float) -> Any:
-        """GET ``path`` and parse JSON (None on any failure)."""
+    async def get_json(self, path: str, timeout_s: float) -> tuple[int | None, Any, str]:
+        """GET ``path``: (HTTP status or None, parsed JSON or None, error text)."""
         try:
             async with self._client().get(self.base_url + path,
                                           timeout=aiohttp.ClientTimeout(total=timeout_s)) as r:
-                if r.status != 200:
-                    return None
-                return orjson.loads(await r.read())
-        except (TimeoutError, aiohttp.ClientError, orjson.JSONDecodeError):
-            return None
+                body = await r.content.read(1024 * 1024)
+                try:
+                    return r.status, orjson.loads(body), ""
+                except orjson.JSONDecodeError:
+                    return r.status, None, body[:200].decode("utf-8", "replace")
+        except TimeoutError:
+            return None, None, f"no answer within {timeout_s:g} s"
+        except aiohttp.ClientError as err:
+            return None, None, f"{type(err).__name__}: {err}"

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from swapkit.report.model import ReportData
 from swapkit.support.plugins import hookimpl
+from swapkit.support.sanitize import no_bidi
 
 __all__ = ["ReportFormat", "register_report_formats"]
 
@@ -36,7 +37,8 @@ def _markdown(report: ReportData, html_path: str | None) -> str:
 
 
 def _json(report: ReportData, html_path: str | None) -> str:
-    return report.model_copy(update={"html_report": html_path}).model_dump_json(indent=2) + "\n"
+    data = report.model_copy(update={"html_report": html_path}).model_dump_json(indent=2)
+    return no_bidi(data) + "\n"  # the store keeps the text as it came
 
 
 def _junit(report: ReportData, html_path: str | None) -> str:

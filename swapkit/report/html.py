@@ -13,6 +13,7 @@ from importlib import resources
 from typing import Any
 
 import jinja2
+import markupsafe
 
 from swapkit.decision.model import SideOperations
 from swapkit.decision.reasons import gate_interval, gate_rule, gate_value, segment_value
@@ -28,6 +29,7 @@ from swapkit.support.numbers import (
     fmt_seconds,
     fmt_value,
 )
+from swapkit.support.sanitize import no_bidi
 
 __all__ = ["render_html", "safe_json"]
 
@@ -47,7 +49,7 @@ OPS_ROWS = [
 
 def safe_json(value: Any) -> str:
     """JSON that is safe inside a <script> element of an HTML document."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    text = no_bidi(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
     return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
@@ -63,10 +65,18 @@ def _op(o: SideOperations, key: str, kind: str) -> str:
     return fmt_count(value) if kind == "count" else fmt_number(value, 4)
 
 
+def _no_bidi(value: Any) -> Any:
+    """Every rendered value without bidirectional controls (markup stays markup)."""
+    if isinstance(value, markupsafe.Markup):
+        return markupsafe.Markup(no_bidi(str(value)))
+    return no_bidi(value) if isinstance(value, str) else value
+
+
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("swapkit.report", "templates"),
-        autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+        autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        finalize=_no_bidi)
     env.filters.update(rule=gate_rule, side=gate_value, interval=gate_interval, op=_op,
                        seg=segment_value, pvalue=fmt_p, thousands=fmt_count, ratio=fmt_ratio,
                        percent=fmt_percent, score=lambda v: fmt_value(v, False))

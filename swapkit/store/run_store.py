@@ -50,8 +50,12 @@ class StoredTarget:
 class RunStore:
     """Access to one run's database. Use as a context manager."""
 
-    def __init__(self, run_dir: Path, *, lock: bool = True) -> None:
+    def __init__(self, run_dir: Path, *, lock: bool = True, read_only: bool = False) -> None:
         self.run_dir = Path(run_dir)
+        self._lock_fd: int | None = None
+        if read_only:
+            self._open_read_only()
+            return
         try:
             self.run_dir.mkdir(parents=True, exist_ok=True)
         except OSError as err:
@@ -59,7 +63,6 @@ class RunStore:
                 f"{self.run_dir}: cannot create the run directory ({err})",
                 hint="choose a writable run_dir (swap.yaml or --run-dir)",
             ) from None
-        self._lock_fd: int | None = None
         if lock:
             self._lock()
         try:
@@ -74,6 +77,21 @@ class RunStore:
             raise RuntimeFailure(f"{self.run_dir / DB_NAME}: cannot open the run store ({err})",
                                  hint="check that the directory is writable and the disk has "
                                  "space") from None
+
+    def _open_read_only(self) -> None:
+        """Open for reading only: reports on a finished run whose folder is read-only."""
+        path = self.run_dir / DB_NAME
+        if not path.is_file():
+            raise RuntimeFailure(f"{path}: no run store here", hint="give a run directory")
+        # A folder that cannot be written cannot hold WAL's shared-memory file either: open
+        # the database as immutable there (a finished run does not change).
+        flags = "mode=ro" if os.access(self.run_dir, os.W_OK) else "immutable=1"
+        try:
+            self.db = sqlite3.connect(f"{path.resolve().as_uri()}?{flags}", uri=True,
+                                      isolation_level=None, check_same_thread=False)
+            self.db.execute("SELECT 1 FROM meta LIMIT 1")
+        except sqlite3.Error as err:
+            raise RuntimeFailure(f"{path}: cannot read the run store ({err})") from None
 
     def _lock(self) -> None:
         path = self.run_dir / LOCK_NAME

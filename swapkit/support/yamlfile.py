@@ -5,8 +5,10 @@ Errors from later validation can then say ``swap.yaml:12 baseline.api_key_env``.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -60,11 +62,19 @@ def _lines(node: yaml.Node, loc: Loc, out: dict[Loc, int], path: Path) -> None:
 def load_yaml(path: Path) -> Located:
     """Read ``path`` as YAML (a mapping at the top), keeping line numbers."""
     try:
-        if path.stat().st_size > MAX_BYTES:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode) and not stat.S_ISDIR(info.st_mode):
+            raise ConfigError(f"{path}: not a regular file (a pipe or a device)",
+                              hint="give the config file itself")
+        if info.st_size > MAX_BYTES:
             raise ConfigError(f"{path}: larger than {MAX_BYTES >> 20} MB: not a config file")
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such file", hint="check the config path") from None
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            raise ConfigError(f"{path}: a symbolic link loop") from None
+        raise ConfigError(f"{path}: cannot be read ({err.strerror or err})") from None
     except (IsADirectoryError, PermissionError, UnicodeDecodeError) as err:
         raise ConfigError(f"{path}: cannot be read ({err})") from None
     try:

@@ -9,7 +9,10 @@ May import the vocabulary and support only.
 
 from __future__ import annotations
 
+import errno
 import functools
+import os
+import stat
 from pathlib import Path
 
 from swapkit.config import LogSource
@@ -22,6 +25,7 @@ __all__ = [
     "InvalidLines",
     "LogFormat",
     "LogStream",
+    "check_log_path",
     "get_log_format",
     "log_formats",
     "read_log",
@@ -40,11 +44,35 @@ def get_log_format(name: str) -> LogFormat:
     return log_formats().get(name)
 
 
+_KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
+          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+
+
+def check_log_path(path: Path) -> None:
+    """A log must be a regular file or a folder (a dataset): a pipe or a device would hang
+    the read or never end; say what the path is when it is not."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            raise LogError(f"{path}: a symbolic link loop",
+                           hint="point the log path at the file itself") from None
+        if path.is_symlink():
+            raise LogError(f"{path}: a broken symbolic link (to {os.readlink(path)})",
+                           hint="point the log path at an existing file") from None
+        raise LogError(f"{path}: no such file or folder", hint="check the log path") from None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return
+    kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+    raise LogError(f"{path}: {kind}, not a log file",
+                   hint="give a file (a pipe never ends: write it to a file first)")
+
+
 def sniff_format(path: Path) -> LogFormat:
     """Guess a log's format from its extension and its first JSON line."""
     is_hub = str(path).startswith("hf:")
-    if not is_hub and not path.exists():
-        raise LogError(f"{path}: no such file or folder", hint="check the log path")
+    if not is_hub:
+        check_log_path(path)
     first = None if is_hub or path.is_dir() else first_json_object(path)
     for log_format in log_formats():
         if is_hub and log_format.name == "hf-dataset":
@@ -68,6 +96,8 @@ def read_log(source: LogSource) -> LogStream:
         log_format = sniff_format(source.path)
     else:
         log_format = get_log_format(source.format)
-        if not str(source.path).startswith("hf:") and not source.path.exists():
-            raise LogError(f"{source.path}: no such file or folder", hint="check the log path")
+        if not str(source.path).startswith("hf:"):
+            check_log_path(source.path)
+    if source.output is not None:
+        check_log_path(source.output)
     return LogStream(source, log_format)
