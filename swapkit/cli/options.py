@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from swapkit.decision.model import Decision
 
 __all__ = ["exit_with_verdict", "inconclusive_option", "load_suite_option", "only_option",
-           "preflight_option", "stage_printer", "target_options", "target_overrides"]
+           "preflight_option", "stage_printer", "target_options", "target_overrides",
+           "threads_option"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,6 +33,9 @@ preflight_option = click.option(
     "--no-preflight", "no_preflight", is_flag=True,
     help="skip the check that each live target is reachable, accepts the key and serves the "
     "model")
+threads_option = click.option(
+    "--threads", type=click.IntRange(1, 256), default=None,
+    help="embedding encoder threads (default: embeddings.threads, else the CPUs available)")
 only_option = click.option("--only", type=click.Choice(list(SIDES)),
                            help="replay one side only")
 inconclusive_option = click.option(

