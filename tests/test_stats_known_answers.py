@@ -216,3 +216,42 @@ def test_resampling_is_seeded_and_reproducible() -> None:
     other = mean_difference_bootstrap(b, c, 0.05, seed=43)
     assert (first.low, first.high) == (again.low, again.high)
     assert (first.low, first.high) != (other.low, other.high)
+
+
+def test_bca_p_values_invert_the_bca_bounds() -> None:
+    """One method for the verdict and for Holm: the p-value at a bound is α."""
+    rng = np.random.default_rng(11)
+    b = rng.uniform(0.4, 0.9, 300)
+    c = np.clip(b + rng.normal(-0.01, 0.08, 300), 0, 1)
+    for expand in (False, True):
+        boot = mean_difference_bootstrap(b, c, 0.05, seed=5, expand=expand)
+        assert boot.bca is not None
+        assert abs(boot.p_at_most(boot.low) - 0.05) < 0.003
+        assert abs(boot.p_at_least(boot.high) - 0.05) < 0.003
+
+
+def test_small_sample_expansion_round_trips_and_widens() -> None:
+    from swapkit.decision.stats.bootstrap import contract_alpha, expand_alpha
+
+    for n in (5, 30, 300, 5000):
+        level = expand_alpha(0.05, n)
+        assert level < 0.05 and abs(contract_alpha(level, n) - 0.05) < 1e-9
+    assert expand_alpha(0.05, 30) == pytest.approx(0.042, abs=0.001)
+    assert expand_alpha(0.05, 5000) == pytest.approx(0.05, abs=0.0005)
+
+
+def test_exact_unconditional_p_values_hold_alpha_on_the_boundary() -> None:
+    """Exact enumeration at δ = −Δ: P(p_GO ≤ α) ≤ α for small n (Tango's is not)."""
+    from scipy import stats as st
+
+    from swapkit.decision.stats.exact import exact_paired_p_values
+
+    n, margin, psi = 30, 0.03, 0.10
+    p10, p01 = (psi + margin) / 2, (psi - margin) / 2
+    size = 0.0
+    for r in range(n + 1):
+        for g in range(n + 1 - r):
+            prob = st.multinomial.pmf([r, g, n - r - g], n, [p10, p01, 1 - psi])
+            if prob > 1e-12 and exact_paired_p_values(r, g, n, -margin)[0] <= 0.05:
+                size += prob
+    assert size <= 0.05 + 1e-9, size

@@ -187,25 +187,20 @@ def mean_difference_bootstrap(s_base: np.ndarray, s_cand: np.ndarray, alpha: flo
 
 def log_ratio_of_sums_bootstrap(numerator: np.ndarray, denominator: np.ndarray, alpha: float,
                                 seed: int, resamples: int | None = None,
-                                floor: float = 0.0, expand: bool = False) -> BootstrapResult:
-    """log(Σ numerator / max(Σ denominator, floor · n)), paired, BCa (a ratio of sums).
-
-    ``floor`` keeps the ratio finite and meaningful when the denominator is (nearly) zero,
-    e.g. the noise floor of a deterministic baseline (methodology §4.3).
-    """
+                                expand: bool = False) -> BootstrapResult:
+    """log(Σ numerator / Σ denominator), paired, BCa (a smooth ratio of sums: cost, tokens)."""
     num = np.asarray(numerator, dtype=float)
     den = np.asarray(denominator, dtype=float)
     n = num.size
     with np.errstate(divide="ignore", invalid="ignore"):
-        estimate = float(np.log(num.sum() / max(den.sum(), floor * n)))
-        jackknife = np.log((num.sum() - num) / np.maximum(den.sum() - den, floor * (n - 1)))
+        estimate = float(np.log(num.sum() / den.sum()))
+        jackknife = np.log((num.sum() - num) / (den.sum() - den))
     if not np.isfinite(estimate):
         return BootstrapResult(estimate, estimate, estimate, "undefined (zero total)", n)
 
     def statistic(idx: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore"):
-            result: np.ndarray = np.log(num[idx].sum(axis=1)
-                                        / np.maximum(den[idx].sum(axis=1), floor * n))
+            result: np.ndarray = np.log(num[idx].sum(axis=1) / den[idx].sum(axis=1))
             return result
 
     usable = jackknife if np.all(np.isfinite(jackknife)) else None
