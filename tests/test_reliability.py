@@ -25,7 +25,7 @@ from .simhelp import profile, write_config, write_log
 SUITE = {"metrics": ["exact_match", "similarity_to_reference"],
          "gates": [{"metric": "exact_match", "margin": 0.1},
                    {"metric": "similarity_to_reference", "margin": 0.05},
-                   {"metric": "error_rate", "margin": 0.05}]}
+                   {"metric": "failure_rate", "margin": 0.05}]}
 
 
 def swapkit(*args: object, **kwargs: object) -> subprocess.Popen[str]:
@@ -108,12 +108,15 @@ def test_kills_at_random_points_then_resume_decide_like_an_uninterrupted_run(
 
     def gates(config: Path) -> list[tuple[object, ...]]:
         report = json.loads((config.parent / "swapkit-report" / "report.json").read_text())
-        # Vectors embedded on one thread (during the replay) or two (scoring) can differ in
-        # their last float32 bits: numbers agree to 1e-6, verdicts exactly.
-        return [(g["name"], g["status"], *(round(g[k], 6) for k in ("estimate", "low", "high")))
+        # Vectors embedded during the replay or while scoring come from batches of other
+        # texts; in bf16 (the default OpenVINO backend) that moves a similarity by ~1e-5:
+        # numbers agree to 1e-4, verdicts exactly.
+        return [(g["name"], g["status"], *(g[k] for k in ("estimate", "low", "high")))
                 for g in report["decision"]["gates"]]
 
-    assert gates(killed) == gates(reference)
+    for resumed, whole in zip(gates(killed), gates(reference), strict=True):
+        assert resumed[:2] == whole[:2]
+        assert resumed[2:] == pytest.approx(whole[2:], abs=1e-4)
 
 
 def test_a_second_process_on_the_same_run_directory_is_refused(tmp_path: Path) -> None:
