@@ -21,7 +21,7 @@ from .conftest import run_cli
 from .metrichelp import record, run
 from .simhelp import profile, write_config
 
-IDS = np.array([f"r{i}" for i in range(2000)], dtype=object)
+IDS = np.array([f"r{i}" for i in range(5000)], dtype=object)
 
 
 def _line(i: int, text: str, reference: str, *, truncated: bool = False) -> dict[str, Any]:
@@ -236,3 +236,56 @@ def test_an_unreachable_candidate_is_inconclusive_until_the_resume_completes(
     assert second.exit_code == 0, second.output
     assert requests["cand-sim"]["requests"] == missing  # only what was missing
     assert "base-sim" not in requests or requests["base-sim"]["requests"] == 0
+
+
+def test_each_leg_of_an_equivalence_counts_missing_answers_against_itself() -> None:
+    """A candidate 9.5 points better than the baseline is outside ±5: never a GO, whichever
+    answers are missing (filling them one way for both legs once gave GO)."""
+    rng = np.random.default_rng(0)
+    n = 3000
+    base = (rng.random(n) < 0.8).astype(float)
+    cand = base.copy()
+    cand[(base == 0) & (rng.random(n) < 0.45)] = 1
+    scores = continuous(base, cand.copy(), kind="binary")
+    missing = rng.random(n) < 0.1
+    scores.cand[missing] = np.nan
+    scores.missing_cand = missing
+    result = gate(scores, margin=0.05, kind="equivalence")
+    assert result.status != "GO"
+    assert gate(continuous(base, cand, kind="binary"), margin=0.05,
+                kind="equivalence").status == "NO-GO"
+
+
+def test_clustered_records_never_certify_from_a_degenerate_bootstrap() -> None:
+    for base, cand in ((np.ones(30), np.ones(30)),
+                       (np.linspace(0.3, 0.8, 200), np.linspace(0.3, 0.8, 200) - 0.01)):
+        n = base.size
+        scores = continuous(base, cand)
+        inp = GateInput(GateSpec(metric="score", margin=0.03), scores, np.ones(n, bool),
+                        np.array([f"c{i // 2}" for i in range(n)], dtype=object), IDS[:n],
+                        0.05, 30)
+        result = evaluate_gate(inp)
+        assert result.status == "INCONCLUSIVE" and result.low < result.high
+        assert "conversations" in result.method
+
+
+def test_one_divergent_record_against_a_deterministic_baseline_is_not_a_go() -> None:
+    for divergent in (0, 1, 2, 5):
+        cand = np.ones(200)
+        cand[:divergent] = 0.0
+        result = gate(continuous(np.ones(200), cand, kind="agreement"), margin=None,  # type: ignore[arg-type]
+                      kind="noise_ratio", max=1.5)
+        assert result.status != "GO" or divergent == 0, divergent
+
+
+def test_odd_inputs_give_a_verdict_not_a_crash_or_a_nan() -> None:
+    flat = continuous(np.full(200, 5.0), np.full(200, 5.0))
+    flat.bounds = None  # an open scale with no difference at all
+    assert gate(flat).status == "INCONCLUSIVE"
+    rng = np.random.default_rng(3)
+    base = rng.uniform(0.3, 0.4, 300)
+    skewed = continuous(base, base - 0.25 + rng.exponential(0.05, 300))
+    skewed.bounds = None
+    result = gate(skewed)
+    assert result.status == "NO-GO"
+    assert np.isfinite(result.p_noninferior) and np.isfinite(result.p_inferior)

@@ -60,7 +60,8 @@ def _segment_row(gate: GateResult, scores: MetricScores, inp: GateInput, segment
     test = difference_test(b, c, kind="noninferiority", margin=0.0, alpha=inp.alpha,
                            binary=data.binary, scale=data.scale, clusters=None,
                            seed=data.seed())
-    row.low, row.high, row.p_regressed = test.low, test.high, test.p_nogo
+    row.low, row.high = test.low, test.high
+    row.p_regressed = test.claims("noninferiority", 0.0)[1]
     row.tested = True
     return row
 

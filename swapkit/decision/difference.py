@@ -25,10 +25,13 @@ from swapkit.decision.stats.bootstrap import cluster_mean_bootstrap, mean_differ
 from swapkit.decision.stats.exact import exact_paired_p_values, sparse_bounds
 from swapkit.decision.stats.tango import tango_bounds, tango_p_values
 
-__all__ = ["EXACT_MAX_DISCORDANT", "SPARSE_MIN_DIFFERING", "DifferenceTest", "difference_test"]
+__all__ = ["EXACT_MAX_DISCORDANT", "SPARSE_MIN_DIFFERING", "DifferenceTest", "claims",
+           "difference_test"]
 
-# Discordant pairs up to which the exact unconditional test decides a pass/fail gate.
+# Discordant pairs up to which the exact unconditional test decides a pass/fail gate, and
+# the largest discordance its null may allow (n·Δ) before its enumeration gets too big.
 EXACT_MAX_DISCORDANT = 200
+EXACT_MAX_NULL_DISCORDANT = 1500
 # Records that must differ (and differ in more than two ways) before a bootstrap decides.
 SPARSE_MIN_DIFFERING = 30
 
@@ -37,32 +40,42 @@ PValues = tuple[float, float]  # (p for δ > t, p for δ < t)
 
 @dataclass
 class DifferenceTest:
-    """One test of a mean difference: estimate, bounds, the two claims' p-values."""
+    """One test of a mean difference: estimate, bounds, and the p-values at each threshold
+    t: ``p_at[t] = (p for δ > t, p for δ < t)``."""
 
     estimate: float
     low: float
     high: float
     method: str
-    p_go: float
-    p_nogo: float
+    p_at: dict[float, PValues]
     variance: float  # per-record variance of d (for sample-size estimates)
 
-    def status(self, alpha: float) -> str:
-        """GO when the GO claim holds at α, NO-GO when the NO-GO claim does."""
-        if self.p_go <= alpha:
-            return "GO"
-        return "NO-GO" if self.p_nogo <= alpha else "INCONCLUSIVE"
+    def claims(self, kind: str, margin: float) -> tuple[float, float]:
+        """(p of the GO claim, p of the NO-GO claim) from this one test."""
+        return claims(kind, margin, self, self)
 
 
-def _claims(kind: str, margin: float, p_at: dict[float, PValues]) -> tuple[float, float]:
-    """(p of the GO claim, p of the NO-GO claim) from p-values at ±margin."""
+def claims(kind: str, margin: float, against_go: DifferenceTest,
+           against_nogo: DifferenceTest) -> tuple[float, float]:
+    """(p of the GO claim, p of the NO-GO claim).
+
+    Each "δ > t" leg is read from ``against_go`` (missing answers filled against the
+    candidate) and each "δ < t" leg from ``against_nogo`` (filled in its favour), so that
+    every leg of every claim, the two legs of an equivalence included, is proven with the
+    missing answers counted against it.
+    """
+    def above(t: float) -> float:
+        return against_go.p_at[t][0]
+
+    def below(t: float) -> float:
+        return against_nogo.p_at[t][1]
+
     if kind == "superiority":  # the gain required
-        return p_at[margin][0], p_at[margin][1]
-    low_above, low_below = p_at[-margin]
+        return above(margin), below(margin)
     if kind == "equivalence":  # both sides must hold (intersection-union); either breaks
-        high_above, high_below = p_at[margin]
-        return max(low_above, high_below), min(1.0, 2 * min(low_below, high_above))
-    return low_above, low_below
+        return max(above(-margin), below(margin)), min(1.0, 2 * min(below(-margin),
+                                                                     above(margin)))
+    return above(-margin), below(-margin)
 
 
 def _thresholds(kind: str, margin: float) -> list[float]:
@@ -71,13 +84,21 @@ def _thresholds(kind: str, margin: float) -> list[float]:
     return [-margin, margin] if kind == "equivalence" else [-margin]
 
 
+def _per_cluster(d: np.ndarray, clusters: np.ndarray) -> np.ndarray:
+    """The mean difference of each conversation (the independent units when they cluster)."""
+    _, inverse = np.unique(clusters, return_inverse=True)
+    means: np.ndarray = (np.bincount(inverse, weights=d)
+                         / np.bincount(inverse).astype(float))
+    return means
+
+
 def difference_test(b: np.ndarray, c: np.ndarray, *, kind: str, margin: float, alpha: float,
-                    binary: bool, scale: float | None, clusters: np.ndarray | None,
+                    binary: bool, scale: float, clusters: np.ndarray | None,
                     seed: int) -> DifferenceTest:
     """Test d = c − b (oriented higher-is-better) for a gate of ``kind`` at ``margin``.
 
-    ``scale`` is the range of a bounded score (None: unbounded); ``clusters`` holds the
-    conversation of each record when the records really cluster (else None).
+    ``scale`` is the range of the score's scale (differences lie in ±scale); ``clusters``
+    holds the conversation of each record when the records really cluster (else None).
     """
     d = c - b
     n = int(d.size)
@@ -87,31 +108,33 @@ def difference_test(b: np.ndarray, c: np.ndarray, *, kind: str, margin: float, a
     if binary and clusters is None:
         r, g = int(np.sum(d < 0)), int(np.sum(d > 0))
         low, high = tango_bounds(r, g, n, alpha)
-        if r + g <= EXACT_MAX_DISCORDANT:
+        # The exact test's cost grows with the discordance its null allows (n·Δ): past
+        # EXACT_MAX_NULL_DISCORDANT, Tango's asymptotics are accurate anyway.
+        if r + g <= EXACT_MAX_DISCORDANT and n * max(map(abs, thresholds)) <= (
+                EXACT_MAX_NULL_DISCORDANT):
             method = "exact unconditional test (Tango-ordered); Tango score interval"
             p_at = {t: exact_paired_p_values(r, g, n, t) for t in thresholds}
         else:
             method = "Tango score interval (paired proportions)"
             p_at = {t: tango_p_values(r, g, n, t) for t in thresholds}
-        return DifferenceTest(estimate, low, high, method, *_claims(kind, margin, p_at),
-                              variance)
+        return DifferenceTest(estimate, low, high, method, p_at, variance)
+    # With real clusters the conversations are the independent units.
+    units = _per_cluster(d, clusters) if clusters is not None else d
+    differing = int(np.count_nonzero(units))
+    if differing < SPARSE_MIN_DIFFERING or np.unique(units).size < 3:
+        if scale <= 0:  # an open scale and no difference seen: nothing to bound it with
+            return DifferenceTest(estimate, estimate, estimate,
+                                  "no difference on an open scale: cannot be bounded",
+                                  {t: (1.0, 1.0) for t in thresholds}, variance)
+        sparse = sparse_bounds(units, scale, alpha)
+        p_at = {t: (sparse.p_above(t), sparse.p_below(t)) for t in thresholds}
+        per = "conversations" if clusters is not None else "records"
+        method = (f"exact bound: {sparse.worse} of {sparse.n} {per} lower, {sparse.better} "
+                  "higher (too few differ for a bootstrap)")
+        return DifferenceTest(estimate, sparse.low, sparse.high, method, p_at, variance)
     if clusters is not None:
         boot = cluster_mean_bootstrap(d, clusters, alpha, seed, expand=True)
-        p_at = {t: (boot.p_at_most(t), boot.p_at_least(t)) for t in thresholds}
-        return DifferenceTest(estimate, boot.low, boot.high, boot.method,
-                              *_claims(kind, margin, p_at), variance)
-    differing = int(np.count_nonzero(d))
-    if scale is not None and (differing < SPARSE_MIN_DIFFERING or np.unique(d).size < 3):
-        sparse = sparse_bounds(d, scale, alpha)
-        p_at = {t: (sparse.p_above(t), sparse.p_below(t)) for t in thresholds}
-        method = (f"exact bound: {sparse.worse} of {n} records lower, {sparse.better} higher "
-                  f"(too few differ for a bootstrap)")
-        return DifferenceTest(estimate, sparse.low, sparse.high, method,
-                              *_claims(kind, margin, p_at), variance)
-    if differing == 0:  # an unbounded score with no difference at all: nothing to bound
-        return DifferenceTest(estimate, estimate, estimate, "no difference (unbounded scale)",
-                              1.0, 1.0, variance)
-    boot = mean_difference_bootstrap(b, c, alpha, seed, expand=True)
+    else:
+        boot = mean_difference_bootstrap(b, c, alpha, seed, expand=True)
     p_at = {t: (boot.p_at_most(t), boot.p_at_least(t)) for t in thresholds}
-    return DifferenceTest(estimate, boot.low, boot.high, boot.method,
-                          *_claims(kind, margin, p_at), variance)
+    return DifferenceTest(estimate, boot.low, boot.high, boot.method, p_at, variance)

@@ -19,7 +19,7 @@ import numpy as np
 from scipy import stats
 
 from swapkit.config import GateSpec
-from swapkit.decision.difference import difference_test
+from swapkit.decision.difference import SPARSE_MIN_DIFFERING, claims, difference_test
 from swapkit.decision.model import GateResult, Scale
 from swapkit.decision.pairs import GateData, gate_data, seed_of
 from swapkit.decision.stats.bootstrap import (
@@ -29,6 +29,7 @@ from swapkit.decision.stats.bootstrap import (
     studentized_log_ratio_bootstrap,
 )
 from swapkit.decision.stats.power import achievable_margin, n_for_noninferiority
+from swapkit.decision.stats.sequential import prpl_eb_cs
 from swapkit.scoring.metrics.base import MetricScores
 from swapkit.support.numbers import fmt_count, fmt_percent
 
@@ -108,9 +109,11 @@ def _difference(inp: GateInput, result: GateResult) -> None:
         result.baseline, result.candidate = float(b.mean()), float(c.mean())
     result.estimate, result.low, result.high = shown.estimate, shown.low, shown.high
     result.method = shown.method
-    result.p_noninferior, result.p_inferior = go.p_go, nogo.p_nogo
-    result.raw_status = ("GO" if go.p_go <= inp.alpha else
-                         "NO-GO" if nogo.p_nogo <= inp.alpha else "INCONCLUSIVE")
+    p_go, p_nogo = claims(spec.kind, margin, go, nogo)
+    result.p_noninferior, result.p_inferior = p_go, p_nogo
+    go_holds, nogo_holds = p_go <= inp.alpha, p_nogo <= inp.alpha
+    result.raw_status = ("INCONCLUSIVE" if go_holds == nogo_holds else  # neither, or both
+                         "GO" if go_holds else "NO-GO")
     result.certifiable_margin = max(0.0, -shown.low)
     result.achievable_margin = achievable_margin(shown.variance, int(b.size), inp.alpha)
     if result.raw_status == "INCONCLUSIVE":
@@ -206,14 +209,18 @@ def _noise_ratio(inp: GateInput, result: GateResult) -> None:
             f"{NOISE_MIN_N} (raise noise.subset)")
         return
 
-    shown = ratio(None)
-    go, nogo = (ratio(0.0), ratio(1.0)) if missing.any() else (shown, shown)
-    result.method = f"{shown.method} of log R (ratio of sums; denominator floor " \
-                    f"{NOISE_FLOOR} per record)"
     if float(np.mean(1 - a)) < NOISE_FLOOR:
         result.annotations.append(
             f"the baseline answered (almost) identically to itself: R is measured against the "
             f"floor of {NOISE_FLOOR} per record, not against its own noise")
+    diverging = int(np.count_nonzero(1 - cand[~missing]))
+    if diverging < SPARSE_MIN_DIFFERING:
+        _noise_ratio_bounded(result, a, cand, missing, inp.alpha, limit)
+        return
+    shown = ratio(None)
+    go, nogo = (ratio(0.0), ratio(1.0)) if missing.any() else (shown, shown)
+    result.method = f"{shown.method} of log R (ratio of sums; denominator floor " \
+                    f"{NOISE_FLOOR} per record)"
     if not math.isfinite(shown.estimate) or shown.se <= 0:
         result.raw_status = "INCONCLUSIVE"
         result.annotations.append("R cannot be bounded (a zero total, or no variation)")
@@ -224,6 +231,52 @@ def _noise_ratio(inp: GateInput, result: GateResult) -> None:
                                                nogo.p_at_most(log_limit))
     result.raw_status = ("GO" if result.p_noninferior <= inp.alpha else
                          "NO-GO" if result.p_inferior <= inp.alpha else "INCONCLUSIVE")
+
+
+def _eb_ratio_bounds(x: np.ndarray, y: np.ndarray, alpha: float) -> tuple[float, float]:
+    """(L, U) of Σx / max(Σy, floor·n) for x, y ∈ [0, 1]: empirical-Bernstein bounds on each
+    mean at α/2 (valid at any n, whatever the distribution), combined by a union bound."""
+    x_low, x_high = (float(v[-1]) for v in prpl_eb_cs(x, 0.0, 1.0, alpha))
+    y_low, y_high = (float(v[-1]) for v in prpl_eb_cs(y, 0.0, 1.0, alpha))
+    return x_low / max(y_high, NOISE_FLOOR), x_high / max(y_low, NOISE_FLOOR)
+
+
+def _eb_p(x: np.ndarray, y: np.ndarray, limit: float, upper: bool) -> float:
+    """The smallest α at which the bound shows R ≤ limit (upper) or R > limit (lower)."""
+    def holds(alpha: float) -> bool:
+        low, high = _eb_ratio_bounds(x, y, alpha)
+        return high <= limit if upper else low > limit
+
+    if not holds(0.9999):
+        return 1.0
+    lo, hi = 1e-9, 0.9999
+    if holds(lo):
+        return lo
+    for _ in range(40):  # bisection on log α
+        mid = math.sqrt(lo * hi)
+        lo, hi = (lo, mid) if holds(mid) else (mid, hi)
+    return hi
+
+
+def _noise_ratio_bounded(result: GateResult, a: np.ndarray, cand: np.ndarray,
+                         missing: np.ndarray, alpha: float, limit: float) -> None:
+    """R when few records diverge: a bootstrap would see no tail (a resample without a
+    divergent record has R = 0), so both means are bounded with empirical-Bernstein bounds
+    instead (conservative, valid at any n)."""
+    y = 1 - a
+    answered = ~missing
+    shown_low, shown_high = _eb_ratio_bounds(1 - cand[answered], y[answered], alpha)
+    x_go = 1 - np.where(missing, 0.0, cand)  # a missing answer diverged fully ...
+    x_nogo = 1 - np.where(missing, 1.0, cand)  # ... or not at all
+    result.method = ("empirical-Bernstein bounds on both sums (few records diverge; "
+                     f"denominator floor {NOISE_FLOOR} per record)")
+    denominator = max(float(y[answered].sum()), NOISE_FLOOR * int(answered.sum()))
+    result.estimate = float((1 - cand[answered]).sum()) / denominator if answered.any() else None
+    result.low, result.high = shown_low, shown_high
+    result.p_noninferior = _eb_p(x_go, y, limit, upper=True)
+    result.p_inferior = _eb_p(x_nogo, y, limit, upper=False)
+    result.raw_status = ("GO" if result.p_noninferior <= alpha else
+                         "NO-GO" if result.p_inferior <= alpha else "INCONCLUSIVE")
 
 
 def _max_rate(inp: GateInput, result: GateResult) -> None:

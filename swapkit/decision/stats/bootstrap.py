@@ -70,6 +70,10 @@ class BootstrapResult:
         """The α whose BCa lower bound sits at the ``share`` percentile of the replicates."""
         assert self.bca is not None
         z0, accel = self.bca
+        if share >= 1:
+            return 1.0
+        if share <= 0:
+            return 1 / (self.replicates.size + 1)
         w = float(special.ndtri(share)) - z0
         if 1 + accel * w <= 0:  # beyond what BCa's transformation reaches
             return 1 / (self.replicates.size + 1) if w < 0 else 1.0
@@ -78,16 +82,16 @@ class BootstrapResult:
     def p_at_most(self, threshold: float) -> float:
         """p for θ > t: the α at which the lower bound reaches t (small when θ is clearly
         above t); (1 + #{θ* ≤ t}) / (B + 1) for percentile bounds."""
-        if not self.replicates.size:
-            return 0.0 if self.estimate > threshold else 1.0
+        if not self.replicates.size:  # degenerate: nothing can be claimed from it
+            return 1.0
         share = (1 + np.count_nonzero(self.replicates <= threshold)) / (self.replicates.size + 1)
         return self._final(float(share) if self.bca is None else self._bca_alpha(share))
 
     def p_at_least(self, threshold: float) -> float:
         """p for θ < t: the α at which the upper bound reaches t (small when θ is clearly
         below t); (1 + #{θ* ≥ t}) / (B + 1) for percentile bounds."""
-        if not self.replicates.size:
-            return 0.0 if self.estimate < threshold else 1.0
+        if not self.replicates.size:  # degenerate: nothing can be claimed from it
+            return 1.0
         share = (1 + np.count_nonzero(self.replicates >= threshold)) / (self.replicates.size + 1)
         if self.bca is None:
             return self._final(float(share))
@@ -307,7 +311,9 @@ def studentized_log_ratio_bootstrap(numerator: np.ndarray, denominator: np.ndarr
         with np.errstate(divide="ignore", invalid="ignore"):
             parts.append((logs - estimate) / ses)
     t = np.concatenate(parts)
-    t = t[np.isfinite(t)]
+    # A resample whose numerator is 0 has log R* = −∞: keep it (dropping it would cut the
+    # lower tail and narrow the bounds); only undefined resamples are left out.
+    t = t[~np.isnan(t)]
     low = estimate - float(np.quantile(t, 1 - alpha)) * se
     high = estimate - float(np.quantile(t, alpha)) * se
     return StudentizedResult(estimate, low, high, "bootstrap-t (studentized)", n, t, se=se)
