@@ -314,6 +314,7 @@ def studentized_log_ratio_bootstrap(numerator: np.ndarray, denominator: np.ndarr
     # A resample whose numerator is 0 has log R* = −∞: keep it (dropping it would cut the
     # lower tail and narrow the bounds); only undefined resamples are left out.
     t = t[~np.isnan(t)]
-    low = estimate - float(np.quantile(t, 1 - alpha)) * se
-    high = estimate - float(np.quantile(t, alpha)) * se
+    # Quantiles without interpolation: between two infinite t* it would be undefined.
+    low = estimate - float(np.quantile(t, 1 - alpha, method="inverted_cdf")) * se
+    high = estimate - float(np.quantile(t, alpha, method="inverted_cdf")) * se
     return StudentizedResult(estimate, low, high, "bootstrap-t (studentized)", n, t, se=se)
