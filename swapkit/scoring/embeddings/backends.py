@@ -99,7 +99,7 @@ def resolve_backend(config: EmbeddingsConfig) -> Backend:
 
     if not openvino_available():
         return Backend("sentence-transformers")
-    key = config.model_dump_json()
+    key = f"{config.backend}:{config.model}"  # threads and batch size do not change it
     with _LOCK:
         if key not in _RESOLVED:
             _RESOLVED[key] = _choose(config)

@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 
 from swapkit.config import EmbeddingsConfig, Suite
+from swapkit.scoring.embeddings.backends import encoder_threads
 from swapkit.scoring.embeddings.embedders import EmbeddingCache, load_embedder
 from swapkit.scoring.metrics.text import reference_text
 from swapkit.store import DB_NAME, RunStore
@@ -59,9 +60,12 @@ class EmbeddingPrefetch:
         import torch
 
         previous = torch.get_num_threads()
-        torch.set_num_threads(1)  # the other core keeps the replay and endpoints going
+        # One CPU stays with the replay's event loop: the encoder (torch or OpenVINO, whose
+        # threads are fixed when it is compiled) gets the others while the replay runs.
+        spare = max(1, encoder_threads(self.settings) - 1)
+        torch.set_num_threads(spare)
         try:
-            embedder = load_embedder(self.settings)
+            embedder = load_embedder(self.settings.model_copy(update={"threads": spare}))
             while not (self.run_dir / DB_NAME).exists():
                 if self._stop.wait(0.2):
                     return
