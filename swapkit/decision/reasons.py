@@ -4,7 +4,14 @@ gate's rule, values and interval as every report shows them."""
 from __future__ import annotations
 
 from swapkit.decision.model import GateResult, SegmentResult
-from swapkit.support.numbers import fmt_count, fmt_diff, fmt_number, fmt_ratio, fmt_value
+from swapkit.support.numbers import (
+    fmt_count,
+    fmt_diff,
+    fmt_margin,
+    fmt_number,
+    fmt_ratio,
+    fmt_value,
+)
 
 __all__ = ["gate_interval", "gate_reason", "gate_rule", "gate_value", "segment_value"]
 
@@ -31,7 +38,7 @@ def _difference(g: GateResult, level: int) -> str:
     limit = fmt_diff(-sign * margin, g.percent) if g.kind != "superiority" else fmt_diff(
         sign * margin, g.percent)
     if g.kind == "equivalence":
-        rule = f"the ±{fmt_value(margin, g.percent)} equivalence range"
+        rule = f"the ±{fmt_margin(margin, g.percent)} equivalence range"
     elif g.kind == "superiority":
         rule = f"the required gain of {limit}"
     else:
@@ -83,7 +90,7 @@ def gate_reason(g: GateResult, alpha: float) -> str:
                   f"baseline {fmt_count(g.failed_baseline)}")
     if (g.status == "INCONCLUSIVE" and g.kind in ("noninferiority", "equivalence")
             and g.certifiable_margin is not None):
-        certifiable = fmt_value(g.certifiable_margin, g.percent)
+        certifiable = fmt_margin(g.certifiable_margin, g.percent)
         extra += f"; this run can certify a margin of {certifiable}"
     if g.status == "INCONCLUSIVE" and g.n_needed:
         extra += (f"; about {fmt_count(g.n_needed)} records would settle it (in a fresh "
@@ -101,7 +108,7 @@ def gate_rule(g: GateResult) -> str:
         return f"rate ≤ {fmt_value(g.max, True)}"
     if g.scale == "ratio":
         return f"ratio ≤ {fmt_ratio(1 + (g.margin or 0))}"
-    margin = fmt_value(g.margin, g.percent) if g.margin is not None else "default"
+    margin = fmt_margin(g.margin, g.percent) if g.margin is not None else "default"
     return {"noninferiority": f"not worse by more than {margin}",
             "equivalence": f"within ±{margin}",
             "superiority": f"better by more than {margin}"}.get(g.kind, g.kind)

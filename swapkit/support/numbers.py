@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["fmt_count", "fmt_diff", "fmt_duration", "fmt_money", "fmt_number", "fmt_p",
-           "fmt_percent", "fmt_ratio", "fmt_seconds", "fmt_value"]
+__all__ = ["fmt_count", "fmt_diff", "fmt_duration", "fmt_margin", "fmt_money", "fmt_number",
+           "fmt_p", "fmt_percent", "fmt_ratio", "fmt_seconds", "fmt_value"]
 
 
 def _ok(value: float | None) -> bool:
@@ -106,3 +106,11 @@ def fmt_duration(seconds: float | None) -> str:
     if seconds < 7200:
         return f"{seconds / 60:.1f} min"
     return f"{seconds / 3600:.1f} h"
+
+
+def fmt_margin(value: float | None, percent: bool) -> str:
+    """A margin, an absolute distance: ``2.0 pts`` for rates (not ``2.0%``), ``0.030``."""
+    if not _ok(value):
+        return "n/a"
+    assert value is not None
+    return f"{value * 100:.1f} pts" if percent else f"{value:.3f}"
