@@ -28,9 +28,10 @@ from swapkit.completion import Completion
 from swapkit.errors import ConfigError
 from swapkit.support.hashing import canonical_json
 
-__all__ = ["EXTRACTORS", "NUMBER", "ExtractOptions", "ExtractSpec", "Extractor", "extract",
-           "extract_text", "json_path", "parse_extract", "plain_digits"]
+__all__ = ["EXTRACTORS", "NOT_FOUND", "NUMBER", "ExtractOptions", "ExtractSpec", "Extractor",
+           "extract", "extract_text", "json_path", "parse_extract", "plain_digits"]
 
+NOT_FOUND = "no answer found"  # the detail a metric gives a side whose extraction found nothing
 Occurrence = Literal["first", "last"]
 Extractor = Callable[[str, str | None, Occurrence | None], str | None]
 NO_ARGUMENT = ("json", "last_number", "last_line", "choice")

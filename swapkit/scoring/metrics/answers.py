@@ -23,14 +23,13 @@ import numpy as np
 from pydantic import ConfigDict, Field
 
 from swapkit.completion import Completion, outcome
-from swapkit.scoring.extract import ExtractOptions, ExtractSpec, extract, extract_text
+from swapkit.scoring.extract import NOT_FOUND, ExtractOptions, ExtractSpec, extract, extract_text
 from swapkit.scoring.metrics.base import Kind, MetricScores, RunData, score_pairs
 from swapkit.scoring.metrics.options import parse_options
 from swapkit.scoring.normalize import Step, equal, normalize, shown
 
-__all__ = ["NOT_FOUND", "AnswerAgreement", "AnswerMatch", "AnswerOptions", "compare_note"]
+__all__ = ["AnswerAgreement", "AnswerMatch", "AnswerOptions", "compare_note"]
 
-NOT_FOUND = "no answer found"
 DEFAULT_STEPS: tuple[Step, ...] = ("strip", "whitespace")
 
 

@@ -9,10 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from swapkit.completion import Completion
 from swapkit.records import Record
-from swapkit.scoring.extract import ExtractOptions, ExtractSpec, extract
+from swapkit.scoring.extract import NOT_FOUND, ExtractOptions, ExtractSpec, extract
 from swapkit.scoring.metrics.base import Kind, MetricScores, RunData, score_pairs
 from swapkit.scoring.metrics.options import parse_options
-from swapkit.scoring.metrics.text import NOT_FOUND, normalise, reference_text
+from swapkit.scoring.metrics.text import normalise, reference_text
 from swapkit.scoring.normalize import Step, equal
 
 __all__ = ["JsonFieldMatch", "JsonSchemaValid", "JsonValid", "LabelMatch", "ToolCallMatch",

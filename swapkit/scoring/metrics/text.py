@@ -11,7 +11,7 @@ from pydantic import ConfigDict, Field
 
 from swapkit.completion import Completion
 from swapkit.records import Record, last_user_text
-from swapkit.scoring.extract import ExtractOptions, extract
+from swapkit.scoring.extract import NOT_FOUND, ExtractOptions, extract
 from swapkit.scoring.metrics.base import Kind, MetricScores, RunData, score_pairs
 from swapkit.scoring.metrics.options import NoOptions, parse_options
 
@@ -21,7 +21,6 @@ __all__ = ["Contains", "ExactMatch", "LanguageMatch", "Refusal", "RegexMatch",
 Normaliser = Literal["lower", "strip", "whitespace", "punctuation", "articles"]
 _ARTICLES = re.compile(r"\b(a|an|the)\b", re.IGNORECASE)
 _PUNCT = str.maketrans("", "", string.punctuation + "。，、！？：；“”‘’（）")
-NOT_FOUND = "no answer found"
 REFUSAL_PATTERNS = re.compile(
     r"(\bI('m| am) (sorry|afraid)\b.{0,40}\b(can(no|')t|unable|not able)\b"
     r"|\bI (can(no|')t|won't|will not) (help|assist|provide|comply|do that)"
