@@ -20,7 +20,7 @@ from scipy import stats
 
 from swapkit.config import GateSpec
 from swapkit.decision.difference import SPARSE_MIN_DIFFERING, claims, difference_test
-from swapkit.decision.model import GateResult, Scale
+from swapkit.decision.model import GateResult, GateStatus, Scale
 from swapkit.decision.pairs import GateData, gate_data, seed_of
 from swapkit.decision.stats.bootstrap import (
     StudentizedResult,
@@ -77,6 +77,14 @@ def _data(inp: GateInput) -> GateData:
     return gate_data(inp.scores, inp.mask, inp.ids, inp.clusters)
 
 
+def _verdict(p_go: float, p_nogo: float, alpha: float) -> GateStatus:
+    """GO when the candidate's claim holds at α, NO-GO when the regression's does;
+    INCONCLUSIVE when neither holds (or both, which only opposite fillings of missing
+    answers could make)."""
+    go_holds, nogo_holds = p_go <= alpha, p_nogo <= alpha
+    return "INCONCLUSIVE" if go_holds == nogo_holds else "GO" if go_holds else "NO-GO"
+
+
 def _needed(result: GateResult, variance: float, effect: float, n: int, alpha: float) -> None:
     """Records that would settle an open gate, from the observed difference and spread."""
     needed = n_for_noninferiority(variance, abs(effect), alpha) if effect else math.inf
@@ -109,11 +117,8 @@ def _difference(inp: GateInput, result: GateResult) -> None:
         result.baseline, result.candidate = float(b.mean()), float(c.mean())
     result.estimate, result.low, result.high = shown.estimate, shown.low, shown.high
     result.method = shown.method
-    p_go, p_nogo = claims(spec.kind, margin, go, nogo)
-    result.p_noninferior, result.p_inferior = p_go, p_nogo
-    go_holds, nogo_holds = p_go <= inp.alpha, p_nogo <= inp.alpha
-    result.raw_status = ("INCONCLUSIVE" if go_holds == nogo_holds else  # neither, or both
-                         "GO" if go_holds else "NO-GO")
+    result.p_noninferior, result.p_inferior = claims(spec.kind, margin, go, nogo)
+    result.raw_status = _verdict(result.p_noninferior, result.p_inferior, inp.alpha)
     result.certifiable_margin = max(0.0, -shown.low)
     result.achievable_margin = achievable_margin(shown.variance, int(b.size), inp.alpha)
     if result.raw_status == "INCONCLUSIVE":
@@ -162,8 +167,7 @@ def _ratio(inp: GateInput, result: GateResult) -> None:
         result.raw_status = "INCONCLUSIVE"
         result.annotations.append("ratio undefined (a zero total)")
         return
-    result.raw_status = ("GO" if result.p_noninferior <= inp.alpha else
-                         "NO-GO" if result.p_inferior <= inp.alpha else "INCONCLUSIVE")
+    result.raw_status = _verdict(result.p_noninferior, result.p_inferior, inp.alpha)
     with np.errstate(divide="ignore", invalid="ignore"):
         logs = np.log(c / b)
     logs = logs[np.isfinite(logs)]
@@ -229,8 +233,7 @@ def _noise_ratio(inp: GateInput, result: GateResult) -> None:
                                                 math.exp(shown.high))
     result.p_noninferior, result.p_inferior = (go.p_at_least(log_limit),
                                                nogo.p_at_most(log_limit))
-    result.raw_status = ("GO" if result.p_noninferior <= inp.alpha else
-                         "NO-GO" if result.p_inferior <= inp.alpha else "INCONCLUSIVE")
+    result.raw_status = _verdict(result.p_noninferior, result.p_inferior, inp.alpha)
 
 
 def _eb_ratio_bounds(x: np.ndarray, y: np.ndarray, alpha: float) -> tuple[float, float]:
@@ -275,8 +278,7 @@ def _noise_ratio_bounded(result: GateResult, a: np.ndarray, cand: np.ndarray,
     result.low, result.high = shown_low, shown_high
     result.p_noninferior = _eb_p(x_go, y, limit, upper=True)
     result.p_inferior = _eb_p(x_nogo, y, limit, upper=False)
-    result.raw_status = ("GO" if result.p_noninferior <= alpha else
-                         "NO-GO" if result.p_inferior <= alpha else "INCONCLUSIVE")
+    result.raw_status = _verdict(result.p_noninferior, result.p_inferior, alpha)
 
 
 def _max_rate(inp: GateInput, result: GateResult) -> None:
@@ -305,8 +307,7 @@ def _max_rate(inp: GateInput, result: GateResult) -> None:
     result.method = "exact (Clopper-Pearson) bound on the candidate's rate"
     result.p_noninferior = float(stats.binom.cdf(worst, n, limit))
     result.p_inferior = float(stats.binom.sf(best - 1, n, limit))
-    result.raw_status = ("GO" if result.p_noninferior <= inp.alpha else
-                         "NO-GO" if result.p_inferior <= inp.alpha else "INCONCLUSIVE")
+    result.raw_status = _verdict(result.p_noninferior, result.p_inferior, inp.alpha)
 
 
 def gate_scale(spec: GateSpec, scores: MetricScores) -> Scale:
