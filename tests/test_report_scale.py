@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 BUILD = r"""
-import json, resource, sys, time
+import json, sys, time
 from pathlib import Path
 from swapkit.config import load_config
 from swapkit.replay.engine import ReplayOptions, replay_run
@@ -25,7 +25,10 @@ decide_run(config.run_dir)
 start = time.perf_counter()
 written = build_reports(config.run_dir, ["html", "md", "json", "junit"], config.report.dir)
 seconds = time.perf_counter() - start
-rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM: this process's own peak. ru_maxrss would also count the pytest parent's RSS at
+# fork (Linux carries it across exec), which is over 1 GB once the embedding model is loaded.
+rss_mb = next(int(line.split()[1]) for line in open("/proc/self/status")
+              if line.startswith("VmHWM:")) / 1024
 print(json.dumps({"seconds": seconds, "rss_mb": rss_mb,
                   "sizes": {k: v.stat().st_size for k, v in written.items()}}))
 """
