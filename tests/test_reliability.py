@@ -224,3 +224,30 @@ def test_planted_key_never_reaches_store_reports_logs_or_errors(tmp_path: Path) 
         for path in folder.rglob("*"):
             if path.is_file():
                 assert secret.encode() not in path.read_bytes(), path
+
+
+def test_connections_opening_a_new_store_at_once_all_succeed(tmp_path: Path) -> None:
+    """The embedding prefetch opens the store while the replay creates it (CI saw 'database
+    is locked' and 'table meta already exists'): creating the schema and switching to WAL
+    are safe when several connections open one new store together."""
+    import threading
+
+    failures: list[str] = []
+
+    def open_store(run_dir: Path, lock: bool) -> None:
+        try:
+            with RunStore(run_dir, lock=lock) as store:
+                store.set_meta("opened", True)
+        except Exception as err:  # collected and asserted below
+            failures.append(repr(err))
+
+    for attempt in range(40):
+        run_dir = tmp_path / f"run{attempt}"
+        threads = [threading.Thread(target=open_store, args=(run_dir, i == 0)) for i in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        with RunStore(run_dir, read_only=True) as store:
+            assert store.get_meta("opened") is True
+    assert failures == []

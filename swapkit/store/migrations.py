@@ -84,7 +84,13 @@ def migrate(db: sqlite3.Connection) -> list[str]:
         if step.__name__ in done:
             continue
         with db:  # one transaction per migration
-            db.execute("BEGIN")
+            # IMMEDIATE takes the write lock first (waiting out the busy timeout), and the
+            # check below runs under it: a second connection opening the same new store
+            # at once (the embedding prefetch beside the replay) finds the step done.
+            db.execute("BEGIN IMMEDIATE")
+            if db.execute("SELECT 1 FROM _swapkit_migrations WHERE name = ?",
+                          (step.__name__,)).fetchone():
+                continue
             step(db)
             db.execute("INSERT INTO _swapkit_migrations VALUES (?, ?)",
                        (step.__name__, datetime.now(UTC).isoformat()))

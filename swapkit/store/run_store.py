@@ -10,6 +10,7 @@ from __future__ import annotations
 import fcntl
 import os
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -27,6 +28,7 @@ __all__ = ["DB_NAME", "RunStore", "StoredTarget"]
 
 DB_NAME = "swapkit.sqlite"
 LOCK_NAME = "run.lock"
+BUSY_TIMEOUT_S = 10.0
 
 _COMPLETION_COLUMNS = (
     "key", "target", "request_hash", "sample", "status", "http_status", "error", "answer",
@@ -36,6 +38,21 @@ _COMPLETION_COLUMNS = (
 )
 _INSERT = (f"INSERT OR REPLACE INTO completions ({', '.join(_COMPLETION_COLUMNS)}) "
            f"VALUES ({', '.join('?' * len(_COMPLETION_COLUMNS))})")
+
+
+def _set_wal(db: sqlite3.Connection) -> None:
+    """Switch a new store to WAL. The switch needs the database to itself and SQLite does
+    not wait for it (no busy handler), so a second connection opening the same new store at
+    once (the embedding prefetch beside the replay) retries for up to the busy timeout."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 class StoredTarget:
@@ -67,10 +84,9 @@ class RunStore:
             self._lock()
         try:
             self.db = sqlite3.connect(self.run_dir / DB_NAME, isolation_level=None,
-                                      check_same_thread=False)
-            self.db.execute("PRAGMA journal_mode=WAL")
+                                      check_same_thread=False, timeout=BUSY_TIMEOUT_S)
+            _set_wal(self.db)
             self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.execute("PRAGMA busy_timeout=10000")
             migrate(self.db)
         except (sqlite3.Error, OSError) as err:
             self._unlock()

@@ -70,6 +70,9 @@ class EmbeddingPrefetch:
                 if self._stop.wait(0.2):
                     return
             with RunStore(self.run_dir, lock=False) as store:
+                while not store.record_count():  # the replay is saving its sample
+                    if self._stop.wait(0.2):
+                        return
                 cache = EmbeddingCache(store, self.settings, embedder=embedder)
                 references = [t for r, _ in store.records() if (t := reference_text(r))]
                 for start in range(0, len(references), CHUNK):
