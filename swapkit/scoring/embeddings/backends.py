@@ -63,13 +63,14 @@ def check_agreement(config: EmbeddingsConfig) -> tuple[float, str]:
     from swapkit.scoring.embeddings.embedders import SentenceTransformerEmbedder, model_dir
     from swapkit.scoring.embeddings.openvino_backend import (
         OpenVinoEmbedder,
+        cpu_precision,
         fingerprint,
         swapkit_home,
     )
 
     folder = model_dir(config.model)
-    openvino_embedder = OpenVinoEmbedder(folder, "check", encoder_threads(config))
-    key = f"{fingerprint(folder)}-{openvino.__version__}-{openvino_embedder.precision}"
+    precision = cpu_precision()
+    key = f"{fingerprint(folder)}-{openvino.__version__}-{precision}"
     cache = swapkit_home() / "backend-check.json"
     known: dict[str, float] = {}
     if cache.exists():
@@ -81,12 +82,12 @@ def check_agreement(config: EmbeddingsConfig) -> tuple[float, str]:
         texts = json.loads(CHECK_SET.read_text(encoding="utf-8"))["texts"]
         torch_vectors, _ = SentenceTransformerEmbedder(config.model, config.batch_size,
                                                        encoder_threads(config)).encode(texts)
-        fast_vectors, _ = openvino_embedder.encode(texts)
+        fast_vectors, _ = OpenVinoEmbedder(folder, "check", encoder_threads(config)).encode(texts)
         known[key] = float(np.max(np.abs(_similarities(torch_vectors)
                                          - _similarities(fast_vectors))))
         cache.parent.mkdir(parents=True, exist_ok=True)
         cache.write_text(json.dumps(known, indent=1))
-    return known[key], openvino_embedder.precision
+    return known[key], precision
 
 
 def resolve_backend(config: EmbeddingsConfig) -> Backend:

