@@ -2,6 +2,7 @@
 
     python -m benchmarks                 # every scenario, table on stdout
     python -m benchmarks inspect --lines 200000
+    python -m benchmarks default encoder # e2e-default and the encoder rows only
     python -m benchmarks calibration     # the decision's error rates (Monte Carlo)
     python -m benchmarks --write         # also rewrite benchmarks/RESULTS.md
 """
@@ -17,13 +18,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import calibration, e2e, inspect_log, replay, scoring
+from benchmarks import calibration, e2e, e2e_default, inspect_log, replay, scoring
 
 SCENARIOS: dict[str, Callable[[argparse.Namespace], list[dict[str, Any]]]] = {
     "inspect": lambda args: inspect_log.run(args.lines),
     "replay": lambda args: replay.run(args.replay_n, args.replay_slow_n),
     "scoring": lambda args: scoring.run(args.embed_pairs, args.stats_records),
     "e2e": lambda args: e2e.run(),
+    "encoder": lambda args: scoring.embed_rows(args.embed_pairs)[0],
+    "default": lambda args: e2e_default.run(args.default_n),
 }
 RESULTS = Path(__file__).parent / "RESULTS.md"
 METHODOLOGY = Path(__file__).parent.parent / "docs" / "methodology.md"
@@ -83,6 +86,8 @@ def main() -> None:
                         "zero-latency replay")
     parser.add_argument("--replay-slow-n", type=int, default=5000, help="records per target, "
                         "200 ms replay")
+    parser.add_argument("--default-n", type=int, default=e2e_default.N,
+                        help="records of the e2e-default scenario")
     parser.add_argument("--embed-pairs", type=int, default=2000, help="pairs to embed")
     parser.add_argument("--stats-records", type=int, default=100_000,
                         help="records for the statistics timing")
@@ -91,7 +96,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="calibration: processes")
     parser.add_argument("--write", action="store_true", help="rewrite benchmarks/RESULTS.md")
     args = parser.parse_args()
-    chosen = args.scenarios or [*SCENARIOS, "calibration"]
+    # "encoder" is the first half of "scoring": a run of everything measures it once.
+    chosen = args.scenarios or [*(n for n in SCENARIOS if n != "encoder"), "calibration"]
     rows: list[dict[str, Any]] = []
     for name in chosen:
         if name in SCENARIOS:

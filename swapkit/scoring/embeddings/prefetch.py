@@ -3,7 +3,8 @@
 Against real endpoints a replay spends most of its time waiting; the embedding model
 can load and embed finished answers (and the references) meanwhile, so that scoring
 finds them cached. The model loads as the run starts; while the replay runs, the encoder
-uses every CPU but one (the replay's event loop keeps that one). It is only an
+uses every CPU, or every CPU but one while the replay's event loop is busy (fast
+endpoints): the replay is never slowed to embed. It is only an
 optimisation: if it fails or is stopped early, scoring embeds whatever is missing.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from pathlib import Path
 
 from swapkit.config import EmbeddingsConfig, Suite
@@ -23,6 +25,7 @@ __all__ = ["EMBEDDING_METRICS", "EmbeddingPrefetch", "needs_embeddings"]
 
 EMBEDDING_METRICS = frozenset({"similarity", "similarity_to_reference"})
 CHUNK = 64  # small: a stop request waits for one chunk at most
+BUSY = 0.5  # the replay's thread using this share of a CPU keeps one for itself
 
 
 def needs_embeddings(suite: Suite) -> bool:
@@ -40,6 +43,7 @@ class EmbeddingPrefetch:
         self.run_dir, self.settings = run_dir, settings
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="swapkit-prefetch", daemon=True)
+        self._replay_thread = threading.get_ident()  # the replay runs where we were made
         self.embedded = 0
 
     def start(self) -> EmbeddingPrefetch:
@@ -58,9 +62,15 @@ class EmbeddingPrefetch:
 
     def _prefetch(self) -> None:
         embedder = load_embedder(self.settings)
-        # One CPU stays with the replay's event loop; the encoder gets the others until the
-        # replay ends, then all of them again for scoring.
-        embedder.use_threads(max(1, encoder_threads(self.settings) - 1))
+        cpus = encoder_threads(self.settings)
+        replay = _ThreadLoad(self._replay_thread)
+
+        def fit() -> None:
+            # A busy replay (fast endpoints) keeps a CPU for its event loop; one waiting on
+            # slow endpoints needs little, and the encoder takes every CPU.
+            embedder.use_threads(cpus if replay.share() < BUSY else max(1, cpus - 1))
+
+        embedder.use_threads(max(1, cpus - 1))
         try:
             while not (self.run_dir / DB_NAME).exists():
                 if self._stop.wait(0.2):
@@ -74,6 +84,7 @@ class EmbeddingPrefetch:
                 for start in range(0, len(references), CHUNK):
                     if self._stop.is_set():
                         return
+                    fit()
                     cache.vectors(references[start:start + CHUNK])
                 seen = 0
                 while not self._stop.is_set():
@@ -82,9 +93,29 @@ class EmbeddingPrefetch:
                         " AND answer != '' ORDER BY rowid LIMIT ?", (seen, CHUNK)).fetchall()
                     if rows:
                         seen = rows[-1][0]
+                        fit()
                         cache.vectors([answer for _, answer in rows])
                         self.embedded += len(rows)
                     else:
                         self._stop.wait(0.5)
         finally:
-            embedder.use_threads(encoder_threads(self.settings))
+            embedder.use_threads(cpus)
+
+
+class _ThreadLoad:
+    """The share of one CPU a thread used since the last look (1.0 where unknown)."""
+
+    def __init__(self, ident: int) -> None:
+        try:
+            self.clock: int | None = time.pthread_getcpuclockid(ident)
+            self.last = (time.clock_gettime(self.clock), time.monotonic())
+        except (AttributeError, OSError):  # no per-thread CPU clocks on this system
+            self.clock = None
+
+    def share(self) -> float:
+        if self.clock is None:
+            return 1.0
+        now = (time.clock_gettime(self.clock), time.monotonic())
+        cpu, wall = now[0] - self.last[0], now[1] - self.last[1]
+        self.last = now
+        return cpu / wall if wall > 0 else 1.0
