@@ -153,8 +153,10 @@ class OpenVinoEmbedder:
         pieces: dict[int, np.ndarray] = {}
         masks: dict[int, np.ndarray] = {}
         queue = self._queue()
+        # Pooled as each batch finishes: its hidden states (batch x tokens x 384 floats)
+        # are never all held at once.
         queue.set_callback(lambda request, k: pieces.__setitem__(
-            k, request.get_output_tensor(0).data.copy()))
+            k, _pool(request.get_output_tensor(0).data, masks[k])))
         chunks = [order[start:start + BATCH] for start in range(0, len(order), BATCH)]
         for k, chunk in enumerate(chunks):
             ids, attention, types, truncated = self.tokenizer([texts[i] for i in chunk])
@@ -165,7 +167,7 @@ class OpenVinoEmbedder:
             queue.start_async({n: v for n, v in tokens.items() if n in self.inputs}, k)
         queue.wait_all()
         if chunks:
-            ordered = np.concatenate([_pool(pieces[k], masks[k]) for k in range(len(chunks))])
+            ordered = np.concatenate([pieces[k] for k in range(len(chunks))])
             out = np.empty_like(ordered)
             out[np.array(order)] = ordered
         return out, flags
