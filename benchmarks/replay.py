@@ -4,6 +4,10 @@ Scenarios, each measured in this run:
 - zero latency, 2 x N requests, concurrency 64: `swapkit replay` against the reference,
   a minimal AsyncOpenAI + semaphore loop (benchmarks/reference_replay.py) on the same
   simulator; both are whole processes (start-up included), peak RSS of the tree summed;
+- replay CPU per request, from that same `swapkit replay` process: its user + system CPU
+  time (start-up included) over its requests, against a bare aiohttp client + semaphore
+  (benchmarks/reference_aiohttp.py) posting the same requests at the same concurrency
+  to the same simulator; the simulator's own CPU is not counted;
 - 200 ms latency, concurrency 64: `swapkit replay` against the ideal
   requests x latency / concurrency (both targets run at once, each at concurrency 64).
 """
@@ -11,6 +15,7 @@ Scenarios, each measured in this run:
 from __future__ import annotations
 
 import json
+import resource
 import subprocess
 import sys
 import tempfile
@@ -73,8 +78,18 @@ def write_config(folder: Path, url: str, log: Path, run_dir: Path) -> Path:
     return path
 
 
-def swapkit_replay(config: Path) -> tuple[float, float]:
-    return run_measured([sys.executable, "-m", "swapkit", "replay", str(config), "-q"])
+def run_with_cpu(args: list[str]) -> tuple[float, float, float]:
+    """``run_measured`` plus the CPU seconds (user + system) of the process and the
+    descendants it waited for (the simulator, also our child, is reaped only later)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall, rss = run_measured(args)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, rss, cpu
+
+
+def swapkit_replay(config: Path) -> tuple[float, float, float]:
+    return run_with_cpu([sys.executable, "-m", "swapkit", "replay", str(config), "-q"])
 
 
 def run(n: int = 5000, slow_n: int = 5000) -> list[dict[str, Any]]:
@@ -87,17 +102,27 @@ def run(n: int = 5000, slow_n: int = 5000) -> list[dict[str, Any]]:
             ref_wall, ref_rss = run_measured([
                 sys.executable, "-m", "benchmarks.reference_replay", url, str(log),
                 "bench-base,bench-cand", str(CONCURRENCY)])
-            wall, rss = swapkit_replay(write_config(folder, url, log, folder / "run0"))
+            _, _, bare_cpu = run_with_cpu([
+                sys.executable, "-m", "benchmarks.reference_aiohttp", url, str(log),
+                "bench-base,bench-cand", str(CONCURRENCY)])
+            wall, rss, cpu = swapkit_replay(write_config(folder, url, log, folder / "run0"))
         rows.append({
             "scenario": f"replay, zero latency, concurrency {CONCURRENCY}", "records": 2 * n,
             "wall_s": wall, "peak_rss_mb": rss, "throughput": f"{2 * n / wall:,.0f} req/s",
             "reference": f"AsyncOpenAI+semaphore {ref_wall:.2f} s, {ref_rss:.0f} MB",
             "ratio": wall / ref_wall,
         })
+        rows.append({
+            "scenario": f"replay CPU per request, zero latency, concurrency {CONCURRENCY}",
+            "records": 2 * n, "wall_s": wall, "peak_rss_mb": rss,
+            "throughput": f"{1000 * cpu / (2 * n):.3f} ms CPU/req",
+            "reference": f"bare aiohttp {1000 * bare_cpu / (2 * n):.3f} ms CPU/req",
+            "ratio": cpu / bare_cpu,
+        })
         slow_log = folder / "slow.jsonl"
         write_log(slow_log, slow_n)
         with simulator(write_profiles(folder, 0.2), slow_log) as url:
-            wall, rss = swapkit_replay(write_config(folder, url, slow_log, folder / "run1"))
+            wall, rss, _ = swapkit_replay(write_config(folder, url, slow_log, folder / "run1"))
         ideal = slow_n * 0.2 / CONCURRENCY
         rows.append({
             "scenario": f"replay, 200 ms latency, concurrency {CONCURRENCY}",

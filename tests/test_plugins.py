@@ -133,3 +133,47 @@ def test_without_the_plugin_the_names_are_unknown(tmp_path: Path) -> None:
     result = run_cli(["inspect", str(tmp_path / "missing.qa"), "--format", "qa-tsv"])
     assert result.exit_code == 2
     assert "unknown log format 'qa-tsv'" in result.output
+
+
+
+def _python(code: str) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def test_reading_a_log_imports_neither_the_metrics_nor_the_report() -> None:
+    """Built-ins register when their hook is first used: a replay's start-up skips the
+    metrics and the report (numpy included), a quarter of a second of CPU."""
+    _python("""if True:
+        import sys
+        from swapkit.ingest.formats import log_formats
+        import swapkit.replay.engine
+        assert "openai-chat" in log_formats().names()
+        heavy = [m for m in ("numpy", "swapkit.report", "swapkit.scoring.metrics")
+                 if m in sys.modules]
+        assert not heavy, heavy
+    """)
+
+
+def test_a_plugin_registered_before_the_built_ins_load_still_comes_first() -> None:
+    """Entry-point plugins load before any built-in now; built-ins are ``trylast``, so a
+    plugin's format is still sniffed before the built-in ones, as before."""
+    _python("""if True:
+        from swapkit.support.plugins import get_plugin_manager, hookimpl
+
+        class Early:
+            @hookimpl
+            def register_log_formats(self, register):
+                class Format:
+                    name = "early"
+                register(Format())
+
+        manager = get_plugin_manager("register_report_formats")  # no log formats yet
+        manager.register(Early(), name="early")
+        from swapkit.ingest.formats import log_formats
+        names = log_formats().names()
+        assert names[0] == "early" and "openai-chat" in names, names
+    """)

@@ -10,10 +10,15 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
+from swapkit.completion import Completion
 from swapkit.config import load_config
+from swapkit.errors import RuntimeFailure
 from swapkit.replay.engine import ReplayOptions, replay_run
 from swapkit.sim import prompt_key, start_simulator
 from swapkit.store import DB_NAME, RunStore
+from swapkit.store.run_store import COMMIT_ROWS
 
 from .simhelp import profile, write_config, write_log
 
@@ -79,3 +84,67 @@ def test_sigkill_then_resume_sends_no_committed_request_twice(tmp_path: Path) ->
             # Requests in flight at a kill may be sent again; committed ones never.
             assert final_served[sim_key] == served_then[sim_key], (
                 f"committed completion {key} was requested again after the kill")
+
+
+def test_sigkill_between_batched_commits_resends_only_what_was_not_committed(
+        tmp_path: Path) -> None:
+    """Completions are committed in batches: a kill loses the staged ones (fewer than
+    COMMIT_ROWS) besides those in flight. The resumed run asks for exactly those again:
+    every job ends stored once, and no committed one is requested twice."""
+    log = write_log(tmp_path / "log.jsonl", 300)
+    fast = {"latency": {"median_s": 0.004, "p95_s": 0.006}}
+    concurrency = 8
+    with start_simulator([profile("base-sim", **fast), profile("cand-sim", **fast)],
+                         [log]) as sim:
+        config = write_config(tmp_path, sim.base_url, log=log,
+                              baseline={"concurrency": concurrency},
+                              candidate={"concurrency": concurrency})
+        run_dir = tmp_path / "run"
+        kill_after(config, run_dir, 150)
+        at_kill, served_at_kill = sim_keys(run_dir), sim.stats(detail=True)["served"]
+        assert 150 <= len(at_kill) < 605, "the kill came too late to test anything"
+        assert replay_run(load_config(config), ReplayOptions(quiet=True)).complete
+        served = {(m, k, s): c for m, k, s, c in sim.stats(detail=True)["served"]}
+    before = {(m, k, s): c for m, k, s, c in served_at_kill}
+    final = sim_keys(run_dir)
+    assert len(final) == 300 + 5 + 300
+    assert all(served[key] >= 1 for key in final.values())
+    for key, sim_key in at_kill.items():
+        assert served[sim_key] == before[sim_key], f"committed {key} was requested again"
+    # Sent twice: only what was in flight or staged (not committed) at the kill.
+    again = sum(served.values()) - len(final)
+    assert again < 2 * concurrency + COMMIT_ROWS
+
+
+def _completion(key: str) -> Completion:
+    return Completion(key=key, target="t", request_hash="h", answer=f"answer {key}")
+
+
+def test_staged_completions_are_committed_before_reads_at_close_and_in_batches(
+        tmp_path: Path) -> None:
+    with RunStore(tmp_path) as store:
+        store.stage_completion(_completion("a"))
+        assert store.staged == 1 and committed(tmp_path) == 0
+        assert [c.key for c in store.completions()] == ["a"]  # a read commits first
+        assert store.staged == 0 and committed(tmp_path) == 1
+        for i in range(COMMIT_ROWS):
+            store.stage_completion(_completion(f"b{i}"))
+        assert store.staged == 0 and committed(tmp_path) == 1 + COMMIT_ROWS
+        store.stage_completion(_completion("c"))
+        assert store.spent_usd() == 0.0 and committed(tmp_path) == 2 + COMMIT_ROWS
+        store.stage_completion(_completion("d"))
+    assert committed(tmp_path) == 3 + COMMIT_ROWS  # closing commits what is staged
+
+
+def test_a_failed_batch_commit_drops_the_batch_and_says_so(tmp_path: Path) -> None:
+    with RunStore(tmp_path) as store:
+        store.put_completion(_completion("kept"))
+        store.stage_completion(_completion("lost"))
+        store.db.execute("PRAGMA query_only = ON")  # every write fails, like a full disk
+        with pytest.raises(RuntimeFailure, match="cannot write to the run store"):
+            store.flush()
+        assert store.staged == 0  # not retried forever: the next run asks for it again
+        store.db.execute("PRAGMA query_only = OFF")
+        store.stage_completion(_completion("later"))
+    with RunStore(tmp_path, lock=False) as store:
+        assert {c.key for c in store.completions()} == {"kept", "later"}

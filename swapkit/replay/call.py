@@ -354,7 +354,7 @@ async def call_target(ctx: CallContext, record: Record, request_hash: str, key: 
     """Call the target until it answers or the retries run out (None: request cap hit)."""
     target = ctx.target
     attempt = 0
-    estimate = _estimate_tokens(record)
+    estimate = _estimate_tokens(record) if ctx.limiter.active else 0
     base = {"key": key, "target": ctx.name, "request_hash": request_hash, "sample": sample}
     while True:
         if not ctx.take_request():
@@ -378,9 +378,10 @@ async def call_target(ctx: CallContext, record: Record, request_hash: str, key: 
             usage = fields.get("usage")
             usage_model = Usage.model_validate(usage) if usage else None
             ctx.limiter.settle(estimate, usage_model.completion_tokens if usage_model else None)
-            return _redacted(ctx, Completion.model_validate({
-                **fields, **base, "latency_s": latency, "ttft_s": ttft, "ttfa_s": ttfa,
-                "cost_usd": cost_usd(usage_model, target.price), "attempts": attempt,
+            return _redacted(ctx, Completion.model_validate({  # usage: validated once, above
+                **fields, **base, "usage": usage_model, "latency_s": latency, "ttft_s": ttft,
+                "ttfa_s": ttfa, "cost_usd": cost_usd(usage_model, target.price),
+                "attempts": attempt,
             }))
         delay = _backoff(ctx, failure, attempt) if isinstance(failure, _Retryable) else None
         if delay is None or attempt > target.max_retries:

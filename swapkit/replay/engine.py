@@ -6,6 +6,12 @@ once. Work already in the store is skipped; infrastructure failures from earlier
 are retried. A request cap or spend cap stops the run cleanly (in-flight requests
 finish and are stored); a target failing ``max_consecutive_failures`` times in a row
 aborts it (exit 3); Ctrl-C stops at once and keeps what was committed.
+
+Completions are committed in batches, every ``COMMIT_INTERVAL_S`` (or every
+``COMMIT_ROWS`` completions, whichever comes first) and whenever the replay ends, for
+any reason but a killed process. A killed process loses the completions not yet
+committed, at most this interval's worth besides the requests in flight; the next run
+sends those again, and never one that was committed.
 """
 
 from __future__ import annotations
@@ -43,6 +49,8 @@ from swapkit.replay.transport import ChatTransport
 from swapkit.store import RunStore, StoredTarget
 from swapkit.support.hashing import completion_key, content_hash
 from swapkit.support.numbers import fmt_money
+
+COMMIT_INTERVAL_S = 0.1  # staged completions wait at most about this long for a commit
 
 __all__ = ["ReplayOptions", "ReplaySummary", "replay_async", "replay_run"]
 
@@ -128,7 +136,7 @@ class _Run:
         self.stopping.set()
 
     def record(self, progress: TargetProgress, completion: Completion) -> None:
-        self.store.put_completion(completion)
+        self.store.stage_completion(completion)
         progress.add(completion)
         self.spent += completion.cost_usd or 0.0
         if self.max_spend is not None and self.spent >= self.max_spend:
@@ -290,6 +298,7 @@ async def replay_async(config: SwapConfig, options: ReplayOptions | None = None)
             await asyncio.gather(*tasks, return_exceptions=True)
             for transport in transports:
                 await transport.close()
+            store.flush()  # whatever ended the run: commit what the workers stored
         display.update(force=True)
         summary.stopped = run.stop_reason
         summary.wall_s = time.monotonic() - started
@@ -303,7 +312,8 @@ async def replay_async(config: SwapConfig, options: ReplayOptions | None = None)
 
 
 async def _wait(run: _Run, tasks: list[asyncio.Task[None]]) -> None:
-    """Wait for the workers; on an abort, cancel them instead of letting them drain."""
+    """Wait for the workers, committing their completions every ``COMMIT_INTERVAL_S``; on
+    an abort, cancel them instead of letting them drain."""
     if not tasks:
         return
     all_done = asyncio.ensure_future(asyncio.gather(*tasks))
@@ -311,7 +321,8 @@ async def _wait(run: _Run, tasks: list[asyncio.Task[None]]) -> None:
     # otherwise asyncio prints "exception was never retrieved" with a traceback at exit.
     all_done.add_done_callback(lambda f: f.cancelled() or f.exception())
     while not all_done.done():
-        await asyncio.wait([all_done], timeout=0.2)
+        await asyncio.wait([all_done], timeout=COMMIT_INTERVAL_S)
+        run.store.flush()
         if run.abort:
             all_done.cancel()
             break

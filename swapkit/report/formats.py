@@ -47,7 +47,7 @@ def _junit(report: ReportData, html_path: str | None) -> str:
     return render_junit(report)
 
 
-@hookimpl
+@hookimpl(trylast=True)  # plugins first, as when built-ins were registered first
 def register_report_formats(register: Callable[[ReportFormat], None]) -> None:
     """Register html, md, json and junit."""
     register(ReportFormat("html", "report.html", _html, "self-contained HTML diff report"))

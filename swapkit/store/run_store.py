@@ -1,8 +1,12 @@
-"""The run store: one SQLite database per run directory (WAL, committed per completion).
+"""The run store: one SQLite database per run directory (WAL).
 
-A killed run loses nothing that was committed; a rerun skips what is done. One process
-at a time holds a run directory (an ``flock`` on ``run.lock``). API keys are never
-written here: targets are stored by identity (URL, model, parameters).
+A killed run loses nothing that was committed; a rerun skips what is done. The replay
+stages its completions and commits them in batches (:meth:`RunStore.stage_completion`,
+:meth:`RunStore.flush`): a commit per completion cost about as much CPU as the HTTP call
+itself. A completion staged but not yet committed when the process dies is simply asked
+for again by the next run. One process at a time holds a run directory (an ``flock`` on
+``run.lock``). API keys are never written here: targets are stored by identity (URL,
+model, parameters).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ __all__ = ["DB_NAME", "RunStore", "StoredTarget"]
 DB_NAME = "swapkit.sqlite"
 LOCK_NAME = "run.lock"
 BUSY_TIMEOUT_S = 10.0
+COMMIT_ROWS = 256  # staged completions committed together at the latest
 
 _COMPLETION_COLUMNS = (
     "key", "target", "request_hash", "sample", "status", "http_status", "error", "answer",
@@ -70,6 +75,7 @@ class RunStore:
     def __init__(self, run_dir: Path, *, lock: bool = True, read_only: bool = False) -> None:
         self.run_dir = Path(run_dir)
         self._lock_fd: int | None = None
+        self._staged: list[tuple[Any, ...]] = []  # completion rows not yet committed
         if read_only:
             self._open_read_only()
             return
@@ -133,9 +139,12 @@ class RunStore:
             self._lock_fd = None
 
     def close(self) -> None:
-        """Close the database and release the run directory."""
-        self.db.close()
-        self._unlock()
+        """Commit what is staged, close the database and release the run directory."""
+        try:
+            self.flush()
+        finally:
+            self.db.close()
+            self._unlock()
 
     def __enter__(self) -> RunStore:
         return self
@@ -198,15 +207,40 @@ class RunStore:
     # -- completions ----------------------------------------------------------------
 
     def put_completion(self, c: Completion) -> None:
-        """Insert or replace one completion; committed when this returns."""
-        with self._writing():
-            self.db.execute(_INSERT, _row(c))
+        """Insert or replace one completion; committed (with anything staged) when this
+        returns."""
+        self.stage_completion(c)
+        self.flush()
 
     def put_completions(self, completions: Iterable[Completion]) -> None:
         """Insert or replace many completions in one transaction (recorded targets)."""
+        self.flush()
         with self._writing(), self.db:
             self.db.execute("BEGIN")
             self.db.executemany(_INSERT, (_row(c) for c in completions))
+
+    def stage_completion(self, c: Completion) -> None:
+        """Queue one completion for the next commit: :meth:`flush`, or this call once
+        ``COMMIT_ROWS`` are staged. Reading completions, or closing the store, commits
+        first. Until then a crash loses it, and the next run asks for it again."""
+        self._staged.append(_row(c))
+        if len(self._staged) >= COMMIT_ROWS:
+            self.flush()
+
+    @property
+    def staged(self) -> int:
+        """How many completions wait for a commit."""
+        return len(self._staged)
+
+    def flush(self) -> None:
+        """Commit the staged completions in one transaction. If that fails (disk full),
+        they are dropped, as if the process had died: a rerun asks for them again."""
+        if not self._staged:
+            return
+        rows, self._staged = self._staged, []
+        with self._writing(), self.db:
+            self.db.execute("BEGIN")
+            self.db.executemany(_INSERT, rows)
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
@@ -221,6 +255,7 @@ class RunStore:
 
     def completions(self, target: str | None = None) -> Iterator[Completion]:
         """Stored completions (of one target identity, if given)."""
+        self.flush()
         query = f"SELECT {', '.join(_COMPLETION_COLUMNS)} FROM completions"
         args: tuple[Any, ...] = ()
         if target is not None:
@@ -231,6 +266,7 @@ class RunStore:
 
     def get_completion(self, key: str) -> Completion | None:
         """One completion by key."""
+        self.flush()
         row = self.db.execute(
             f"SELECT {', '.join(_COMPLETION_COLUMNS)} FROM completions WHERE key = ?", (key,)
         ).fetchone()
@@ -272,11 +308,13 @@ class RunStore:
 
     def completions_version(self) -> list[Any]:
         """Changes whenever a completion is added or replaced (count, latest write)."""
+        self.flush()
         row = self.db.execute("SELECT COUNT(*), MAX(created_at) FROM completions").fetchone()
         return [row[0], row[1]]
 
     def spent_usd(self) -> float:
         """Total cost of the stored completions."""
+        self.flush()
         return float(self.db.execute(
             "SELECT COALESCE(SUM(cost_usd), 0) FROM completions").fetchone()[0])
 

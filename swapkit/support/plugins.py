@@ -1,7 +1,10 @@
 """The plugin contract: pluggy hooks that fill swapkit's registries.
 
-Built-in extensions register through these same hooks (``DEFAULT_PLUGINS``);
-third-party packages add theirs with an entry point in the ``swapkit`` group::
+Built-in extensions register through these same hooks (``DEFAULT_PLUGINS``), each
+module when its hook is first used (a replay reads a log: it need not import the
+metrics and the report, a quarter of a second of start-up); they are ``trylast``, so
+plugins come first whatever the order of registration. Third-party packages add theirs
+with an entry point in the ``swapkit`` group::
 
     [project.entry-points.swapkit]
     my_formats = "my_package.swapkit_plugin"
@@ -19,6 +22,7 @@ The types are imported for type checkers only: at run time this module imports n
 from __future__ import annotations
 
 import importlib
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -34,8 +38,12 @@ __all__ = ["DEFAULT_PLUGINS", "get_plugin_manager", "hookimpl", "hookspec"]
 hookspec = pluggy.HookspecMarker("swapkit")
 hookimpl = pluggy.HookimplMarker("swapkit")
 
-DEFAULT_PLUGINS = (
-    "swapkit.ingest.formats.builtin", "swapkit.scoring.metrics.builtin", "swapkit.report.formats")
+# hook → the built-in module implementing it
+DEFAULT_PLUGINS = {
+    "register_log_formats": "swapkit.ingest.formats.builtin",
+    "register_metrics": "swapkit.scoring.metrics.builtin",
+    "register_report_formats": "swapkit.report.formats",
+}
 
 
 class Hooks:
@@ -55,16 +63,20 @@ class Hooks:
 
 
 _pm: pluggy.PluginManager | None = None
+_pm_lock = threading.RLock()  # registries may first be filled from two threads at once
 
 
-def get_plugin_manager() -> pluggy.PluginManager:
-    """The process-wide plugin manager, with built-ins and entry-point plugins loaded."""
+def get_plugin_manager(hook: str | None = None) -> pluggy.PluginManager:
+    """The process-wide plugin manager, with entry-point plugins loaded and the built-in
+    plugin of ``hook`` (of every hook when None)."""
     global _pm
-    if _pm is None:
-        pm = pluggy.PluginManager("swapkit")
-        pm.add_hookspecs(Hooks)
-        for name in DEFAULT_PLUGINS:
-            pm.register(importlib.import_module(name), name=name)
-        pm.load_setuptools_entrypoints("swapkit")
-        _pm = pm
-    return _pm
+    with _pm_lock:
+        if _pm is None:
+            pm = pluggy.PluginManager("swapkit")
+            pm.add_hookspecs(Hooks)
+            pm.load_setuptools_entrypoints("swapkit")
+            _pm = pm
+        for name, module in DEFAULT_PLUGINS.items():
+            if hook in (None, name) and not _pm.has_plugin(module):
+                _pm.register(importlib.import_module(module), name=module)
+        return _pm

@@ -57,6 +57,6 @@ def from_hook(kind: str, hook: str, error: type[UsageError] = UsageError) -> Reg
     from swapkit.support.plugins import get_plugin_manager
 
     registry: Registry[Any] = Registry(kind, error)
-    getattr(get_plugin_manager().hook, hook)(
+    getattr(get_plugin_manager(hook).hook, hook)(
         register=lambda item: registry.register(item.name, item))
     return registry

@@ -10,7 +10,7 @@ from swapkit.support.plugins import hookimpl
 __all__ = ["register_log_formats"]
 
 
-@hookimpl
+@hookimpl(trylast=True)  # plugins first, as when built-ins were registered first
 def register_log_formats(register: Callable[[LogFormat], None]) -> None:
     """Register the built-in formats, most specific sniffers first."""
     from swapkit.ingest.formats.batch import BatchFormat

@@ -10,7 +10,7 @@ from swapkit.support.plugins import hookimpl
 __all__ = ["register_metrics"]
 
 
-@hookimpl
+@hookimpl(trylast=True)  # plugins first, as when built-ins were registered first
 def register_metrics(register: Callable[[Metric], None]) -> None:
     """Register the built-in metrics."""
     from swapkit.scoring.metrics.answers import AnswerAgreement, AnswerMatch
