@@ -13,7 +13,15 @@ from swapkit.sim import RunningSimulator, Simulator
 from .simhelp import profile
 
 MODELS = ("echo-key", "huge-line", "huge-body", "ansi-error", "unauthorized", "bad-param",
-          "fine", "echo-header")
+          "fine", "echo-header", "wrong-types", "wrong-usage")
+# Well-formed JSON with fields of the wrong type, where a parser validates them.
+WRONG_TYPES = {"id": 7, "object": "chat.completion", "model": 123, "choices": [
+    {"index": 0, "message": {"role": "assistant", "content": "fine"}, "finish_reason": 5}],
+    "usage": {"prompt_tokens": 5, "completion_tokens": 5}}
+WRONG_USAGE = {**WRONG_TYPES, "id": "x", "model": "wrong-usage", "choices": [
+    {"index": 0, "message": {"role": "assistant", "content": "fine"}, "finish_reason": "stop"}],
+    "usage": {"prompt_tokens": "many", "completion_tokens": [1],
+              "completion_tokens_details": {"reasoning_tokens": -4}}}
 ANSI = "\x1b]0;pwned\x07\x1b[2J\rhidden \x1b[8msecret\x1b[0m"
 
 
@@ -51,6 +59,10 @@ class HostileSimulator(Simulator):
             await response.write(b"data: " + json.dumps(chunk).encode() + b"\n\n")
             await response.write(b"data: [DONE]\n\n")
             return response
+        if model == "wrong-types":
+            return web.json_response(WRONG_TYPES)
+        if model == "wrong-usage":
+            return web.json_response(WRONG_USAGE)
         if model == "ansi-error":
             return web.json_response({"error": {"message": ANSI}}, status=422)
         if model == "unauthorized":

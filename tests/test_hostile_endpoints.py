@@ -59,6 +59,25 @@ def test_an_oversized_response_is_a_cut_error_and_the_run_goes_on(
     assert (tmp_path / "run" / "swapkit.sqlite").stat().st_size < 5_000_000
 
 
+@pytest.mark.parametrize(("model", "wrong"), [("wrong-types", "finish_reason, model, request_id"),
+                                             ("wrong-usage", "completion_tokens")])
+def test_ill_typed_response_fields_are_a_stored_error_not_a_crash(tmp_path: Path, model: str,
+                                                                   wrong: str) -> None:
+    """Valid JSON whose fields have the wrong types (model 123, usage "many") was validated
+    outside the replay's error handling and killed the worker."""
+    running, _ = start_hostile()
+    with running:
+        config = _config(tmp_path, running.base_url, model, stream=False)
+        result = run_cli(["replay", str(config), "-q"])
+    assert result.exit_code == 0, result.output
+    stored = _stored(tmp_path)
+    failed = [c for c in stored if c.status != "ok"]
+    assert len(stored) == 12 and len(failed) == 6, stored  # the baseline ("fine") answered
+    assert all(c.status == "error" and c.error is not None
+               and c.error.startswith(f"malformed response: wrong type of {wrong}")
+               for c in failed), failed
+
+
 def test_the_key_echoed_in_any_response_field_is_never_stored(tmp_path: Path) -> None:
     running, _ = start_hostile()
     with running:

@@ -20,6 +20,7 @@ from typing import Any
 
 import aiohttp
 import orjson
+from pydantic import ValidationError
 
 from swapkit.completion import RETRYABLE_HTTP, Completion, cost_usd
 from swapkit.config import TargetConfig
@@ -365,6 +366,17 @@ async def call_target(ctx: CallContext, record: Record, request_hash: str, key: 
         try:
             once = _streamed if target.stream else _once
             fields, latency, ttft, ttfa = await once(ctx, record, sample)
+            usage = fields.get("usage")
+            usage_model = Usage.model_validate(usage) if usage else None
+            completion = Completion.model_validate({  # usage: validated once, above
+                **fields, **base, "usage": usage_model, "latency_s": latency, "ttft_s": ttft,
+                "ttfa_s": ttfa, "cost_usd": cost_usd(usage_model, target.price),
+                "attempts": attempt,
+            })
+        except ValidationError as err:  # valid JSON, fields of the wrong type
+            wrong = sorted({".".join(str(p) for p in e["loc"]) for e in err.errors()})
+            failure = _Final("error", "malformed response: wrong type of "
+                             + ", ".join(w.removeprefix("usage.") for w in wrong)[:200])
         except TransportError as err:
             status = "timeout" if err.timed_out else "error" if err.reached else "unreached"
             failure: _Retryable | _Final = _Retryable(status, str(err))
@@ -375,14 +387,8 @@ async def call_target(ctx: CallContext, record: Record, request_hash: str, key: 
         except (ValueError, KeyError, TypeError) as err:
             failure = _Final("error", f"malformed response: {err}")
         else:
-            usage = fields.get("usage")
-            usage_model = Usage.model_validate(usage) if usage else None
             ctx.limiter.settle(estimate, usage_model.completion_tokens if usage_model else None)
-            return _redacted(ctx, Completion.model_validate({  # usage: validated once, above
-                **fields, **base, "usage": usage_model, "latency_s": latency, "ttft_s": ttft,
-                "ttfa_s": ttfa, "cost_usd": cost_usd(usage_model, target.price),
-                "attempts": attempt,
-            }))
+            return _redacted(ctx, completion)
         delay = _backoff(ctx, failure, attempt) if isinstance(failure, _Retryable) else None
         if delay is None or attempt > target.max_retries:
             partial = failure.partial if isinstance(failure, _Final) else {}
