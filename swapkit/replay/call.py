@@ -375,11 +375,12 @@ async def call_target(ctx: CallContext, record: Record, request_hash: str, key: 
             })
         except ValidationError as err:  # valid JSON, fields of the wrong type
             wrong = sorted({".".join(str(p) for p in e["loc"]) for e in err.errors()})
-            failure = _Final("error", "malformed response: wrong type of "
-                             + ", ".join(w.removeprefix("usage.") for w in wrong)[:200])
+            failure: _Retryable | _Final = _Final(
+                "error", "malformed response: wrong type of "
+                + ", ".join(w.removeprefix("usage.") for w in wrong)[:200])
         except TransportError as err:
             status = "timeout" if err.timed_out else "error" if err.reached else "unreached"
-            failure: _Retryable | _Final = _Retryable(status, str(err))
+            failure = _Retryable(status, str(err))
         except _Retryable as err:
             failure = err
         except _Final as err:
