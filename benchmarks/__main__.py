@@ -1,8 +1,10 @@
 """Run the benchmarks and print (or write) the results table.
 
-    python -m benchmarks                 # every scenario, table on stdout
+    python -m benchmarks                 # every scenario (but gate1m), table on stdout
     python -m benchmarks inspect --lines 200000
     python -m benchmarks calibration     # the decision's error rates (Monte Carlo)
+    python -m benchmarks gate            # `swapkit gate`, 100,000 recorded records
+    python -m benchmarks gate1m          # the same at 1,000,000 (about 15 minutes)
     python -m benchmarks --write         # also rewrite benchmarks/RESULTS.md
 """
 
@@ -17,14 +19,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import calibration, e2e, inspect_log, replay, scoring
+from benchmarks import calibration, e2e, gate, inspect_log, replay, scoring
 
 SCENARIOS: dict[str, Callable[[argparse.Namespace], list[dict[str, Any]]]] = {
     "inspect": lambda args: inspect_log.run(args.lines),
     "replay": lambda args: replay.run(args.replay_n, args.replay_slow_n),
     "scoring": lambda args: scoring.run(args.embed_pairs, args.stats_records),
     "e2e": lambda args: e2e.run(),
+    "gate": lambda args: gate.run(),
+    "gate1m": lambda args: gate.run_1m(),
 }
+ON_REQUEST = {"gate1m"}  # run only when named: minutes of wall time
 RESULTS = Path(__file__).parent / "RESULTS.md"
 METHODOLOGY = Path(__file__).parent.parent / "docs" / "methodology.md"
 
@@ -91,7 +96,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="calibration: processes")
     parser.add_argument("--write", action="store_true", help="rewrite benchmarks/RESULTS.md")
     args = parser.parse_args()
-    chosen = args.scenarios or [*SCENARIOS, "calibration"]
+    chosen = args.scenarios or [*(s for s in SCENARIOS if s not in ON_REQUEST), "calibration"]
     rows: list[dict[str, Any]] = []
     for name in chosen:
         if name in SCENARIOS:
