@@ -104,15 +104,16 @@ def gate(n: int) -> list[dict[str, Any]]:
         cold_s, cold_mb = swapkit(["gate", str(config)])
         warm_s, warm_mb = swapkit(["gate", str(config)])
     cold_peak = max(replay_mb, cold_mb)
+    size = f"{n // 1_000_000}m" if n % 1_000_000 == 0 else f"{n // 1000}k"
     suite = "exact_match + rouge_l + output_tokens"
     return [
-        {"scenario": f"gate-{n // 1000}k cold: `swapkit replay` (import recorded answers) + "
+        {"scenario": f"gate-{size} cold: `swapkit replay` (import recorded answers) + "
                      f"`swapkit gate` ({suite}), fresh run dir",
          "records": n, "wall_s": replay_s + cold_s, "peak_rss_mb": cold_peak,
          "throughput": f"import {replay_s:.1f} s / {replay_mb:.0f} MB; gate {cold_s:.1f} s / "
                        f"{cold_mb:.0f} MB",
          "reference": f"target: peak RSS < {target:,.0f} MB", "ratio": cold_peak / target},
-        {"scenario": f"gate-{n // 1000}k warm: `swapkit gate` again (scores reused)",
+        {"scenario": f"gate-{size} warm: `swapkit gate` again (scores reused)",
          "records": n, "wall_s": warm_s, "peak_rss_mb": warm_mb,
          "throughput": f"{n / warm_s:,.0f} records/s",
          "reference": f"target: peak RSS < {target:,.0f} MB", "ratio": warm_mb / target},
