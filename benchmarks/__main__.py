@@ -4,6 +4,8 @@
     python -m benchmarks inspect --lines 200000
     python -m benchmarks default encoder # e2e-default and the encoder rows only
     python -m benchmarks calibration     # the decision's error rates (Monte Carlo)
+    python -m benchmarks gate            # `swapkit gate`, 100,000 recorded records
+    python -m benchmarks gate1m          # the same at 1,000,000 (about 15 minutes)
     python -m benchmarks --write         # also rewrite benchmarks/RESULTS.md
 """
 
@@ -18,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import calibration, e2e, e2e_default, inspect_log, replay, scoring
+from benchmarks import calibration, e2e, e2e_default, gate, inspect_log, replay, scoring
 
 SCENARIOS: dict[str, Callable[[argparse.Namespace], list[dict[str, Any]]]] = {
     "inspect": lambda args: inspect_log.run(args.lines),
@@ -27,7 +29,10 @@ SCENARIOS: dict[str, Callable[[argparse.Namespace], list[dict[str, Any]]]] = {
     "e2e": lambda args: e2e.run(),
     "encoder": lambda args: scoring.embed_rows(args.embed_pairs)[0],
     "default": lambda args: e2e_default.run(args.default_n),
+    "gate": lambda args: gate.run(),
+    "gate1m": lambda args: gate.run_1m(),  # ~14 minutes on 2 cores
 }
+ON_REQUEST = {"encoder"}  # run only when named: the first half of "scoring"
 RESULTS = Path(__file__).parent / "RESULTS.md"
 METHODOLOGY = Path(__file__).parent.parent / "docs" / "methodology.md"
 
@@ -96,8 +101,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="calibration: processes")
     parser.add_argument("--write", action="store_true", help="rewrite benchmarks/RESULTS.md")
     args = parser.parse_args()
-    # "encoder" is the first half of "scoring": a run of everything measures it once.
-    chosen = args.scenarios or [*(n for n in SCENARIOS if n != "encoder"), "calibration"]
+    chosen = args.scenarios or [*(s for s in SCENARIOS if s not in ON_REQUEST), "calibration"]
     rows: list[dict[str, Any]] = []
     for name in chosen:
         if name in SCENARIOS:

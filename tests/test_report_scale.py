@@ -52,7 +52,9 @@ def write_logs(folder: Path, n: int) -> tuple[Path, Path]:
 @pytest.mark.slow
 def test_large_run_report_is_bounded(tmp_path: Path) -> None:
     """20,000 records: the explorer keeps 1,000, the files stay small, memory stays far below
-    the 1.5 GB design target (measured at 100,000 records by `make bench`)."""
+    the 1 GB design target (measured at 100,000 and 1,000,000 records by `python -m
+    benchmarks gate` / `gate1m`). The build reads the store a page at a time: ~150 MB here
+    on an idle machine; the bound leaves room for a busy one."""
     base, cand = write_logs(tmp_path, 20_000)
     config = tmp_path / "swap.yaml"
     config.write_text(yaml.safe_dump({
@@ -67,6 +69,6 @@ def test_large_run_report_is_bounded(tmp_path: Path) -> None:
     print(f"20k-record run: reports in {result['seconds']:.1f} s, peak RSS "
           f"{result['rss_mb']:.0f} MB, sizes {result['sizes']}")
     assert result["sizes"]["html"] < 15_000_000, result  # the explorer holds 1,000 records
-    assert result["rss_mb"] < 1500, result
+    assert result["rss_mb"] < 600, result
     report = json.loads((tmp_path / "report" / "report.json").read_text())
     assert report["records_total"] == 20_000 and report["records_shown"] == 1000

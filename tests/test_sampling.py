@@ -82,3 +82,23 @@ def test_unstratified_sample_takes_n() -> None:
 @pytest.mark.parametrize("n", [1, 7, 99])
 def test_sample_size_is_exact(n: int) -> None:
     assert len(draw_sample(make(0, {"a": 40, "b": 30, "c": 30}), SampleSpec(n=n)).records) == n
+
+
+@pytest.mark.parametrize("spec", [SampleSpec(n=100, seed=3), SampleSpec(), SampleSpec(
+    n=50, stratify=False, seed=9), SampleSpec(n=120, min_per_segment=30, dedupe=False)])
+def test_a_spilled_sample_is_the_same_sample(spec: SampleSpec) -> None:
+    """spill=True keeps the records in a temporary file and their keys in memory: the same
+    records, in the same replay order, each stored as the run store writes it."""
+    records = make(0, {"a": 500, "b": 300, "c": 200})
+    records += [records[7].model_copy(update={"id": "dup"})]  # a duplicate request
+    plain = draw_sample(records, spec)
+    spilled = draw_sample(records, spec, spill=True)
+    assert spilled.records == [] and spilled.spill is not None
+    assert len(spilled) == len(plain) == len(plain.records)
+    assert [d.id for d in spilled.drawn] == [r.id for r in plain.records]
+    assert (spilled.seen, spilled.duplicates, spilled.available, spilled.selected) == (
+        plain.seen, plain.duplicates, plain.available, plain.selected)
+    texts = [text for _, text in spilled.spill.texts(spilled.drawn)]
+    assert texts == [r.model_dump_json(exclude_defaults=True) for r in plain.records]
+    assert [d.request_hash for d in spilled.drawn] == [r.request_hash for r in plain.records]
+    spilled.spill.close()

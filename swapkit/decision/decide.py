@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import scipy
 
-from swapkit.completion import outcome
+from swapkit.completion import MISSING_STATUSES
 from swapkit.config import GateSpec, Suite
 from swapkit.decision.difference import difference_test
 from swapkit.decision.gates import GateInput, evaluate_gate
@@ -136,9 +136,9 @@ def decide(data: RunData, scores: dict[str, MetricScores], suite: Suite, run_id:
            simulated: dict[str, bool] | None = None) -> Decision:
     """The decision for scored data (pure: reads and writes nothing)."""
     alpha = suite.alpha
-    segments = np.array([r.segment or "(none)" for r in data.records], dtype=object)
-    clusters = np.array([r.conversation_id or "" for r in data.records], dtype=object)
-    ids = np.array([r.id for r in data.records], dtype=object)
+    segments = np.array([s or "(none)" for s in data.record_field("segment")], dtype=object)
+    clusters = np.array([c or "" for c in data.record_field("conversation_id")], dtype=object)
+    ids = np.array(data.record_field("id"), dtype=object)
     everything = np.ones(len(data), dtype=bool)
     evaluated: list[tuple[GateResult, GateInput]] = []
     for spec, derived in _expand(suite):
@@ -155,8 +155,9 @@ def decide(data: RunData, scores: dict[str, MetricScores], suite: Suite, run_id:
     _apply_holm(results, alpha)
     for gate in results:
         gate.reason = gate_reason(gate, alpha)
-    missing = sum(1 for b, c in zip(data.base, data.cand, strict=True)
-                  if outcome(b) == "missing" or outcome(c) == "missing")
+    missing = sum(1 for b, c in zip(data.statuses("baseline"), data.statuses("candidate"),
+                                    strict=True)
+                  if b is None or c is None or b in MISSING_STATUSES or c in MISSING_STATUSES)
     verdict, reason, blocking = _overall(results, missing)
     warnings = [g.reason for g in results if not g.hard and g.status in ("NO-GO",
                                                                           "INCONCLUSIVE")]

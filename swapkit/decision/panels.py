@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Iterable
 
 import numpy as np
 from scipy import stats
@@ -42,7 +43,8 @@ def noise_floor(data: RunData, similarity: MetricScores | None,
         c = np.where(np.isnan(other), c, (c + other) / 2)
     panel.n = int(mask.sum())
     panel.self_agreement, panel.cross_agreement = float(a.mean()), float(c.mean())
-    ids = np.array([r.id for r in data.records], dtype=object)[mask]
+    all_ids = np.array(data.record_field("id"), dtype=object)
+    ids = all_ids[mask]
     boot = studentized_log_ratio_bootstrap(1 - c, 1 - a, alpha, seed_of(ids),
                                            floor=NOISE_FLOOR)
     if float(np.mean(1 - a)) < NOISE_FLOOR:
@@ -62,7 +64,7 @@ def noise_floor(data: RunData, similarity: MetricScores | None,
     positions = np.flatnonzero(mask)
     excess = c - a
     order = np.argsort(excess[divergent])
-    panel.divergent_ids = [data.records[positions[divergent][j]].id for j in order[:100]]
+    panel.divergent_ids = [all_ids[positions[divergent][j]] for j in order[:100]]
     if to_reference is not None:
         drift_source = to_reference.extra.get("noise_vs_reference")
         if drift_source is not None:
@@ -77,25 +79,48 @@ def _quantile(values: list[float], q: float) -> float | None:
     return float(np.quantile(values, q)) if values else None
 
 
-def _side(label: str, completions: list[Completion | None], simulated: bool) -> SideOperations:
-    done = [c for c in completions if c is not None]
-    ok = [c for c in done if c.status == "ok"]
-    costs = [c.cost_usd for c in done if c.cost_usd is not None]
-    reasoning = [c.usage.reasoning_tokens or 0 for c in done if c.usage is not None]
-    output = [c.usage.completion_tokens for c in done
-              if c.usage is not None and c.usage.completion_tokens is not None]
-    panel = SideOperations(label=label, requests=len(done), simulated=simulated,
-                           retries=sum(max(0, c.attempts - 1) for c in done),
-                           status=dict(Counter(c.status for c in done).most_common()))
-    panel.latency_p50 = _quantile([c.latency_s for c in ok if c.latency_s is not None], 0.5)
-    panel.latency_p95 = _quantile([c.latency_s for c in ok if c.latency_s is not None], 0.95)
-    panel.ttft_p50 = _quantile([c.ttft_s for c in ok if c.ttft_s is not None], 0.5)
-    panel.ttft_p95 = _quantile([c.ttft_s for c in ok if c.ttft_s is not None], 0.95)
-    panel.ttfa_p50 = _quantile([c.ttfa_s for c in ok if c.ttfa_s is not None], 0.5)
+def _side(label: str, completions: Iterable[Completion | None], simulated: bool
+          ) -> SideOperations:
+    # One pass, keeping only the numbers (a large run never holds its completions at once).
+    requests = retries = ok = 0
+    statuses: Counter[str] = Counter()
+    latency: list[float] = []
+    ttft: list[float] = []
+    ttfa: list[float] = []
+    costs: list[float] = []
+    reasoning: list[int] = []
+    output: list[int] = []
+    for c in completions:
+        if c is None:
+            continue
+        requests += 1
+        retries += max(0, c.attempts - 1)
+        statuses[c.status] += 1
+        if c.status == "ok":
+            ok += 1
+            if c.latency_s is not None:
+                latency.append(c.latency_s)
+            if c.ttft_s is not None:
+                ttft.append(c.ttft_s)
+            if c.ttfa_s is not None:
+                ttfa.append(c.ttfa_s)
+        if c.cost_usd is not None:
+            costs.append(c.cost_usd)
+        if c.usage is not None:
+            reasoning.append(c.usage.reasoning_tokens or 0)
+            if c.usage.completion_tokens is not None:
+                output.append(c.usage.completion_tokens)
+    panel = SideOperations(label=label, requests=requests, simulated=simulated,
+                           retries=retries, status=dict(statuses.most_common()))
+    panel.latency_p50 = _quantile(latency, 0.5)
+    panel.latency_p95 = _quantile(latency, 0.95)
+    panel.ttft_p50 = _quantile(ttft, 0.5)
+    panel.ttft_p95 = _quantile(ttft, 0.95)
+    panel.ttfa_p50 = _quantile(ttfa, 0.5)
     if costs:
         panel.cost_total = float(sum(costs))
         panel.cost_per_request = panel.cost_total / len(costs)
-        panel.cost_per_success = panel.cost_total / len(ok) if ok else None
+        panel.cost_per_success = panel.cost_total / ok if ok else None
     if reasoning:
         panel.reasoning_tokens_mean = float(np.mean(reasoning))
         total_output = sum(output)

@@ -15,30 +15,105 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import itertools
+import sqlite3
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from swapkit.config import SampleSpec
 from swapkit.ingest.formats.base import resolve_path
 from swapkit.records import Record
 
-__all__ = ["Sample", "allocate", "draw_sample", "noise_subset", "unit_interval"]
+__all__ = ["Drawn", "Sample", "SampleSpill", "allocate", "draw_sample", "noise_subset",
+           "unit_interval"]
 
 NO_SEGMENT = "(none)"
+SPILL_CHUNK = 5000
+
+
+class Keyed(Protocol):
+    """What sampling reads of a record (a :class:`Record` or a :class:`Drawn`)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def segment(self) -> str | None: ...
+
+    @property
+    def request_hash(self) -> str: ...
+
+
+K = TypeVar("K", bound=Keyed)
+
+
+class Drawn(NamedTuple):
+    """A sampled record's keys, the record itself kept in a :class:`SampleSpill`."""
+
+    order: int  # its place in the log stream: its key in the spill
+    id: str
+    segment: str | None
+    conversation_id: str | None
+    request_hash: str
+
+
+class SampleSpill:
+    """Records a sample may keep, off the heap: each one's stored JSON (the run store's form,
+    ``model_dump_json(exclude_defaults=True)``) in a private temporary SQLite file, so a
+    sample of a million records holds their keys in memory, not the records."""
+
+    def __init__(self) -> None:
+        self.db = sqlite3.connect("", isolation_level=None)  # "": a temporary file
+        self.db.execute("CREATE TABLE spill (ord INTEGER PRIMARY KEY, record TEXT NOT NULL)")
+        self._buffer: list[tuple[int, str]] = []
+
+    def add(self, order: int, record: Record) -> Drawn:
+        self._buffer.append((order, record.model_dump_json(exclude_defaults=True)))
+        if len(self._buffer) >= SPILL_CHUNK:
+            self.flush()
+        return Drawn(order, record.id, record.segment, record.conversation_id,
+                     record.request_hash)
+
+    def flush(self) -> None:
+        if self._buffer:
+            with self.db:
+                self.db.execute("BEGIN")
+                self.db.executemany("INSERT OR REPLACE INTO spill VALUES (?, ?)", self._buffer)
+            self._buffer = []
+
+    def texts(self, drawn: Iterable[Drawn]) -> Iterator[tuple[Drawn, str]]:
+        """Each drawn record with its stored JSON, in the order given."""
+        self.flush()
+        items = iter(drawn)
+        while chunk := list(itertools.islice(items, SPILL_CHUNK)):
+            marks = ",".join("?" * len(chunk))
+            found = dict(self.db.execute(f"SELECT ord, record FROM spill WHERE ord IN ({marks})",
+                                         [d.order for d in chunk]))
+            for d in chunk:
+                yield d, found[d.order]
+
+    def close(self) -> None:
+        self.db.close()
 
 
 @dataclass
 class Sample:
     """The records to replay, in replay order, and how they were chosen."""
 
-    records: list[Record]
+    records: list[Record]  # empty when spilled: then ``drawn`` and ``spill`` hold them
     seen: int = 0
     filtered_out: int = 0
     duplicates: int = 0
     available: dict[str, int] = field(default_factory=dict)
     selected: dict[str, int] = field(default_factory=dict)
+    drawn: list[Drawn] = field(default_factory=list)
+    spill: SampleSpill | None = None
+
+    def __len__(self) -> int:
+        return len(self.drawn) if self.spill is not None else len(self.records)
 
 
 def unit_interval(seed: int, key: str) -> float:
@@ -104,10 +179,15 @@ def allocate(counts: dict[str, int], n: int, minimum: int = 0) -> dict[str, int]
     return alloc
 
 
-def draw_sample(records: Iterable[Record], spec: SampleSpec) -> Sample:
-    """Filter, deduplicate, sample and order ``records`` (one pass, bounded memory)."""
+def draw_sample(records: Iterable[Record], spec: SampleSpec, spill: bool = False) -> Sample:
+    """Filter, deduplicate, sample and order ``records`` (one pass, bounded memory).
+
+    With ``spill`` the records kept go to a :class:`SampleSpill` as they are read, and the
+    sample holds only their keys (``drawn``); the same records are chosen, in the same order.
+    """
     seen_hashes: set[int] = set()
-    heaps: dict[str, list[tuple[float, int, Record]]] = {}
+    heaps: dict[str, list[tuple[float, int, Any]]] = {}
+    store = SampleSpill() if spill else None
     available: Counter[str] = Counter()
     sample = Sample(records=[])
     # Stratified: a segment never gets more than n; unstratified: one heap for all.
@@ -129,40 +209,46 @@ def draw_sample(records: Iterable[Record], spec: SampleSpec) -> Sample:
         key = digest if spec.dedupe else f"{digest}:{record.id}"
         priority = unit_interval(spec.seed, key)
         heap = heaps.setdefault(segment if spec.stratify else "", [])
-        item = (-priority, order, record)
         if cap is None or len(heap) < cap:
-            heapq.heappush(heap, item)
-        elif item > heap[0]:
-            heapq.heapreplace(heap, item)
+            heapq.heappush(heap, (-priority, order, _keep_as(store, order, record)))
+        elif (-priority, order) > heap[0][:2]:
+            heapq.heapreplace(heap, (-priority, order, _keep_as(store, order, record)))
     sample.available = dict(available)
-    chosen = _choose(heaps, available, spec)
+    chosen: list[Any] = _choose(heaps, available, spec)
     sample.selected = dict(Counter(r.segment or NO_SEGMENT for r in chosen))
-    sample.records = _replay_order(chosen, spec.seed)
+    if store is None:
+        sample.records = _replay_order(chosen, spec.seed)
+    else:
+        sample.drawn, sample.spill = _replay_order(chosen, spec.seed), store
     return sample
 
 
+def _keep_as(store: SampleSpill | None, order: int, record: Record) -> Record | Drawn:
+    return record if store is None else store.add(order, record)
+
+
 def _choose(
-    heaps: dict[str, list[tuple[float, int, Record]]], available: Counter[str], spec: SampleSpec
-) -> list[Record]:
-    def lowest(heap: list[tuple[float, int, Record]], k: int) -> list[Record]:
+    heaps: dict[str, list[tuple[float, int, K]]], available: Counter[str], spec: SampleSpec
+) -> list[K]:
+    def lowest(heap: list[tuple[float, int, K]], k: int) -> list[K]:
         return [r for _, _, r in sorted(heap, key=lambda t: (-t[0], t[1]))[:k]]
 
     if not spec.stratify:
         heap = heaps.get("", [])
         return lowest(heap, spec.n or len(heap))
     quotas = allocate(dict(available), spec.n or sum(available.values()), spec.min_per_segment)
-    chosen: list[Record] = []
+    chosen: list[K] = []
     for segment, heap in heaps.items():
         chosen.extend(lowest(heap, quotas.get(segment, 0)))
     return chosen
 
 
-def _replay_order(chosen: list[Record], seed: int) -> list[Record]:
+def _replay_order(chosen: list[K], seed: int) -> list[K]:
     """Seeded permutation, stratified by segment: prefixes keep segment proportions."""
-    by_segment: dict[str, list[Record]] = {}
+    by_segment: dict[str, list[K]] = {}
     for record in chosen:
         by_segment.setdefault(record.segment or NO_SEGMENT, []).append(record)
-    keyed: list[tuple[float, float, Record]] = []
+    keyed: list[tuple[float, float, K]] = []
     for segment, members in by_segment.items():
         members.sort(key=lambda r: unit_interval(seed, "order\x00" + r.request_hash + r.id))
         offset = unit_interval(seed, "offset\x00" + segment)
@@ -174,7 +260,7 @@ def _replay_order(chosen: list[Record], seed: int) -> list[Record]:
     return [r for _, _, r in keyed]
 
 
-def noise_subset(records: list[Record], size: int, seed: int) -> set[str]:
+def noise_subset(records: Sequence[Keyed], size: int, seed: int) -> set[str]:
     """Request hashes of a seeded, segment-stratified subset for extra baseline samples."""
     by_segment: dict[str, list[tuple[float, str]]] = {}
     for record in records:

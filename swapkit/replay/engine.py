@@ -22,7 +22,7 @@ import os
 import random
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -202,6 +202,14 @@ def _pending(store: RunStore, name: str, jobs: list[Job]) -> list[Job]:
     return [job for job in jobs if job[2] not in done]
 
 
+def _counted(progress: TargetProgress, completions: Iterable[Completion]
+             ) -> Iterator[Completion]:
+    """The completions, each counted in ``progress`` as it goes by (none held)."""
+    for completion in completions:
+        progress.add(completion)
+        yield completion
+
+
 async def _worker(run: _Run, ctx: CallContext, progress: TargetProgress,
                   jobs: Iterator[Job], display: Progress) -> None:
     for record, digest, key, sample in jobs:
@@ -215,13 +223,22 @@ async def _worker(run: _Run, ctx: CallContext, progress: TargetProgress,
         display.update()
 
 
-def _prepare(config: SwapConfig, store: RunStore) -> tuple[list[tuple[Record, str, bool]], int]:
-    sample = draw_sample(read_log(config.log.source()), config.log.sample)
-    records = sample.records
-    endpoint_baseline = config.baseline.recorded is False
-    noise = noise_subset(records, config.noise.subset, config.log.sample.seed) if (
-        config.noise.enabled and endpoint_baseline) else set()
-    store.save_sample(records, noise)
+def _prepare(config: SwapConfig, store: RunStore) -> tuple[int, int]:
+    """Draw the sample and store it (with the config); (records, noise records).
+
+    The sample's records go through a temporary file (:class:`SampleSpill`) to the store:
+    memory holds their keys, not the records."""
+    sample = draw_sample(read_log(config.log.source()), config.log.sample, spill=True)
+    assert sample.spill is not None
+    try:
+        endpoint_baseline = config.baseline.recorded is False
+        noise = noise_subset(sample.drawn, config.noise.subset, config.log.sample.seed) if (
+            config.noise.enabled and endpoint_baseline) else set()
+        count = store.save_sample_rows(
+            ((d.id, d.request_hash, d.segment, d.conversation_id, text)
+             for d, text in sample.spill.texts(sample.drawn)), noise)
+    finally:
+        sample.spill.close()
     config_json = config.model_dump(mode="json")
     store.set_meta("config", config_json)
     # The run id (which seeds every bootstrap) depends on what the run measures, not on
@@ -231,8 +248,12 @@ def _prepare(config: SwapConfig, store: RunStore) -> tuple[list[tuple[Record, st
     from swapkit.support.version import __version__
 
     store.set_meta("swapkit_version", __version__)
-    hashed = [(r, r.request_hash) for r in records]
-    return [(r, h, h in noise) for r, h in hashed], len(noise)
+    return count, len(noise)
+
+
+def _stored_sample(store: RunStore) -> list[tuple[Record, str, bool]]:
+    """The stored sample, for an endpoint's jobs: (record, request hash, in the noise subset)."""
+    return [(r, r.request_hash, noisy) for r, noisy in store.records()]
 
 
 async def replay_async(config: SwapConfig, options: ReplayOptions | None = None) -> ReplaySummary:
@@ -245,7 +266,8 @@ async def replay_async(config: SwapConfig, options: ReplayOptions | None = None)
     check_environment(config)
     run_dir = options.run_dir or config.run_dir or DEFAULT_RUNS_DIR
     with RunStore(run_dir) as store:
-        sample, noise_count = _prepare(config, store)
+        sample_size, noise_count = _prepare(config, store)
+        sample: list[tuple[Record, str, bool]] | None = None  # read when an endpoint needs it
         run = _Run(config, options, store)
         progresses: list[TargetProgress] = []
         tasks: list[asyncio.Task[None]] = []
@@ -266,17 +288,19 @@ async def replay_async(config: SwapConfig, options: ReplayOptions | None = None)
             name = target_hash(identity)
             label = target.display_name
             if target.recorded is not False:
-                progress = TargetProgress(side, label, "recorded", planned=len(sample))
-                recorded = list(recorded_completions(target, (r for r, _, _ in sample)))
-                store.put_completions(recorded)
-                for completion in recorded:
-                    progress.add(completion)
+                progress = TargetProgress(side, label, "recorded", planned=sample_size)
+                # Records read back from the store a page at a time, completions written
+                # a chunk at a time: importing holds neither all records nor all answers.
+                store.put_completions(_counted(progress, recorded_completions(
+                    target, iter(store.record_sequence()))))
                 store.save_target(StoredTarget(side, name, identity, label, False))
                 progresses.append(progress)
                 continue
             transport = live[side]
             simulated = simulated_sides.get(side, False)
             store.save_target(StoredTarget(side, name, identity, label, simulated))
+            if sample is None:
+                sample = _stored_sample(store)
             jobs = _jobs(config, side, identity, sample)
             pending = _pending(store, name, jobs)
             progress = TargetProgress(side, label, "endpoint", planned=len(jobs),
@@ -287,7 +311,7 @@ async def replay_async(config: SwapConfig, options: ReplayOptions | None = None)
             shared = iter(pending)
             for _ in range(min(target.concurrency, max(1, len(pending)))):
                 tasks.append(asyncio.create_task(_worker(run, ctx, progress, shared, display)))
-        summary = ReplaySummary(run_dir, len(sample), noise_count, progresses)
+        summary = ReplaySummary(run_dir, sample_size, noise_count, progresses)
         try:
             await _wait(run, tasks)
         except asyncio.CancelledError:

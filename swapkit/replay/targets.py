@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -29,37 +31,57 @@ def target_hash(identity: dict[str, Any]) -> str:
     return content_hash(identity)[:16]
 
 
-Answers = dict[str, RecordedResponse]
+class _SecondLog:
+    """The answers of a second log, by record id and by request hash (the last one of
+    each wins), kept in a private temporary SQLite file: a million answers stay on disk."""
 
+    def __init__(self, path: Path) -> None:
+        self.db = sqlite3.connect("", isolation_level=None)  # "": a temporary file
+        self.db.execute("CREATE TABLE answers (n INTEGER PRIMARY KEY, id TEXT NOT NULL, "
+                        "request_hash TEXT NOT NULL, response TEXT NOT NULL)")
+        rows = ((n, r.id, r.request_hash, r.response.model_dump_json())
+                for n, r in enumerate(read_log(LogSource(path=path))) if r.response is not None)
+        with self.db:
+            self.db.execute("BEGIN")
+            while chunk := list(itertools.islice(rows, 5000)):
+                self.db.executemany("INSERT INTO answers VALUES (?, ?, ?, ?)", chunk)
+        self.db.execute("CREATE INDEX by_id ON answers(id, n)")
+        self.db.execute("CREATE INDEX by_hash ON answers(request_hash, n)")
 
-def _index_second_log(path: Path) -> tuple[Answers, Answers]:
-    by_id: dict[str, RecordedResponse] = {}
-    by_hash: dict[str, RecordedResponse] = {}
-    for record in read_log(LogSource(path=path)):
-        if record.response is not None:
-            by_id[record.id] = record.response
-            by_hash[record.request_hash] = record.response
-    return by_id, by_hash
+    def get(self, record_id: str, digest: str) -> RecordedResponse | None:
+        for column, value in (("id", record_id), ("request_hash", digest)):
+            row = self.db.execute(f"SELECT response FROM answers WHERE {column} = ? "
+                                  "ORDER BY n DESC LIMIT 1", (value,)).fetchone()
+            if row is not None:
+                return RecordedResponse.model_validate_json(row[0])
+        return None
+
+    def close(self) -> None:
+        self.db.close()
 
 
 def recorded_completions(target: TargetConfig, records: Iterable[Record]) -> Iterator[Completion]:
     """Completions of a recorded target, one per record (sample 0), from the log(s)."""
     identity = target_identity(target)
     name = target_hash(identity)
-    second: tuple[Answers, Answers] | None = None
+    second: _SecondLog | None = None
     if isinstance(target.recorded, Path):
-        second = _index_second_log(target.recorded)
-    for record in records:
-        digest = record.request_hash
-        if second is None:
-            response = record.response
-            missing = "the log has no recorded answer for this record"
-        else:
-            response = second[0].get(record.id) or second[1].get(digest)
-            missing = f"{target.recorded} has no answer for this record (by id or request)"
-        fields = response.model_dump() if response is not None else {
-            "status": "error", "error": missing}
-        yield Completion.model_validate({
-            **fields, "key": completion_key(identity, digest, 0), "target": name,
-            "request_hash": digest, "sample": 0, "attempts": 0,
-        })
+        second = _SecondLog(target.recorded)
+    try:
+        for record in records:
+            digest = record.request_hash
+            if second is None:
+                response = record.response
+                missing = "the log has no recorded answer for this record"
+            else:
+                response = second.get(record.id, digest)
+                missing = f"{target.recorded} has no answer for this record (by id or request)"
+            fields = response.model_dump() if response is not None else {
+                "status": "error", "error": missing}
+            yield Completion.model_validate({
+                **fields, "key": completion_key(identity, digest, 0), "target": name,
+                "request_hash": digest, "sample": 0, "attempts": 0,
+            })
+    finally:
+        if second is not None:
+            second.close()

@@ -55,8 +55,9 @@ def regression_scores(data: RunData, scores: dict[str, MetricScores]) -> np.ndar
             base, cand = -base, -cand
         drop = np.nan_to_num(base - cand, nan=0.0)
         total += np.clip(drop, 0, None)
-    for i, (b, c) in enumerate(zip(data.base, data.cand, strict=True)):
-        if c is not None and c.status != "ok" and (b is None or b.status == "ok"):
+    for i, (b, c) in enumerate(zip(data.statuses("baseline"), data.statuses("candidate"),
+                                   strict=True)):
+        if c is not None and c != "ok" and (b is None or b == "ok"):
             total[i] += 1.0
     return total
 
@@ -137,10 +138,13 @@ def build_report_data(store: RunStore, max_records: int = MAX_RECORDS,
     data = load_run_data(store)
     scores = load_scores(store)
     regression = regression_scores(data, scores)
-    order = sorted(range(len(data)), key=lambda i: (-regression[i], i))
-    shown = order[:max_records]
+    # Largest regression first, ties in replay order (a stable sort of the negated scores).
+    shown = np.argsort(-regression, kind="stable")[:max_records].tolist()
     divergent = set(decision.noise.divergent_ids)
-    rows = [_row(i, data, scores, regression[i], divergent, max_chars) for i in shown]
+    # Built in replay order (the store reads each page once), shown worst first.
+    built = {i: _row(i, data, scores, regression[i], divergent, max_chars)
+             for i in sorted(shown)}
+    rows = [built[i] for i in shown]
     omitted = ""
     if len(data) > len(shown):
         omitted = (f"The explorer shows the {fmt_count(len(shown))} records with the largest "

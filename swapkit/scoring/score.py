@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 import orjson
 
-from swapkit.completion import Completion
 from swapkit.config import DEFAULT_SUITE, SIDES, EmbeddingsConfig, Suite
 from swapkit.errors import UsageError
 from swapkit.scoring.embeddings.backends import resolve_backend
@@ -53,21 +52,18 @@ def run_suite(store: RunStore, override: Suite | None = None) -> Suite:
 
 
 def load_run_data(store: RunStore) -> RunData:
-    """The sample and each side's completions (sample 0; the baseline's sample 1 as noise)."""
+    """The sample and each side's completions (sample 0; the baseline's sample 1 as noise).
+
+    Read from the store a page at a time as they are used: valid while ``store`` is open.
+    """
     targets = store.targets()
     missing = [side for side in SIDES if side not in targets]
     if missing:
         raise UsageError(f"{store.run_dir}: no {' or '.join(missing)} completions",
                          hint="run `swapkit replay swap.yaml` (both sides) first")
-    by_key: dict[tuple[str, str, int], Completion] = {
-        (c.target, c.request_hash, c.sample): c for c in store.completions()}
-    records = [r for r, _ in store.records()]
     base_t, cand_t = targets["baseline"].target, targets["candidate"].target
-
-    def pick(target: str, sample: int) -> list[Completion | None]:
-        return [by_key.get((target, r.request_hash, sample)) for r in records]
-
-    return RunData(records, pick(base_t, 0), pick(cand_t, 0), pick(base_t, 1),
+    return RunData(store.record_sequence(), store.completion_sequence(base_t, 0),
+                   store.completion_sequence(cand_t, 0), store.completion_sequence(base_t, 1),
                    targets["baseline"].label, targets["candidate"].label)
 
 

@@ -12,14 +12,15 @@ model, parameters).
 from __future__ import annotations
 
 import fcntl
+import itertools
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 import orjson
 
@@ -28,7 +29,7 @@ from swapkit.errors import RuntimeFailure
 from swapkit.records import Record, ToolCall, Usage
 from swapkit.store.migrations import migrate
 
-__all__ = ["DB_NAME", "RunStore", "StoredTarget"]
+__all__ = ["DB_NAME", "PAGE", "RunStore", "StoredSequence", "StoredTarget"]
 
 DB_NAME = "swapkit.sqlite"
 LOCK_NAME = "run.lock"
@@ -43,6 +44,15 @@ _COMPLETION_COLUMNS = (
 )
 _INSERT = (f"INSERT OR REPLACE INTO completions ({', '.join(_COMPLETION_COLUMNS)}) "
            f"VALUES ({', '.join('?' * len(_COMPLETION_COLUMNS))})")
+# The sample's completions of one (target, sample), by replay position (NULLs: none stored).
+_BY_POSITION = (f"SELECT {', '.join('c.' + name for name in _COMPLETION_COLUMNS)} FROM records r "
+                "LEFT JOIN completions c ON c.target = ? AND c.request_hash = r.request_hash "
+                "AND c.sample = ? WHERE r.position >= ? AND r.position < ? ORDER BY r.position")
+PAGE = 2048  # rows a stored sequence reads at once
+CHUNK = 5000  # rows written per executemany batch
+_UNSET: Any = object()
+
+T = TypeVar("T")
 
 
 def _set_wal(db: sqlite3.Connection) -> None:
@@ -169,20 +179,74 @@ class RunStore:
 
     def save_sample(self, records: Iterable[Record], noise: set[str]) -> int:
         """Replace the run's sample (in replay order); completions are kept."""
-        rows = [(i, r.id, h, r.segment, r.conversation_id, int(h in noise),
+        rows = ((i, r.id, h, r.segment, r.conversation_id, int(h in noise),
                  r.model_dump_json(exclude_defaults=True))
-                for i, (r, h) in enumerate((r, r.request_hash) for r in records)]
+                for i, (r, h) in enumerate((r, r.request_hash) for r in records))
+        count = 0
+        with self._writing(), self.db:  # one transaction, written a chunk at a time
+            self.db.execute("BEGIN")
+            self.db.execute("DELETE FROM records")
+            while chunk := list(itertools.islice(rows, CHUNK)):
+                self.db.executemany("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?)", chunk)
+                count += len(chunk)
+        return count
+
+    def save_sample_rows(self, rows: Iterable[tuple[str, str, str | None, str | None, str]],
+                         noise: set[str]) -> int:
+        """:meth:`save_sample` from stored forms: (id, request hash, segment, conversation
+        id, the record's JSON as :meth:`save_sample` writes it) in replay order."""
+        numbered = ((i, rid, h, segment, conversation, int(h in noise), text)
+                    for i, (rid, h, segment, conversation, text) in enumerate(rows))
+        count = 0
         with self._writing(), self.db:
             self.db.execute("BEGIN")
             self.db.execute("DELETE FROM records")
-            self.db.executemany("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-        return len(rows)
+            while chunk := list(itertools.islice(numbered, CHUNK)):
+                self.db.executemany("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?)", chunk)
+                count += len(chunk)
+        return count
 
     def records(self) -> Iterator[tuple[Record, bool]]:
         """The sampled records in replay order, each with its noise-subset flag."""
         for record_json, noise in self.db.execute(
                 "SELECT record, noise FROM records ORDER BY position"):
             yield Record.model_validate_json(record_json), bool(noise)
+
+    def record_sequence(self) -> StoredSequence[Record]:
+        """The sampled records in replay order, read from the store a page at a time."""
+        def fetch(start: int, stop: int) -> list[Any]:
+            return [row[0] for row in self.db.execute(
+                "SELECT record FROM records WHERE position >= ? AND position < ? "
+                "ORDER BY position", (start, stop))]
+
+        def column(name: str) -> list[Any]:
+            if name not in ("id", "segment", "conversation_id", "request_hash"):
+                raise ValueError(name)
+            return [row[0] for row in self.db.execute(
+                f"SELECT {name} FROM records ORDER BY position")]
+
+        return StoredSequence(self.record_count(), fetch, Record.model_validate_json, column)
+
+    def completion_sequence(self, target: str, sample: int) -> StoredSequence[Completion | None]:
+        """``target``'s completions (of ``sample``) aligned with the sample's replay order
+        (None where none is stored), read from the store a page at a time."""
+        def fetch(start: int, stop: int) -> list[Any]:
+            return self.db.execute(_BY_POSITION, (target, sample, start, stop)).fetchall()
+
+        def parse(row: tuple[Any, ...]) -> Completion | None:
+            if row[0] is None:
+                return None
+            return _completion(dict(zip(_COMPLETION_COLUMNS, row, strict=True)))
+
+        def column(name: str) -> list[Any]:
+            if name not in ("status",):
+                raise ValueError(name)
+            return [row[0] for row in self.db.execute(
+                f"SELECT c.{name} FROM records r LEFT JOIN completions c ON c.target = ? "
+                "AND c.request_hash = r.request_hash AND c.sample = ? ORDER BY r.position",
+                (target, sample))]
+
+        return StoredSequence(self.record_count(), fetch, parse, column)
 
     def record_count(self) -> int:
         """How many records the current sample holds."""
@@ -217,7 +281,9 @@ class RunStore:
         self.flush()
         with self._writing(), self.db:
             self.db.execute("BEGIN")
-            self.db.executemany(_INSERT, (_row(c) for c in completions))
+            rows = (_row(c) for c in completions)
+            while chunk := list(itertools.islice(rows, CHUNK)):
+                self.db.executemany(_INSERT, chunk)
 
     def stage_completion(self, c: Completion) -> None:
         """Queue one completion for the next commit: :meth:`flush`, or this call once
@@ -341,3 +407,53 @@ def _completion(row: dict[str, Any]) -> Completion:
     row["truncated_in_reasoning"] = bool(row["truncated_in_reasoning"])
     has_usage = any(v is not None for v in usage.model_dump().values())
     return Completion.model_validate({**row, "usage": usage if has_usage else None})
+
+
+class StoredSequence(Sequence[T], Generic[T]):
+    """A read-only sequence of stored rows, read a page at a time and parsed on access.
+
+    One page of raw rows is held at once, each row parsed the first time it is asked for
+    (the same index gives the same object while its page is held): a pass over a million
+    records holds one page, not a million objects. ``column(name)`` reads one stored
+    column of every row without parsing any.
+    """
+
+    def __init__(self, length: int, fetch: Callable[[int, int], list[Any]],
+                 parse: Callable[[Any], T], column: Callable[[str], list[Any]]) -> None:
+        self._length, self._fetch, self._parse, self._column = length, fetch, parse, column
+        self._start = -1
+        self._raw: list[Any] = []
+        self._parsed: list[Any] = []
+
+    def __len__(self) -> int:
+        return self._length
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[T]: ...
+
+    def __getitem__(self, index: int | slice) -> T | list[T]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._length))]
+        i = index + self._length if index < 0 else index
+        if not 0 <= i < self._length:
+            raise IndexError("stored sequence index out of range")
+        start = i - i % PAGE
+        if start != self._start:
+            self._raw = self._fetch(start, min(start + PAGE, self._length))
+            self._parsed = [_UNSET] * len(self._raw)
+            self._start = start
+        value = self._parsed[i - start]
+        if value is _UNSET:
+            value = self._parsed[i - start] = self._parse(self._raw[i - start])
+        return value  # type: ignore[no-any-return]
+
+    def __iter__(self) -> Iterator[T]:
+        for i in range(self._length):
+            yield self[i]
+
+    def column(self, name: str) -> list[Any]:
+        """One stored column of every row, in order (no row is parsed)."""
+        return self._column(name)

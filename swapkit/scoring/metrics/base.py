@@ -15,7 +15,7 @@ replay position. The outcome of each call (docs/methodology.md §8.2,
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -44,18 +44,37 @@ UNIT: Bounds = (0.0, 1.0)
 
 @dataclass
 class RunData:
-    """A run's sample with each side's completions, aligned by replay position."""
+    """A run's sample with each side's completions, aligned by replay position.
 
-    records: list[Record]
-    base: list[Completion | None]
-    cand: list[Completion | None]
-    noise: list[Completion | None]  # the baseline's second sample, on the noise subset
+    Lists, or the run store's sequences (:meth:`RunStore.record_sequence`), which read a
+    page at a time: a pass over a large run never holds all its records at once.
+    """
+
+    records: Sequence[Record]
+    base: Sequence[Completion | None]
+    cand: Sequence[Completion | None]
+    noise: Sequence[Completion | None]  # the baseline's second sample, on the noise subset
     base_label: str = "baseline"
     cand_label: str = "candidate"
     embedder: Any = None  # swapkit.scoring.embeddings.embedders.EmbeddingCache, set by the scorer
 
     def __len__(self) -> int:
         return len(self.records)
+
+    def record_field(self, name: Literal["id", "segment", "conversation_id"]) -> list[Any]:
+        """One field of every record, in order (from the store's column when stored)."""
+        column = getattr(self.records, "column", None)
+        if column is not None:
+            return list(column(name))
+        return [getattr(r, name) for r in self.records]
+
+    def statuses(self, side: Literal["baseline", "candidate"]) -> list[str | None]:
+        """Each record's completion status on ``side`` (None: nothing stored)."""
+        completions = self.base if side == "baseline" else self.cand
+        column = getattr(completions, "column", None)
+        if column is not None:
+            return list(column("status"))
+        return [None if c is None else c.status for c in completions]
 
 
 @dataclass
