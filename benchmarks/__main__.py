@@ -54,6 +54,20 @@ def table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def _merged(new_table: str) -> str:
+    """The stored table with the rows of ``new_table`` in place of those of the same
+    scenario (new scenarios at the end)."""
+    stored = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
+    block = re.search(r"<!-- BEGIN performance -->(.*?)<!-- END performance -->", stored,
+                      re.DOTALL)
+    lines = [line for line in (block.group(1) if block else "").splitlines()
+             if line.startswith("| ")][1:]  # without the header
+    head, *new_rows = new_table.splitlines()
+    fresh = {row.split(" | ")[0]: row for row in new_rows[1:]}
+    merged = [fresh.pop(line.split(" | ")[0], line) for line in lines]
+    return "\n".join([head, new_rows[0], *merged, *fresh.values()])
+
+
 def _replace(path: Path, name: str, body: str) -> None:
     """Rewrite the block between <!-- BEGIN name --> and <!-- END name --> (append if none)."""
     text = path.read_text(encoding="utf-8") if path.exists() else ""
@@ -110,8 +124,11 @@ def main() -> None:
         text = (f"Machine: {machine()}\nDate: {datetime.now(UTC):%Y-%m-%d}\n\n{table(rows)}\n")
         print(text)
         if args.write:
+            if args.scenarios:  # a subset: its rows replace theirs, the others stay
+                text = text.replace(table(rows), _merged(table(rows)))
             _replace(RESULTS, "performance", "# swapkit benchmark results\n\nRegenerate with "
-                     "`make bench` (`python -m benchmarks --write`).\n\n" + text)
+                     "`make bench` (`python -m benchmarks --write`; naming scenarios rewrites "
+                     "their rows only).\n\n" + text)
     if "calibration" in chosen and not run_calibration(args):
         raise SystemExit(1)
 
