@@ -146,6 +146,61 @@ def test_encoding_threads_change_speed_never_vectors_nor_imports(tmp_path: Path)
                                                                           out.stderr[-2000:])
 
 
+def test_an_encode_that_fails_or_overlaps_leaves_the_encoder_usable(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The prefetch and scoring share one encoder. Two encodes at once mixed their batches,
+    and an exception in OpenVINO's completion callback (or an interrupt between batches)
+    left requests in flight: the next encode failed with 'Infer Request is busy' and the
+    process aborted (SIGABRT)."""
+    pytest.importorskip("openvino")
+    import threading
+
+    import swapkit.scoring.embeddings.openvino_backend as backend
+    from swapkit.scoring.embeddings.embedders import load_embedder
+
+    embedder = load_embedder(EmbeddingsConfig(backend="openvino"))
+    first = [f"alpha text number {i} " * (1 + i % 5) for i in range(120)]
+    second = [f"the quick brown fox {i} jumps " * (1 + i % 7) for i in range(120)]
+    expected = [embedder.encode(first)[0], embedder.encode(second)[0]]
+    results: list[np.ndarray] = [np.empty(0), np.empty(0)]
+
+    def encode(i: int) -> None:
+        results[i] = embedder.encode([first, second][i])[0]
+
+    threads = [threading.Thread(target=encode, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all((r == e).all() for r, e in zip(results, expected, strict=True))
+
+    pool, calls = backend._pool, []
+
+    def failing(hidden: np.ndarray, attention: np.ndarray) -> np.ndarray:
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("boom in the callback")
+        return pool(hidden, attention)
+
+    monkeypatch.setattr(backend, "_pool", failing)
+    with pytest.raises(RuntimeError, match="boom in the callback"):
+        embedder.encode(first)
+    monkeypatch.setattr(backend, "_pool", pool)
+    tokenize, batches = embedder.tokenizer, []
+
+    def interrupted(texts: list[str]) -> backend.Tokens:
+        batches.append(1)
+        if len(batches) == 4:
+            raise KeyboardInterrupt
+        return tokenize(texts)
+
+    monkeypatch.setattr(embedder, "tokenizer", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        embedder.encode(first)
+    monkeypatch.setattr(embedder, "tokenizer", tokenize)
+    assert (embedder.encode(first)[0] == expected[0]).all()
+
+
 def test_prefetch_embeds_answers_while_the_replay_waits(tmp_path: Path) -> None:
     """The model loads as the run starts and answers are embedded as they are stored: by
     the time a slow replay ends, most answers are in the cache already."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 import warnings
 from pathlib import Path
 from typing import Any
@@ -109,6 +110,7 @@ class OpenVinoEmbedder:
         self.precision = _precision(self.compiled.get_property("INFERENCE_PRECISION_HINT"))
         self.jobs = self.streams
         self._queues: dict[int, Any] = {}
+        self._encoding = threading.Lock()
 
     def use_threads(self, threads: int) -> None:
         """Run at most ``threads`` inferences at once (one CPU each) from now on."""
@@ -147,25 +149,42 @@ class OpenVinoEmbedder:
     def encode(self, texts: list[str]) -> tuple[np.ndarray, list[bool]]:
         """Vectors in the input order; batches of similar lengths (less padding), run on
         ``jobs`` streams at once."""
+        with self._encoding:  # one encode at a time: the queue and its callback are shared
+            return self._encode(texts)
+
+    def _encode(self, texts: list[str]) -> tuple[np.ndarray, list[bool]]:
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = np.zeros((len(texts), 0), dtype=np.float32)
         flags = [False] * len(texts)
         pieces: dict[int, np.ndarray] = {}
         masks: dict[int, np.ndarray] = {}
+        failures: list[BaseException] = []
+
+        def finished(request: Any, k: int) -> None:
+            # Pooled as each batch finishes: its hidden states (batch x tokens x 384
+            # floats) are never all held at once. An exception raised here would abort the
+            # process from OpenVINO's thread: it is kept and raised below instead.
+            try:
+                pieces[k] = _pool(request.get_output_tensor(0).data, masks[k])
+            except BaseException as err:  # re-raised after wait_all
+                failures.append(err)
+
         queue = self._queue()
-        # Pooled as each batch finishes: its hidden states (batch x tokens x 384 floats)
-        # are never all held at once.
-        queue.set_callback(lambda request, k: pieces.__setitem__(
-            k, _pool(request.get_output_tensor(0).data, masks[k])))
+        queue.set_callback(finished)
         chunks = [order[start:start + BATCH] for start in range(0, len(order), BATCH)]
-        for k, chunk in enumerate(chunks):
-            ids, attention, types, truncated = self.tokenizer([texts[i] for i in chunk])
-            tokens = {"input_ids": ids, "attention_mask": attention, "token_type_ids": types}
-            masks[k] = attention
-            for i, flag in zip(chunk, truncated, strict=True):
-                flags[i] = flag
-            queue.start_async({n: v for n, v in tokens.items() if n in self.inputs}, k)
-        queue.wait_all()
+        try:
+            for k, chunk in enumerate(chunks):
+                ids, attention, types, truncated = self.tokenizer([texts[i] for i in chunk])
+                tokens = {"input_ids": ids, "attention_mask": attention,
+                          "token_type_ids": types}
+                masks[k] = attention
+                for i, flag in zip(chunk, truncated, strict=True):
+                    flags[i] = flag
+                queue.start_async({n: v for n, v in tokens.items() if n in self.inputs}, k)
+        finally:  # never leave requests in flight (an interrupt, a tokenizer error)
+            queue.wait_all()
+        if failures:
+            raise failures[0]
         if chunks:
             ordered = np.concatenate([pieces[k] for k in range(len(chunks))])
             out = np.empty_like(ordered)
