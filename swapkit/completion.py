@@ -71,8 +71,9 @@ def cost_usd(usage: Usage | None, price: Price | None) -> float | None:
     if usage is None or price is None or usage.prompt_tokens is None or (
             usage.completion_tokens is None):
         return None
-    cached = usage.cached_tokens or 0
-    reasoning = usage.reasoning_tokens or 0
+    # Parts never exceed their whole (an endpoint's counts are untrusted): no negative cost.
+    cached = min(usage.cached_tokens or 0, usage.prompt_tokens)
+    reasoning = min(usage.reasoning_tokens or 0, usage.completion_tokens)
     p_cached = price.input if price.cached is None else price.cached
     p_reasoning = price.output if price.reasoning is None else price.reasoning
     total = (

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from swapkit.support.hashing import canonical_json, request_hash
 from swapkit.support.limits import MAX_JSON_DEPTH, too_deep
@@ -60,6 +60,13 @@ class Usage(BaseModel):
     completion_tokens: int | None = None
     reasoning_tokens: int | None = None
     cached_tokens: int | None = None
+
+    @field_validator("*")
+    @classmethod
+    def _negative_is_unknown(cls, value: int | None) -> int | None:
+        """An endpoint or log reporting a negative count does not know it: counting it
+        would make costs negative and let a replay spend past its ``max_spend_usd``."""
+        return None if value is not None and value < 0 else value
 
 
 class ToolCall(BaseModel):

@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from swapkit.records import Record, RecordedResponse, last_user_text, message_text
@@ -78,3 +80,25 @@ def test_content_parts_and_multi_turn() -> None:
     assert record.is_multi_turn
     assert last_user_text(record.request) == "a\nb"
     assert not Record(id="2", request=REQUEST).is_multi_turn
+
+
+counts = st.one_of(st.none(), st.integers(min_value=-10**9, max_value=10**9))
+prices = st.floats(min_value=0, max_value=1_000_000)
+
+
+@given(counts, counts, counts, counts, prices, prices, st.one_of(st.none(), prices))
+def test_no_usage_an_endpoint_reports_makes_a_cost_negative(
+        prompt: int | None, completion: int | None, reasoning: int | None, cached: int | None,
+        p_in: float, p_out: float, p_cached: float | None) -> None:
+    """Usage is untrusted: a negative count is unknown, and cached/reasoning parts larger
+    than their whole are capped by it; a negative cost would let a replay spend past
+    max_spend_usd."""
+    from swapkit.completion import cost_usd
+    from swapkit.config import Price
+    from swapkit.records import Usage
+
+    usage = Usage(prompt_tokens=prompt, completion_tokens=completion,
+                  reasoning_tokens=reasoning, cached_tokens=cached)
+    assert all(v is None or v >= 0 for v in usage.model_dump().values())
+    cost = cost_usd(usage, Price(input=p_in, output=p_out, cached=p_cached))
+    assert cost is None or cost >= 0
