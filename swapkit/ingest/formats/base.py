@@ -17,6 +17,7 @@ __all__ = [
     "InvalidLines",
     "LogFormat",
     "LogStream",
+    "Skipped",
     "resolve_path",
     "validation_message",
 ]
@@ -32,9 +33,19 @@ class LogFormat(Protocol):
         """True if ``path`` looks like this format (``first``: first JSON line, if JSON)."""
         ...
 
-    def read(self, source: LogSource) -> Iterator[Record | LogLineError]:
-        """Yield records in log order; a malformed line is yielded as a LogLineError."""
+    def read(self, source: LogSource) -> Iterator[Record | LogLineError | Skipped]:
+        """Yield records in log order; a malformed line is yielded as a LogLineError,
+        an entry passed over on purpose (not a chat call) as Skipped."""
         ...
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An entry a reader passes over on purpose, being well formed but not a chat call
+    (an OpenTelemetry tool or embeddings span): counted by reason, never an error."""
+
+    line: int
+    reason: str
 
 
 @dataclass
@@ -68,6 +79,7 @@ class LogStream:
         self.source = source
         self.format = log_format
         self.invalid = InvalidLines()
+        self.skipped: dict[str, int] = {}  # reason -> count, for entries that are not chat calls
 
     def __iter__(self) -> Iterator[Record]:
         segment_field = self.source.segment_field
@@ -76,6 +88,11 @@ class LogStream:
                 if not self.source.skip_invalid:
                     raise item
                 self.invalid.add(item)
+                continue
+            if isinstance(item, Skipped):
+                reason = item.reason[:120]
+                if reason in self.skipped or len(self.skipped) < 100:
+                    self.skipped[reason] = self.skipped.get(reason, 0) + 1
                 continue
             if segment_field:
                 value = resolve_path(item, segment_field)

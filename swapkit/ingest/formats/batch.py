@@ -16,6 +16,7 @@ import orjson
 
 from swapkit.config import LogSource
 from swapkit.errors import LogError, LogLineError
+from swapkit.ingest.formats.base import Skipped
 from swapkit.ingest.formats.fields import record_fields
 from swapkit.ingest.formats.jsonl import JsonlFormat, open_binary
 from swapkit.ingest.formats.openai_chat import response_fields
@@ -93,7 +94,7 @@ class BatchFormat(JsonlFormat):
         fields["request"] = body
         return Record.model_validate(fields)
 
-    def read(self, source: LogSource) -> Iterator[Record | LogLineError]:
+    def read(self, source: LogSource) -> Iterator[Record | LogLineError | Skipped]:
         """Read the input file; attach each record's output line when an output file is given."""
         if source.output is None:
             yield from super().read(source)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from swapkit.config import LogSource
 from swapkit.errors import LogError, LogLineError
-from swapkit.ingest.formats.base import validation_message
+from swapkit.ingest.formats.base import Skipped, validation_message
 from swapkit.records import Record
 
 __all__ = ["JsonlFormat", "first_json_object", "iter_lines", "open_binary", "split_lines"]
@@ -143,17 +143,26 @@ class JsonlFormat(ABC):
     def to_record(self, obj: dict[str, Any], number: int) -> Record:
         """Build a Record from one line's object (raise ValueError/ValidationError if bad)."""
 
+    def to_records(
+        self, obj: dict[str, Any], number: int
+    ) -> Iterable[Record | Skipped | ValueError]:
+        """Every record of one line: one by default. A format whose line holds several
+        (OpenTelemetry: an export of many spans) overrides this and yields a ValueError
+        for one malformed entry (the others stand); a raised exception fails the line."""
+        return (self.to_record(obj, number),)
+
     def sniff(self, path: Path, first: dict[str, Any] | None) -> bool:
         """Subclasses decide from the first JSON object."""
         return False
 
-    def read(self, source: LogSource) -> Iterator[Record | LogLineError]:
+    def read(self, source: LogSource) -> Iterator[Record | LogLineError | Skipped]:
         """Parse every line; malformed ones come out as LogLineError values."""
-        return self._read_lines(source, self.to_record)
+        return self._read_lines(source, self.to_records)
 
     def _read_lines(
-        self, source: LogSource, build: Callable[[dict[str, Any], int], Record]
-    ) -> Iterator[Record | LogLineError]:
+        self, source: LogSource,
+        build: Callable[[dict[str, Any], int], Iterable[Record | Skipped | ValueError]],
+    ) -> Iterator[Record | LogLineError | Skipped]:
         path = source.path
         for number, line in iter_lines(path, source.span):
             obj = parse_json(path, number, line)
@@ -161,8 +170,17 @@ class JsonlFormat(ABC):
                 yield obj
                 continue
             try:
-                yield build(obj, number)
+                items = list(build(obj, number))
             except ValidationError as err:
                 yield LogLineError(path, number, validation_message(err), hint=self.hint)
-            except (ValueError, TypeError, KeyError) as err:
+            except (ValueError, TypeError, KeyError, RecursionError) as err:
                 yield LogLineError(path, number, str(err), hint=self.hint)
+            else:
+                for item in items:
+                    if isinstance(item, ValidationError):
+                        message = validation_message(item)
+                        yield LogLineError(path, number, message, hint=self.hint)
+                    elif isinstance(item, ValueError):
+                        yield LogLineError(path, number, str(item), hint=self.hint)
+                    else:
+                        yield item
