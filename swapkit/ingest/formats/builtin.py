@@ -17,10 +17,11 @@ def register_log_formats(register: Callable[[LogFormat], None]) -> None:
     from swapkit.ingest.formats.messages import MessagesFormat
     from swapkit.ingest.formats.native import NativeFormat
     from swapkit.ingest.formats.openai_chat import OpenAIChatFormat
+    from swapkit.ingest.formats.otel import OtelFormat
     from swapkit.ingest.formats.tabular import CsvFormat, HFDatasetFormat, ParquetFormat
 
     for log_format in (
         HFDatasetFormat(), CsvFormat(), ParquetFormat(), BatchFormat(),
-        NativeFormat(), OpenAIChatFormat(), MessagesFormat(),
+        NativeFormat(), OpenAIChatFormat(), MessagesFormat(), OtelFormat(),
     ):
         register(log_format)
