@@ -129,3 +129,27 @@ def test_huge_attribute_is_read(tmp_path: Path) -> None:
     path.write_text(json.dumps(_span(gen_ai_operation_name=CHAT, gen_ai_input_messages=big)))
     (record,) = list(read_log(LogSource(path=path)))
     assert len(record.request["messages"][0]["content"]) == 3_000_000
+
+
+def test_inspect_says_what_it_skipped_and_why(tmp_path: Path) -> None:
+    """`swapkit inspect` names the spans it passed over, in text and JSON, also when a large
+    log is read by parallel workers (one count per reason over every part)."""
+    from swapkit.ingest.logstats import PARALLEL_MIN_BYTES, inspect_stats
+
+    from .conftest import run_cli
+
+    result = run_cli(["inspect", str(FIXTURES / "collector.jsonl")])
+    assert result.exit_code == 0, result.output
+    assert ("skipped    1 entry that is not a chat call: "
+            "gen_ai.operation.name=execute_tool (1)") in result.output
+    as_json = json.loads(run_cli(["inspect", str(FIXTURES / "collector.jsonl"),
+                                  "--json"]).output)
+    assert as_json["skipped"] == {"gen_ai.operation.name=execute_tool": 1}
+
+    line = (FIXTURES / "collector.jsonl").read_text(encoding="utf-8").strip() + "\n"
+    copies = PARALLEL_MIN_BYTES // len(line.encode()) + 50
+    big = tmp_path / "big.jsonl"
+    big.write_text(line * copies, encoding="utf-8")
+    stats = inspect_stats(LogSource(path=big))
+    assert stats.records == 2 * copies
+    assert stats.skipped == {"gen_ai.operation.name=execute_tool": copies}

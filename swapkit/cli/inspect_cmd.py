@@ -130,6 +130,12 @@ def render_stats(stats: LogStats) -> str:
         shown = ", ".join(str(n) for n in stats.invalid_line_numbers[:20])
         more = " ..." if stats.invalid_lines > 20 else ""
         lines.append(f"invalid    {fmt_count(stats.invalid_lines)} lines skipped: {shown}{more}")
+    if stats.skipped:
+        reasons = "; ".join(f"{reason} ({fmt_count(n)})" for reason, n in stats.skipped.items())
+        total = sum(stats.skipped.values())
+        what = "entry that is not a chat call" if total == 1 else (
+            "entries that are not chat calls")
+        lines.append(f"skipped    {fmt_count(total)} {what}: {reasons}")
     if stats.first_timestamp and stats.last_timestamp:
         lines.append(f"time span  {stats.first_timestamp.isoformat()} → "
                      f"{stats.last_timestamp.isoformat()}")

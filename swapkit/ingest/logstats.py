@@ -52,6 +52,7 @@ class LogStats(BaseModel):
     records: int = 0
     invalid_lines: int = 0
     invalid_line_numbers: list[int] = Field(default_factory=list)
+    skipped: dict[str, int] = Field(default_factory=dict)  # entries passed over, by reason
     unique_requests: int = 0
     duplicates: int = 0
     segments: dict[str, int] = Field(default_factory=dict)
@@ -166,8 +167,9 @@ class _Collector:
             if moment is not None:
                 self._span(moment)
 
-    def stats(self, path: str, fmt: str, invalid: InvalidLines) -> LogStats:
-        """The summary of everything added."""
+    def stats(self, path: str, fmt: str, invalid: InvalidLines,
+              skipped: dict[str, int]) -> LogStats:
+        """The summary of everything added (``skipped``: entries passed over, by reason)."""
         import numpy as np
 
         n = self.records
@@ -175,6 +177,7 @@ class _Collector:
         return LogStats(
             path=path, format=fmt, records=n,
             invalid_lines=invalid.count, invalid_line_numbers=list(invalid.lines),
+            skipped=dict(Counter(skipped).most_common()),
             unique_requests=unique, duplicates=n - unique,
             segments=dict(self.segments.most_common()),
             shares={k: (self.flags[k] / n if n else 0.0) for k in SHARE_KEYS},
@@ -196,15 +199,16 @@ def _collect(stream: Iterable[Record]) -> _Collector:
     return collector
 
 
-def _collect_span(source: LogSource) -> tuple[_Collector, InvalidLines]:
+def _collect_span(source: LogSource) -> tuple[_Collector, InvalidLines, dict[str, int]]:
     stream = read_log(source)
-    return _collect(stream), stream.invalid
+    return _collect(stream), stream.invalid, stream.skipped
 
 
 def collect_stats(stream: LogStream) -> LogStats:
     """Read ``stream`` to the end (in this process) and summarise it."""
     collector = _collect(stream)
-    return collector.stats(str(stream.source.path), stream.format.name, stream.invalid)
+    return collector.stats(str(stream.source.path), stream.format.name, stream.invalid,
+                           stream.skipped)
 
 
 def _workers(stream: LogStream) -> int:
@@ -225,10 +229,11 @@ def inspect_stats(source: LogSource) -> LogStats:
         return collect_stats(stream)
     spans = split_lines(source.path, workers)
     parts = [dataclasses.replace(source, format=stream.format.name, span=span) for span in spans]
-    total, invalid = _Collector(), InvalidLines()
+    total, invalid, skipped = _Collector(), InvalidLines(), Counter[str]()
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for collector, part_invalid in pool.map(_collect_span, parts):
+        for collector, part_invalid, part_skipped in pool.map(_collect_span, parts):
             total.merge(collector)
             invalid.merge(part_invalid)
-    return total.stats(str(source.path), stream.format.name, invalid)
+            skipped.update(part_skipped)
+    return total.stats(str(source.path), stream.format.name, invalid, skipped)
