@@ -140,7 +140,7 @@ def test_inspect_says_what_it_skipped_and_why(tmp_path: Path) -> None:
 
     result = run_cli(["inspect", str(FIXTURES / "collector.jsonl")])
     assert result.exit_code == 0, result.output
-    assert ("skipped    1 entry that is not a chat call: "
+    assert ("skipped    1 entry passed over: "
             "gen_ai.operation.name=execute_tool (1)") in result.output
     as_json = json.loads(run_cli(["inspect", str(FIXTURES / "collector.jsonl"),
                                   "--json"]).output)

@@ -133,9 +133,8 @@ def render_stats(stats: LogStats) -> str:
     if stats.skipped:
         reasons = "; ".join(f"{reason} ({fmt_count(n)})" for reason, n in stats.skipped.items())
         total = sum(stats.skipped.values())
-        what = "entry that is not a chat call" if total == 1 else (
-            "entries that are not chat calls")
-        lines.append(f"skipped    {fmt_count(total)} {what}: {reasons}")
+        what = "entry" if total == 1 else "entries"
+        lines.append(f"skipped    {fmt_count(total)} {what} passed over: {reasons}")
     if stats.first_timestamp and stats.last_timestamp:
         lines.append(f"time span  {stats.first_timestamp.isoformat()} → "
                      f"{stats.last_timestamp.isoformat()}")
