@@ -30,6 +30,8 @@ VALID = {
             [{"role": "user", "parts": [{"type": "text", "content": "hi"}]}])}}]},
     "litellm": {"id": "a", "call_type": "acompletion", "model_group": "m",
                 "messages": [{"role": "user", "content": "hi"}]},
+    "langsmith": {"id": "a", "run_type": "llm",
+                  "inputs": {"messages": [{"role": "user", "content": "hi"}]}},
 }
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
@@ -52,7 +54,7 @@ def read_all(path: Path, fmt: str, skip: bool) -> int:
 
 @SETTINGS
 @given(lines=st.lists(line_strategy, max_size=12),
-       fmt=st.sampled_from([*JSONL_FORMATS, "otel", "litellm"]),
+       fmt=st.sampled_from([*JSONL_FORMATS, "otel", "litellm", "langsmith"]),
        skip=st.booleans(), crlf=st.booleans())
 def test_jsonl_readers_parse_or_name_the_line(tmp_path: Path, lines: list[bytes], fmt: str,
                                               skip: bool, crlf: bool) -> None:
