@@ -28,6 +28,8 @@ VALID = {
         {"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}},
         {"key": "gen_ai.input.messages", "value": {"stringValue": json.dumps(
             [{"role": "user", "parts": [{"type": "text", "content": "hi"}]}])}}]},
+    "langfuse": {"id": "a", "type": "GENERATION", "traceId": "t",
+                 "input": [{"role": "user", "content": "hi"}], "output": "hello"},
 }
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
@@ -50,7 +52,7 @@ def read_all(path: Path, fmt: str, skip: bool) -> int:
 
 @SETTINGS
 @given(lines=st.lists(line_strategy, max_size=12),
-       fmt=st.sampled_from([*JSONL_FORMATS, "otel"]),
+       fmt=st.sampled_from([*JSONL_FORMATS, "otel", "langfuse"]),
        skip=st.booleans(), crlf=st.booleans())
 def test_jsonl_readers_parse_or_name_the_line(tmp_path: Path, lines: list[bytes], fmt: str,
                                               skip: bool, crlf: bool) -> None:

@@ -14,6 +14,7 @@ __all__ = ["register_log_formats"]
 def register_log_formats(register: Callable[[LogFormat], None]) -> None:
     """Register the built-in formats, most specific sniffers first."""
     from swapkit.ingest.formats.batch import BatchFormat
+    from swapkit.ingest.formats.langfuse import LangfuseFormat
     from swapkit.ingest.formats.messages import MessagesFormat
     from swapkit.ingest.formats.native import NativeFormat
     from swapkit.ingest.formats.openai_chat import OpenAIChatFormat
@@ -23,5 +24,6 @@ def register_log_formats(register: Callable[[LogFormat], None]) -> None:
     for log_format in (
         HFDatasetFormat(), CsvFormat(), ParquetFormat(), BatchFormat(),
         NativeFormat(), OpenAIChatFormat(), MessagesFormat(), OtelFormat(),
+        LangfuseFormat(),
     ):
         register(log_format)
