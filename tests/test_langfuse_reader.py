@@ -97,6 +97,7 @@ GEN = {"id": "g", "traceId": "t", "type": "GENERATION", "startTime": "2024-01-01
     ({"modelParameters": {"max_tokens": 1.5}}, "whole number"),
     ({"modelParameters": {"temperature": "nan"}}, "finite"),
     ({"modelParameters": "t=1"}, "modelParameters must be an object"),
+    ({"modelParameters": {"stop": 5}}, "modelParameters.stop"),
     ({"startTime": 17}, "startTime"),
     ({"endTime": "yesterday"}, "endTime"),
     ({"usageDetails": {"input": "many"}, "output": "x"}, "usage.input"),

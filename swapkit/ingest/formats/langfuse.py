@@ -54,7 +54,10 @@ PARAMS: dict[str, tuple[str, type]] = {
     "seed": ("seed", int),
     "n": ("n", int),
 }
-OTHER_PARAMS = ("stop", "response_format", "tool_choice", "reasoning_effort")
+OTHER_PARAMS: dict[str, type | tuple[type, ...]] = {
+    "stop": (str, list), "response_format": dict, "tool_choice": (str, dict),
+    "reasoning_effort": str,
+}
 CACHED_INPUT = ("input_cached_tokens", "cache_read_input_tokens", "input_cache_read",
                 "cached_tokens")
 REASONING_OUTPUT = ("output_reasoning_tokens", "output_reasoning", "reasoning_tokens",
@@ -309,6 +312,9 @@ class LangfuseFormat(JsonlFormat):
                 if number_value is not None:
                     request[param] = number_value
             elif key in OTHER_PARAMS and value is not None:
+                if not isinstance(value, OTHER_PARAMS[key]):
+                    raise ValueError(f"modelParameters.{key} has the wrong type "
+                                     f"({type(value).__name__})")
                 request[key] = value
         model = obs.get("model")
         if model is not None:
