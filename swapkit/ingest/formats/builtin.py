@@ -14,6 +14,7 @@ __all__ = ["register_log_formats"]
 def register_log_formats(register: Callable[[LogFormat], None]) -> None:
     """Register the built-in formats, most specific sniffers first."""
     from swapkit.ingest.formats.batch import BatchFormat
+    from swapkit.ingest.formats.helicone import HeliconeFormat
     from swapkit.ingest.formats.langfuse import LangfuseFormat
     from swapkit.ingest.formats.langsmith import LangsmithFormat
     from swapkit.ingest.formats.litellm import LiteLLMFormat
@@ -26,6 +27,6 @@ def register_log_formats(register: Callable[[LogFormat], None]) -> None:
     for log_format in (
         HFDatasetFormat(), CsvFormat(), ParquetFormat(), BatchFormat(),
         NativeFormat(), OpenAIChatFormat(), LiteLLMFormat(), MessagesFormat(), OtelFormat(),
-        LangsmithFormat(), LangfuseFormat(),
+        LangsmithFormat(), LangfuseFormat(), HeliconeFormat(),
     ):
         register(log_format)

@@ -1,0 +1,291 @@
+"""Helicone request exports: one request row a line, or an API page a line.
+
+A line is one request row (``npx @helicone/export`` JSONL, or one ``GET
+/v1/request/{id}`` result) or a page of ``POST /v1/request/query`` (``{"data": [rows],
+"error": null}``). A row carries ``request_id``, ``request_created_at``, ``request_body``
+(the provider request, JSON text or an object), ``response_body``, ``response_status``,
+``request_model`` / ``response_model`` / ``model``, ``delay_ms``, ``time_to_first_token``
+(milliseconds), token counts, ``costUSD`` / ``cost``, ``request_properties`` /
+``properties`` (custom ``Helicone-Property-*`` headers) and ``request_user_id``.
+
+Only chat requests (a body with ``messages``) become records; embeddings and other
+requests, and rows exported without bodies, are counted as skipped. An HTTP status of
+400 or more is a recorded error (429: ``rate_limited``). The recorded time to first
+token and cost go to ``metadata`` as ``ttft_s`` and ``cost_usd``; custom properties go to
+``metadata.properties`` (``--segment-field properties.App``), and the
+``Helicone-Session-Id`` property is the conversation.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from swapkit.ingest.formats.base import Skipped
+from swapkit.ingest.formats.jsonl import JsonlFormat
+from swapkit.records import Record
+
+__all__ = ["HeliconeFormat"]
+
+ROW_KEYS = ("request_body", "response_body", "response_status", "request_created_at",
+            "delay_ms", "request_properties")
+NUMBER_PARAMS = ("temperature", "top_p", "presence_penalty", "frequency_penalty")
+INT_PARAMS = ("max_tokens", "max_completion_tokens", "seed", "n", "top_logprobs")
+TYPED_PARAMS: dict[str, type | tuple[type, ...]] = {
+    "tools": list, "tool_choice": (str, dict), "parallel_tool_calls": bool,
+    "functions": list, "function_call": (str, dict), "response_format": dict,
+    "stop": (str, list), "logit_bias": dict, "logprobs": bool, "reasoning_effort": str,
+}
+SESSION_KEYS = ("helicone-session-id", "session-id", "session_id", "sessionid")
+NO_BODY = "request body not exported (export with --include-body)"
+
+
+def _looks_like_row(obj: Any) -> bool:
+    return isinstance(obj, dict) and "request_id" in obj and any(k in obj for k in ROW_KEYS)
+
+
+def _is_page(obj: dict[str, Any]) -> bool:
+    return "data" in obj and "error" in obj and "request_id" not in obj
+
+
+def _json(value: Any, name: str) -> Any:
+    """A body that may be stored as JSON text."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text[:1] in ("{", "["):
+            try:
+                return json.loads(text)
+            except (ValueError, RecursionError):
+                raise ValueError(f"{name} is text that is not valid JSON") from None
+    return value
+
+
+def _number(value: Any, name: str) -> float | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(f"{name} must be a number, got {type(value).__name__}")
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, got {str(value)[:40]!r}") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{name} must be a finite number, got {str(value)[:40]!r}")
+    return number
+
+
+def _int(value: Any, name: str) -> int | None:
+    number = _number(value, name)
+    if number is None:
+        return None
+    if number != int(number):
+        raise ValueError(f"{name} must be a whole number, got {str(value)[:40]!r}")
+    return int(number)
+
+
+def _time(value: Any) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"request_created_at must be an ISO 8601 time, got "
+                         f"{type(value).__name__}")
+    try:
+        stamp = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"request_created_at {value[:40]!r} is not an ISO 8601 time") from None
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+
+
+def _skip_reason(row: dict[str, Any], body: dict[str, Any]) -> str:
+    path = row.get("request_path") or row.get("target_url") or ""
+    model = body.get("model") or row.get("request_model") or ""
+    if "embedding" in str(path) or ("input" in body and "embed" in str(model)):
+        return "embeddings request"
+    return "not a chat request (no messages in request_body)"
+
+
+def _error_message(body: Any) -> str:
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict) and error.get("message"):
+            return str(error["message"])
+        if isinstance(error, str) and error:
+            return error
+        for key in ("message", "helicone_message", "heliconeMessage"):
+            if body.get(key):
+                return str(body[key])
+        return json.dumps(body)[:2000]
+    return str(body or "error")
+
+
+class HeliconeFormat(JsonlFormat):
+    """Helicone request rows, one a line or as ``/v1/request/query`` pages."""
+
+    name = "helicone"
+    description = ('Helicone request export JSONL (@helicone/export) or API pages '
+                   '({"data": [...], "error": null})')
+    hint = ('each line needs a Helicone request row ("request_id", "request_body", ...) '
+            'or a page {"data": [rows]}; use --skip-invalid to count and skip malformed lines')
+
+    def sniff(self, path: Path, first: dict[str, Any] | None) -> bool:
+        """A request row, or an API page (or single-request result) of them."""
+        if not first:
+            return False
+        if _looks_like_row(first):
+            return True
+        if not _is_page(first):
+            return False
+        data = first["data"]
+        if isinstance(data, list):
+            return bool(data) and _looks_like_row(data[0])
+        return _looks_like_row(data)
+
+    def to_records(
+        self, obj: dict[str, Any], number: int
+    ) -> Iterator[Record | Skipped | ValueError]:
+        """One record per chat request of the line; a malformed row is a ValueError item."""
+        if _is_page(obj):
+            data, error = obj["data"], obj["error"]
+            if error is not None and not data:
+                raise ValueError(f"an API error page: {str(error)[:200]}")
+            if isinstance(data, dict):
+                data = [data]
+            if not isinstance(data, list):
+                raise ValueError('"data" must be a list of request rows')
+            for k, row in enumerate(data):
+                yield from self._row(row, number, k)
+            return
+        yield from self._row(obj, number, 0)
+
+    def to_record(self, obj: dict[str, Any], number: int) -> Record:
+        """One row as a record (anything else is an error here)."""
+        for item in self._row(obj, number, 0):
+            if isinstance(item, Record):
+                return item
+            if isinstance(item, ValueError):
+                raise item
+            raise ValueError(item.reason)
+        raise ValueError("no request row")  # pragma: no cover
+
+    def _row(self, row: Any, number: int, k: int) -> Iterator[Record | Skipped | ValueError]:
+        if not isinstance(row, dict):
+            yield ValueError(f"request {k + 1}: not an object")
+            return
+        row_id = row.get("request_id")
+        where = f"request {str(row_id)[:60] if row_id is not None else k + 1}"
+        if row_id is None:
+            yield ValueError(f'{where}: no "request_id" (not a Helicone request row)')
+            return
+        try:
+            body = _json(row.get("request_body"), "request_body")
+            if body is None or body in ({}, ""):
+                yield Skipped(number, NO_BODY)
+                return
+            if not isinstance(body, dict):
+                raise ValueError(f"request_body must be an object, got {type(body).__name__}")
+            if "messages" not in body:
+                yield Skipped(number, _skip_reason(row, body))
+                return
+            yield self._record(row, body, number, k)
+        except ValidationError as err:
+            yield ValueError(f"{where}: {err.errors(include_url=False)[0]['msg']}")
+        except (ValueError, TypeError, KeyError, RecursionError) as err:
+            yield ValueError(f"{where}: {err}")
+
+    def _record(self, row: dict[str, Any], body: dict[str, Any], number: int,
+                k: int) -> Record:
+        messages = body["messages"]
+        if not isinstance(messages, list) or not messages:
+            raise ValueError("request_body.messages must be a non-empty list")
+        if not all(isinstance(m, dict) for m in messages):
+            raise ValueError("request_body.messages must hold message objects")
+        request: dict[str, Any] = {"messages": messages}
+        if isinstance(body.get("system"), str) and body["system"] and all(
+                m.get("role") != "system" for m in messages):
+            request["messages"] = [{"role": "system", "content": body["system"]}, *messages]
+        for key in NUMBER_PARAMS:
+            value = _number(body.get(key), f"request_body.{key}")
+            if value is not None:
+                request[key] = value
+        for key in INT_PARAMS:
+            count = _int(body.get(key), f"request_body.{key}")
+            if count is not None:
+                request[key] = count
+        for key, kind in TYPED_PARAMS.items():
+            if body.get(key) is None:
+                continue
+            if not isinstance(body[key], kind):
+                raise ValueError(f"request_body.{key} has the wrong type "
+                                 f"({type(body[key]).__name__})")
+            request[key] = body[key]
+        model = body.get("model") or row.get("request_model") or row.get("model")
+        if model:
+            request["model"] = str(model)
+
+        delay = row.get("delay_ms") if row.get("delay_ms") is not None else row.get("latency")
+        delay_ms = _number(delay, "delay_ms")
+        latency = delay_ms / 1000 if delay_ms is not None and delay_ms >= 0 else None
+        ttft_ms = _number(row.get("time_to_first_token"), "time_to_first_token")
+        cost = row.get("costUSD") if row.get("costUSD") is not None else row.get("cost")
+        cost_usd = _number(cost, "costUSD")
+
+        raw_props = row.get("request_properties")
+        if raw_props is None:
+            raw_props = row.get("properties")
+        raw_props = _json(raw_props, "request_properties")
+        if raw_props is not None and not isinstance(raw_props, dict):
+            raise ValueError("request_properties must be an object")
+        props: dict[str, Any] = raw_props or {}
+        session = next((v for key, v in props.items()
+                        if str(key).lower() in SESSION_KEYS and v not in (None, "")), None)
+        user = row.get("request_user_id") or row.get("helicone_user")
+        metadata = {key: value for key, value in {
+            "properties": props or None,
+            "user_id": user,
+            "provider": row.get("provider"),
+            "request_path": row.get("request_path"),
+            "prompt_id": row.get("prompt_id"),
+            "prompt_version": row.get("prompt_version"),
+            "ttft_s": ttft_ms / 1000 if ttft_ms is not None and ttft_ms >= 0 else None,
+            "cost_usd": cost_usd,
+        }.items() if value not in (None, "", {})}
+        return Record.model_validate({
+            "id": str(row["request_id"]) or f"line-{number}-{k + 1}",
+            "request": request,
+            "response": self._response(row, latency),
+            "conversation_id": None if session is None else str(session),
+            "timestamp": _time(row.get("request_created_at")),
+            "metadata": metadata,
+        })
+
+    def _response(self, row: dict[str, Any], latency: float | None) -> dict[str, Any] | None:
+        status = _int(row.get("response_status"), "response_status")
+        body = _json(row.get("response_body"), "response_body")
+        model = row.get("response_model") or row.get("model")
+        model = None if not model else str(model)
+        if status is not None and status >= 400:
+            return {"status": "rate_limited" if status == 429 else "error",
+                    "error": _error_message(body)[:2000], "http_status": status,
+                    "latency_s": latency, "model": model}
+        if body is None or body in ({}, ""):
+            return None
+        if not isinstance(body, dict) or "choices" not in body:
+            if isinstance(body, dict) and body.get("error"):
+                return {"status": "error", "error": _error_message(body)[:2000],
+                        "http_status": status, "latency_s": latency, "model": model}
+            raise ValueError("response_body must be a chat completion (an object with "
+                             "'choices')")
+        fields = dict(body)
+        if not isinstance(fields.get("usage"), dict):
+            fields["usage"] = {
+                "prompt_tokens": _int(row.get("prompt_tokens"), "prompt_tokens"),
+                "completion_tokens": _int(row.get("completion_tokens"), "completion_tokens"),
+            }
+        fields["latency_s"] = latency
+        return fields
