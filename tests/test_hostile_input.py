@@ -34,6 +34,9 @@ VALID = {
                   "inputs": {"messages": [{"role": "user", "content": "hi"}]}},
     "langfuse": {"id": "a", "type": "GENERATION", "traceId": "t",
                  "input": [{"role": "user", "content": "hi"}], "output": "hello"},
+    "anthropic": {"request": {"max_tokens": 8, "messages": [{"role": "user", "content": "hi"}]},
+                  "response": {"type": "message", "content": [{"type": "text", "text": "hi"}],
+                               "stop_reason": "end_turn"}},
 }
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
@@ -56,7 +59,8 @@ def read_all(path: Path, fmt: str, skip: bool) -> int:
 
 @SETTINGS
 @given(lines=st.lists(line_strategy, max_size=12),
-       fmt=st.sampled_from([*JSONL_FORMATS, "otel", "litellm", "langsmith", "langfuse"]),
+       fmt=st.sampled_from([*JSONL_FORMATS, "otel", "litellm", "langsmith", "langfuse",
+                                  "anthropic"]),
        skip=st.booleans(), crlf=st.booleans())
 def test_jsonl_readers_parse_or_name_the_line(tmp_path: Path, lines: list[bytes], fmt: str,
                                               skip: bool, crlf: bool) -> None:
