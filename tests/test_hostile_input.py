@@ -36,6 +36,9 @@ VALID = {
                  "input": [{"role": "user", "content": "hi"}], "output": "hello"},
     "helicone": {"request_id": "a", "response_status": 200,
                  "request_body": {"messages": [{"role": "user", "content": "hi"}]}},
+    "anthropic": {"request": {"max_tokens": 8, "messages": [{"role": "user", "content": "hi"}]},
+                  "response": {"type": "message", "content": [{"type": "text", "text": "hi"}],
+                               "stop_reason": "end_turn"}},
 }
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
@@ -59,7 +62,7 @@ def read_all(path: Path, fmt: str, skip: bool) -> int:
 @SETTINGS
 @given(lines=st.lists(line_strategy, max_size=12),
        fmt=st.sampled_from([*JSONL_FORMATS, "otel", "litellm", "langsmith", "langfuse",
-                          "helicone"]),
+                                    "helicone", "anthropic"]),
        skip=st.booleans(), crlf=st.booleans())
 def test_jsonl_readers_parse_or_name_the_line(tmp_path: Path, lines: list[bytes], fmt: str,
                                               skip: bool, crlf: bool) -> None:

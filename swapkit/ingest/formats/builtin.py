@@ -13,6 +13,7 @@ __all__ = ["register_log_formats"]
 @hookimpl(trylast=True)  # plugins first, as when built-ins were registered first
 def register_log_formats(register: Callable[[LogFormat], None]) -> None:
     """Register the built-in formats, most specific sniffers first."""
+    from swapkit.ingest.formats.anthropic import AnthropicFormat
     from swapkit.ingest.formats.batch import BatchFormat
     from swapkit.ingest.formats.helicone import HeliconeFormat
     from swapkit.ingest.formats.langfuse import LangfuseFormat
@@ -26,7 +27,7 @@ def register_log_formats(register: Callable[[LogFormat], None]) -> None:
 
     for log_format in (
         HFDatasetFormat(), CsvFormat(), ParquetFormat(), BatchFormat(),
-        NativeFormat(), OpenAIChatFormat(), LiteLLMFormat(), MessagesFormat(), OtelFormat(),
-        LangsmithFormat(), LangfuseFormat(), HeliconeFormat(),
+        AnthropicFormat(), NativeFormat(), OpenAIChatFormat(), LiteLLMFormat(), MessagesFormat(),
+        OtelFormat(), LangsmithFormat(), LangfuseFormat(), HeliconeFormat(),
     ):
         register(log_format)
