@@ -221,3 +221,20 @@ def test_unknown_format_and_missing_file(tmp_path: Path) -> None:
     assert "openai-chat" in str(info.value)
     with pytest.raises(LogError, match="no such file"):
         read_log(LogSource(path=tmp_path / "missing.jsonl"))
+
+
+def test_numbers_of_observability_exports_parse_exactly_or_name_the_field() -> None:
+    """One parser for the readers' numeric fields (they arrive as numbers or strings): an
+    int is exact past 2**53 (a seed that moved would change the replay), a float must be
+    finite, an int whole."""
+    from swapkit.ingest.formats.fields import parse_number
+
+    assert parse_number("12345678901234567891", "seed", int) == 12345678901234567891
+    assert parse_number(" 7 ", "n", int) == 7 and parse_number("3.0", "n", int) == 3
+    assert parse_number("0.25", "temperature") == 0.25 and parse_number(None, "x") is None
+    assert parse_number("", "x") is None
+    for value, kind, message in (("2.5", int, "whole"), ("nan", float, "finite"),
+                                 (True, float, "must be a number"), ("abc", int, "a number"),
+                                 ([1], float, "must be a number"), ("1e999", float, "finite")):
+        with pytest.raises(ValueError, match=message):
+            parse_number(value, "field", kind)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import math
 from typing import Any
 
-__all__ = ["RECORD_KEYS", "REQUEST_KEYS", "record_fields"]
+__all__ = ["RECORD_KEYS", "REQUEST_KEYS", "parse_number", "record_fields"]
 
 # Keys of a log line that describe the record rather than the request.
 RECORD_KEYS = frozenset(
@@ -36,3 +38,30 @@ def record_fields(obj: dict[str, Any], skip: frozenset[str], default_id: str) ->
     if fields.get("segment") is not None:
         fields["segment"] = str(fields["segment"])
     return fields
+
+
+def parse_number(value: Any, name: str, kind: type[int] | type[float] = float) -> Any:
+    """An int or float from a log's number or numeric string (observability exports often
+    write parameters and counts as strings); None when absent. Not a number, not finite, or
+    not whole where an int is asked for: a ValueError naming ``name``."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(f"{name} must be a number, got {type(value).__name__}")
+    if kind is int and isinstance(value, int):
+        return value
+    if kind is int and isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            return int(value.strip())  # exact, also past 2**53 (seeds)
+    try:
+        parsed = float(value)
+    except (ValueError, OverflowError):
+        raise ValueError(f"{name} must be a number, got {str(value)[:40]!r}") from None
+    if not math.isfinite(parsed):
+        raise ValueError(f"{name} must be a finite number, got {str(value)[:40]!r}")
+    if kind is int:
+        if parsed != int(parsed):
+            raise ValueError(f"{name} must be a whole number, got {str(value)[:40]!r}")
+        return int(parsed)
+    return parsed
+

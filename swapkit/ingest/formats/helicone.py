@@ -19,7 +19,6 @@ token and cost go to ``metadata`` as ``ttft_s`` and ``cost_usd``; custom propert
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +27,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from swapkit.ingest.formats.base import Skipped
+from swapkit.ingest.formats.fields import parse_number
 from swapkit.ingest.formats.jsonl import JsonlFormat
 from swapkit.records import Record
 
@@ -66,27 +66,8 @@ def _json(value: Any, name: str) -> Any:
     return value
 
 
-def _number(value: Any, name: str) -> float | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise ValueError(f"{name} must be a number, got {type(value).__name__}")
-    try:
-        number = float(value)
-    except ValueError:
-        raise ValueError(f"{name} must be a number, got {str(value)[:40]!r}") from None
-    if not math.isfinite(number):
-        raise ValueError(f"{name} must be a finite number, got {str(value)[:40]!r}")
-    return number
 
 
-def _int(value: Any, name: str) -> int | None:
-    number = _number(value, name)
-    if number is None:
-        return None
-    if number != int(number):
-        raise ValueError(f"{name} must be a whole number, got {str(value)[:40]!r}")
-    return int(number)
 
 
 def _time(value: Any) -> datetime | None:
@@ -210,11 +191,11 @@ class HeliconeFormat(JsonlFormat):
                 m.get("role") != "system" for m in messages):
             request["messages"] = [{"role": "system", "content": body["system"]}, *messages]
         for key in NUMBER_PARAMS:
-            value = _number(body.get(key), f"request_body.{key}")
+            value = parse_number(body.get(key), f"request_body.{key}")
             if value is not None:
                 request[key] = value
         for key in INT_PARAMS:
-            count = _int(body.get(key), f"request_body.{key}")
+            count = parse_number(body.get(key), f"request_body.{key}", int)
             if count is not None:
                 request[key] = count
         for key, kind in TYPED_PARAMS.items():
@@ -229,11 +210,11 @@ class HeliconeFormat(JsonlFormat):
             request["model"] = str(model)
 
         delay = row.get("delay_ms") if row.get("delay_ms") is not None else row.get("latency")
-        delay_ms = _number(delay, "delay_ms")
+        delay_ms = parse_number(delay, "delay_ms")
         latency = delay_ms / 1000 if delay_ms is not None and delay_ms >= 0 else None
-        ttft_ms = _number(row.get("time_to_first_token"), "time_to_first_token")
+        ttft_ms = parse_number(row.get("time_to_first_token"), "time_to_first_token")
         cost = row.get("costUSD") if row.get("costUSD") is not None else row.get("cost")
-        cost_usd = _number(cost, "costUSD")
+        cost_usd = parse_number(cost, "costUSD")
 
         raw_props = row.get("request_properties")
         if raw_props is None:
@@ -265,7 +246,7 @@ class HeliconeFormat(JsonlFormat):
         })
 
     def _response(self, row: dict[str, Any], latency: float | None) -> dict[str, Any] | None:
-        status = _int(row.get("response_status"), "response_status")
+        status = parse_number(row.get("response_status"), "response_status", int)
         body = _json(row.get("response_body"), "response_body")
         model = row.get("response_model") or row.get("model")
         model = None if not model else str(model)
@@ -284,8 +265,9 @@ class HeliconeFormat(JsonlFormat):
         fields = dict(body)
         if not isinstance(fields.get("usage"), dict):
             fields["usage"] = {
-                "prompt_tokens": _int(row.get("prompt_tokens"), "prompt_tokens"),
-                "completion_tokens": _int(row.get("completion_tokens"), "completion_tokens"),
+                "prompt_tokens": parse_number(row.get("prompt_tokens"), "prompt_tokens", int),
+                "completion_tokens": parse_number(row.get("completion_tokens"),
+                                                  "completion_tokens", int),
             }
         fields["latency_s"] = latency
         return fields

@@ -23,7 +23,6 @@ A top-level JSON array file is not read (the reader is line based): export as JS
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,6 +31,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from swapkit.ingest.formats.base import Skipped
+from swapkit.ingest.formats.fields import parse_number
 from swapkit.ingest.formats.jsonl import JsonlFormat
 from swapkit.records import Record
 from swapkit.support.hashing import canonical_json
@@ -82,27 +82,11 @@ def _time(value: Any, name: str) -> datetime | None:
     return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
 
 
-def _number(value: Any, name: str, kind: type) -> Any:
-    """An int or float from a number or numeric string (modelParameters are often strings)."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise ValueError(f"{name} must be a number, got {type(value).__name__}")
-    try:
-        number = float(value)
-    except ValueError:
-        raise ValueError(f"{name} must be a number, got {str(value)[:40]!r}") from None
-    if not math.isfinite(number):
-        raise ValueError(f"{name} must be a finite number, got {str(value)[:40]!r}")
-    if kind is int:
-        if number != int(number):
-            raise ValueError(f"{name} must be a whole number, got {str(value)[:40]!r}")
-        return int(number)
-    return number
 
 
 def _count(details: dict[str, Any], keys: tuple[str, ...]) -> int | None:
-    found = [_number(details[k], f"usage.{k}", int) for k in keys if details.get(k) is not None]
+    found = [parse_number(details[k], f"usage.{k}", int) for k in keys
+             if details.get(k) is not None]
     return sum(found) if found else None
 
 
@@ -137,10 +121,10 @@ def _usage(obs: dict[str, Any]) -> dict[str, Any] | None:
 def _cost(obs: dict[str, Any]) -> float | None:
     details = obs.get("costDetails")
     if isinstance(details, dict) and details.get("total") is not None:
-        return _number(details["total"], "costDetails.total", float)  # type: ignore[no-any-return]
+        return parse_number(details["total"], "costDetails.total", float)  # type: ignore[no-any-return]
     for key in ("calculatedTotalCost", "totalCost"):
         if obs.get(key) is not None:
-            return _number(obs[key], key, float)  # type: ignore[no-any-return]
+            return parse_number(obs[key], key, float)  # type: ignore[no-any-return]
     return None
 
 
@@ -308,7 +292,7 @@ class LangfuseFormat(JsonlFormat):
         for key, value in (params or {}).items():
             if key in PARAMS:
                 param, kind = PARAMS[key]
-                number_value = _number(value, f"modelParameters.{key}", kind)
+                number_value = parse_number(value, f"modelParameters.{key}", kind)
                 if number_value is not None:
                     request[param] = number_value
             elif key in OTHER_PARAMS and value is not None:
@@ -325,7 +309,7 @@ class LangfuseFormat(JsonlFormat):
         first_token = _time(obs.get("completionStartTime"), "completionStartTime")
         latency = (end - start).total_seconds() if start and end and end >= start else None
         if latency is None and obs.get("latency") is not None:  # the API's seconds
-            latency = _number(obs["latency"], "latency", float)
+            latency = parse_number(obs["latency"], "latency", float)
         ttft = (first_token - start).total_seconds() if start and first_token and (
             first_token >= start) else None
 

@@ -23,6 +23,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from swapkit.ingest.formats.base import Skipped
+from swapkit.ingest.formats.fields import parse_number
 from swapkit.ingest.formats.jsonl import JsonlFormat
 from swapkit.records import Record
 from swapkit.support.hashing import canonical_json
@@ -165,15 +166,6 @@ def _time(value: Any, name: str) -> datetime | None:
     return stamp if stamp.tzinfo is not None else stamp.replace(tzinfo=UTC)
 
 
-def _number(value: Any, name: str, kind: type) -> Any:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise ValueError(f"{name} must be a number, got {type(value).__name__}")
-    try:
-        return kind(float(value)) if kind is int else kind(value)
-    except (ValueError, OverflowError):
-        raise ValueError(f"{name} must be a number, got {str(value)[:40]!r}") from None
 
 
 def _dict(value: Any, name: str) -> dict[str, Any]:
@@ -249,7 +241,7 @@ class LangsmithFormat(JsonlFormat):
         if isinstance(model, str) and model:
             request["model"] = model
         for key, kind in PARAMS.items():
-            value = _number(params.get(key), f"invocation_params.{key}", kind)
+            value = parse_number(params.get(key), f"invocation_params.{key}", kind)
             if value is not None:
                 request[key] = value
         for key in PASS_PARAMS:
@@ -276,9 +268,9 @@ class LangsmithFormat(JsonlFormat):
                 "session_id": run.get("session_id"),
                 "dotted_order": run.get("dotted_order"),
                 "tags": run.get("tags") or None,
-                "total_cost": _number(run.get("total_cost"), "total_cost", float),
-                "prompt_cost": _number(run.get("prompt_cost"), "prompt_cost", float),
-                "completion_cost": _number(run.get("completion_cost"), "completion_cost",
+                "total_cost": parse_number(run.get("total_cost"), "total_cost", float),
+                "prompt_cost": parse_number(run.get("prompt_cost"), "prompt_cost", float),
+                "completion_cost": parse_number(run.get("completion_cost"), "completion_cost",
                                            float),
                 "ttft_s": ttft,
             }.items() if value not in (None, "")
@@ -380,16 +372,16 @@ class LangsmithFormat(JsonlFormat):
         usage: dict[str, Any] = {"prompt_tokens": None, "completion_tokens": None}
         for prompt, completion, source in candidates:
             if usage["prompt_tokens"] is None:
-                usage["prompt_tokens"] = _number(prompt, f"{source} prompt tokens", int)
+                usage["prompt_tokens"] = parse_number(prompt, f"{source} prompt tokens", int)
             if usage["completion_tokens"] is None:
-                usage["completion_tokens"] = _number(completion, f"{source} completion tokens",
+                usage["completion_tokens"] = parse_number(completion, f"{source} completion tokens",
                                                      int)
         details = usage_metadata.get("output_token_details")
         if isinstance(details, dict) and details.get("reasoning") is not None:
             usage["completion_tokens_details"] = {
-                "reasoning_tokens": _number(details["reasoning"], "reasoning tokens", int)}
+                "reasoning_tokens": parse_number(details["reasoning"], "reasoning tokens", int)}
         cached = usage_metadata.get("input_token_details")
         if isinstance(cached, dict) and cached.get("cache_read") is not None:
             usage["prompt_tokens_details"] = {
-                "cached_tokens": _number(cached["cache_read"], "cached tokens", int)}
+                "cached_tokens": parse_number(cached["cache_read"], "cached tokens", int)}
         return usage

@@ -24,6 +24,7 @@ import orjson
 from pydantic import ValidationError
 
 from swapkit.ingest.formats.base import Skipped
+from swapkit.ingest.formats.fields import parse_number
 from swapkit.ingest.formats.jsonl import JsonlFormat
 from swapkit.records import Record
 from swapkit.support.hashing import canonical_json
@@ -257,16 +258,9 @@ def _nanos(value: Any) -> int | None:
 
 def _number(attributes: dict[str, Any], key: str, kind: type) -> Any:
     value = attributes.get(key)
-    if value is None:
-        return None
     if kind is str:
-        return str(value)
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise ValueError(f"{key} must be a number, got {type(value).__name__}")
-    try:
-        return kind(value)
-    except ValueError:
-        raise ValueError(f"{key} must be a number, got {str(value)[:40]!r}") from None
+        return None if value is None else str(value)
+    return parse_number(value, key, kind)
 
 
 def _first(attributes: dict[str, Any], key: str, old_key: str) -> int | None:
