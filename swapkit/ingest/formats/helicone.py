@@ -146,13 +146,7 @@ class HeliconeFormat(JsonlFormat):
 
     def to_record(self, obj: dict[str, Any], number: int) -> Record:
         """One row as a record (anything else is an error here)."""
-        for item in self._row(obj, number, 0):
-            if isinstance(item, Record):
-                return item
-            if isinstance(item, ValueError):
-                raise item
-            raise ValueError(item.reason)
-        raise ValueError("no request row")  # pragma: no cover
+        return self.only_record(self._row(obj, number, 0), "no request row")
 
     def _row(self, row: Any, number: int, k: int) -> Iterator[Record | Skipped | ValueError]:
         if not isinstance(row, dict):

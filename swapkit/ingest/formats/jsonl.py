@@ -151,6 +151,18 @@ class JsonlFormat(ABC):
         for one malformed entry (the others stand); a raised exception fails the line."""
         return (self.to_record(obj, number),)
 
+    @staticmethod
+    def only_record(items: Iterable[Record | Skipped | ValueError], nothing: str) -> Record:
+        """``to_record`` of a format whose lines hold several entries: the first entry
+        must be a record; a malformed or skipped one is the line's error."""
+        for item in items:
+            if isinstance(item, Record):
+                return item
+            if isinstance(item, ValueError):
+                raise item
+            raise ValueError(item.reason)
+        raise ValueError(nothing)
+
     def sniff(self, path: Path, first: dict[str, Any] | None) -> bool:
         """Subclasses decide from the first JSON object."""
         return False

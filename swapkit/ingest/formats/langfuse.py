@@ -250,13 +250,7 @@ class LangfuseFormat(JsonlFormat):
 
     def to_record(self, obj: dict[str, Any], number: int) -> Record:
         """One observation as a record (anything else is an error here)."""
-        for item in self._observation(obj, number, 0):
-            if isinstance(item, Record):
-                return item
-            if isinstance(item, ValueError):
-                raise item
-            raise ValueError(item.reason)
-        raise ValueError("no observation")
+        return self.only_record(self._observation(obj, number, 0), "no observation")
 
     def _observation(
         self, obs: Any, number: int, k: int

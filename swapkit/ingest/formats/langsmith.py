@@ -219,13 +219,7 @@ class LangsmithFormat(JsonlFormat):
 
     def to_record(self, obj: dict[str, Any], number: int) -> Record:
         """One llm run as a record (any other run is an error here)."""
-        for item in self.to_records(obj, number):
-            if isinstance(item, Record):
-                return item
-            if isinstance(item, ValueError):
-                raise item
-            raise ValueError(item.reason)
-        raise ValueError("no run")
+        return self.only_record(self.to_records(obj, number), "no run")
 
     def _record(self, run: dict[str, Any], number: int) -> Record:
         inputs = _dict(run.get("inputs"), "inputs")

@@ -114,13 +114,7 @@ class LiteLLMFormat(JsonlFormat):
 
     def to_record(self, obj: dict[str, Any], number: int) -> Record:
         """A single record (see :meth:`to_records`, which also skips)."""
-        for item in self.to_records(obj, number):
-            if isinstance(item, Record):
-                return item
-            if isinstance(item, ValueError):
-                raise item
-            raise ValueError(item.reason)
-        raise ValueError("no record")  # pragma: no cover
+        return self.only_record(self.to_records(obj, number), "no record")
 
     def to_records(
         self, obj: dict[str, Any], number: int

@@ -320,13 +320,7 @@ class OtelFormat(JsonlFormat):
 
     def to_record(self, obj: dict[str, Any], number: int) -> Record:
         """One span object as a record (a span that is not a chat call is an error here)."""
-        for item in self._span(obj, {}, number, 0):
-            if isinstance(item, Record):
-                return item
-            if isinstance(item, ValueError):
-                raise item
-            raise ValueError(item.reason)
-        raise ValueError("no span")
+        return self.only_record(self._span(obj, {}, number, 0), "no span")
 
     def _span(
         self, span: Any, resource: dict[str, Any], number: int, k: int
