@@ -9,7 +9,7 @@ import pytest
 from swapkit.completion import Completion
 from swapkit.records import Record, Usage
 from swapkit.store import RunStore
-from swapkit.store import run_store as store_module
+from swapkit.store import sequence as sequence_module
 
 
 def _record(i: int) -> Record:
@@ -20,7 +20,7 @@ def _record(i: int) -> Record:
 
 def test_stored_sequences_page_through_records_and_completions(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(store_module, "PAGE", 7)  # many pages, a partial last one
+    monkeypatch.setattr(sequence_module, "PAGE", 7)  # many pages, a partial last one
     records = [_record(i) for i in range(50)]
     with RunStore(tmp_path) as store:
         assert store.save_sample(records, noise={records[3].request_hash}) == 50

@@ -16,11 +16,11 @@ import itertools
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Generic, TypeVar, overload
+from typing import Any
 
 import orjson
 
@@ -28,8 +28,9 @@ from swapkit.completion import Completion
 from swapkit.errors import RuntimeFailure
 from swapkit.records import Record, ToolCall, Usage
 from swapkit.store.migrations import migrate
+from swapkit.store.sequence import StoredSequence
 
-__all__ = ["DB_NAME", "PAGE", "RunStore", "StoredSequence", "StoredTarget"]
+__all__ = ["DB_NAME", "RunStore", "StoredTarget"]
 
 DB_NAME = "swapkit.sqlite"
 LOCK_NAME = "run.lock"
@@ -48,11 +49,7 @@ _INSERT = (f"INSERT OR REPLACE INTO completions ({', '.join(_COMPLETION_COLUMNS)
 _BY_POSITION = (f"SELECT {', '.join('c.' + name for name in _COMPLETION_COLUMNS)} FROM records r "
                 "LEFT JOIN completions c ON c.target = ? AND c.request_hash = r.request_hash "
                 "AND c.sample = ? WHERE r.position >= ? AND r.position < ? ORDER BY r.position")
-PAGE = 2048  # rows a stored sequence reads at once
 CHUNK = 5000  # rows written per executemany batch
-_UNSET: Any = object()
-
-T = TypeVar("T")
 
 
 def _set_wal(db: sqlite3.Connection) -> None:
@@ -407,53 +404,3 @@ def _completion(row: dict[str, Any]) -> Completion:
     row["truncated_in_reasoning"] = bool(row["truncated_in_reasoning"])
     has_usage = any(v is not None for v in usage.model_dump().values())
     return Completion.model_validate({**row, "usage": usage if has_usage else None})
-
-
-class StoredSequence(Sequence[T], Generic[T]):
-    """A read-only sequence of stored rows, read a page at a time and parsed on access.
-
-    One page of raw rows is held at once, each row parsed the first time it is asked for
-    (the same index gives the same object while its page is held): a pass over a million
-    records holds one page, not a million objects. ``column(name)`` reads one stored
-    column of every row without parsing any.
-    """
-
-    def __init__(self, length: int, fetch: Callable[[int, int], list[Any]],
-                 parse: Callable[[Any], T], column: Callable[[str], list[Any]]) -> None:
-        self._length, self._fetch, self._parse, self._column = length, fetch, parse, column
-        self._start = -1
-        self._raw: list[Any] = []
-        self._parsed: list[Any] = []
-
-    def __len__(self) -> int:
-        return self._length
-
-    @overload
-    def __getitem__(self, index: int) -> T: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[T]: ...
-
-    def __getitem__(self, index: int | slice) -> T | list[T]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(self._length))]
-        i = index + self._length if index < 0 else index
-        if not 0 <= i < self._length:
-            raise IndexError("stored sequence index out of range")
-        start = i - i % PAGE
-        if start != self._start:
-            self._raw = self._fetch(start, min(start + PAGE, self._length))
-            self._parsed = [_UNSET] * len(self._raw)
-            self._start = start
-        value = self._parsed[i - start]
-        if value is _UNSET:
-            value = self._parsed[i - start] = self._parse(self._raw[i - start])
-        return value  # type: ignore[no-any-return]
-
-    def __iter__(self) -> Iterator[T]:
-        for i in range(self._length):
-            yield self[i]
-
-    def column(self, name: str) -> list[Any]:
-        """One stored column of every row, in order (no row is parsed)."""
-        return self._column(name)
