@@ -38,9 +38,7 @@ class Completion(RecordedResponse):
     target: str = Field(description="hash of the target identity")
     request_hash: str
     sample: int = 0
-    ttft_s: float | None = Field(default=None, description="time to first token (any)")
     ttfa_s: float | None = Field(default=None, description="time to first answer token")
-    cost_usd: float | None = None
     attempts: int = 1
     request_id: str | None = None
 

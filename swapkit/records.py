@@ -10,6 +10,7 @@ reason, usage and latency.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Any, Literal, NamedTuple
 
@@ -94,7 +95,16 @@ class RecordedResponse(BaseModel):
     truncated_in_reasoning: bool = False
     usage: Usage | None = None
     latency_s: float | None = None
+    ttft_s: float | None = Field(default=None, description="time to first token (any)")
+    cost_usd: float | None = Field(default=None, description="what the call cost, in USD")
     model: str | None = None
+
+    @field_validator("latency_s", "ttft_s", "cost_usd")
+    @classmethod
+    def _unknown_unless_finite(cls, value: float | None) -> float | None:
+        """A negative or non-finite time or cost (a log's clock skew, a NaN written by a
+        spreadsheet) is not known: kept, it would make a latency or a cost total negative."""
+        return None if value is not None and (not math.isfinite(value) or value < 0) else value
 
     @model_validator(mode="before")
     @classmethod
@@ -293,5 +303,7 @@ def normalise_openai_response(data: dict[str, Any]) -> dict[str, Any]:
         "truncated_in_reasoning": split.truncated_in_reasoning,
         "usage": _usage(data.get("usage")),
         "latency_s": latency,
+        "ttft_s": data.get("ttft_s"),
+        "cost_usd": data.get("cost_usd"),
         "model": data.get("model"),
     }

@@ -39,8 +39,9 @@ def test_export_chat_rows_embeddings_skipped_429_recorded() -> None:
     assert response.latency_s == pytest.approx(2.5)
     assert response.usage is not None
     assert (response.usage.prompt_tokens, response.usage.completion_tokens) == (54, 17)
-    assert tools.metadata["ttft_s"] == pytest.approx(0.4)
-    assert tools.metadata["cost_usd"] == pytest.approx(0.0003)
+    assert tools.response is not None
+    assert tools.response.ttft_s == pytest.approx(0.4)
+    assert tools.response.cost_usd == pytest.approx(0.0003)
     assert tools.metadata["properties"]["App"] == "weather"
     assert tools.metadata["user_id"] == "user-42"
     assert tools.timestamp is not None and tools.timestamp.year == 2024
@@ -55,8 +56,8 @@ def test_export_chat_rows_embeddings_skipped_429_recorded() -> None:
     assert plain.response.usage is not None
     assert (plain.response.usage.prompt_tokens, plain.response.usage.completion_tokens) == (11, 7)
     assert plain.response.latency_s == pytest.approx(1.2)
-    assert plain.metadata["cost_usd"] == pytest.approx(0.00002)
-    assert "ttft_s" not in plain.metadata
+    assert plain.response.cost_usd == pytest.approx(0.00002)
+    assert plain.response.ttft_s is None
 
     assert limited.response is not None and limited.response.status == "rate_limited"
     assert limited.response.http_status == 429

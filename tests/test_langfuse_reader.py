@@ -39,8 +39,9 @@ def test_jsonl_export_generations_span_skipped_error_recorded() -> None:
     assert response.usage is not None
     assert response.usage.prompt_tokens == 42  # input excludes the 12 cached tokens
     assert response.usage.cached_tokens == 12 and response.usage.completion_tokens == 17
-    assert tools.metadata["ttft_s"] == pytest.approx(0.4)
-    assert tools.metadata["cost_usd"] == pytest.approx(0.0003)
+    assert tools.response is not None
+    assert tools.response.ttft_s == pytest.approx(0.4)
+    assert tools.response.cost_usd == pytest.approx(0.0003)
     assert tools.metadata["metadata"] == {"route": "weather"}
     assert tools.metadata["parent_observation_id"] == "span-1"
     assert tools.timestamp is not None and tools.timestamp.year == 2024
@@ -54,8 +55,8 @@ def test_jsonl_export_generations_span_skipped_error_recorded() -> None:
     assert prompt.response.usage is not None
     assert (prompt.response.usage.prompt_tokens, prompt.response.usage.completion_tokens) == (11, 7)
     assert prompt.response.latency_s == pytest.approx(1.2)
-    assert prompt.metadata["cost_usd"] == pytest.approx(0.00002)
-    assert "ttft_s" not in prompt.metadata
+    assert prompt.response.cost_usd == pytest.approx(0.00002)
+    assert prompt.response.ttft_s is None
 
     assert error.response is not None and error.response.status == "error"
     assert error.response.error == "Rate limit exceeded (429)"
@@ -80,7 +81,7 @@ def test_api_page_line() -> None:
     assert record.response.usage is not None
     assert (record.response.usage.prompt_tokens, record.response.usage.completion_tokens) == (3, 2)
     assert record.response.latency_s == pytest.approx(0.8)
-    assert record.metadata["cost_usd"] == pytest.approx(0.000001)
+    assert record.response.cost_usd == pytest.approx(0.000001)
 
 
 GEN = {"id": "g", "traceId": "t", "type": "GENERATION", "startTime": "2024-01-01T00:00:00Z",

@@ -43,8 +43,9 @@ def test_payloads_become_records_and_skips() -> None:
     assert (response.usage.prompt_tokens, response.usage.completion_tokens) == (57, 18)
     assert response.latency_s == pytest.approx(1.5)
     assert response.model == "gpt-4o-2024-08-06"
-    assert first.metadata["ttft_s"] == pytest.approx(0.4)
-    assert first.metadata["cost_usd"] == pytest.approx(0.000525)
+    assert response.ttft_s == pytest.approx(0.4)
+    assert response.cost_usd == pytest.approx(0.000525)
+    assert "ttft_s" not in first.metadata and "cost_usd" not in first.metadata
     assert first.metadata["user_api_key_alias"] == "support-bot"
     assert first.metadata["user_api_key_team_alias"] == "support"
     assert first.metadata["requester_metadata"] == {"route": "weather"}

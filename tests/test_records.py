@@ -102,3 +102,25 @@ def test_no_usage_an_endpoint_reports_makes_a_cost_negative(
     assert all(v is None or v >= 0 for v in usage.model_dump().values())
     cost = cost_usd(usage, Price(input=p_in, output=p_out, cached=p_cached))
     assert cost is None or cost >= 0
+
+
+@given(st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True),
+                 st.integers(min_value=-10**6, max_value=10**6)))
+def test_a_recorded_time_or_cost_is_known_only_when_finite_and_not_negative(
+        value: float | None) -> None:
+    """A log's clock skew or a spreadsheet's NaN must not make a latency or a cost total
+    negative or NaN: such a value is unknown (None), in any shape the response comes in."""
+    import math
+
+    from swapkit.records import RecordedResponse
+
+    native = RecordedResponse.model_validate(
+        {"answer": "a", "latency_s": value, "ttft_s": value, "cost_usd": value})
+    openai = RecordedResponse.model_validate(
+        {"choices": [{"message": {"content": "a"}}], "latency_s": value, "ttft_s": value,
+         "cost_usd": value})
+    for response in (native, openai):
+        for field in (response.latency_s, response.ttft_s, response.cost_usd):
+            assert field is None or (math.isfinite(field) and field >= 0)
+            if field is not None:
+                assert field == value

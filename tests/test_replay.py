@@ -193,6 +193,35 @@ def test_recorded_targets(tmp_path: Path, log: Path) -> None:
     assert "shadow q3" in answers and "Tram 3, then walk; tickets online." in answers
 
 
+def test_recorded_cost_and_ttft_feed_the_run_but_not_the_spend_cap(tmp_path: Path,
+                                                                    log: Path) -> None:
+    """A log's measured cost and time to first token reach the stored baseline (the cost
+    and latency gates compare them); a price on the recorded target reprices its usage; the
+    spend cap counts only the calls made now."""
+    rows = [json.loads(line) for line in log.read_text().splitlines()]
+    for row in rows:
+        row["response"].update({"cost_usd": 5.0, "ttft_s": 0.25})
+    log.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with serve(profile("cand-sim"), logs=(log,)) as sim:
+        config = write_config(tmp_path, sim.base_url, log=log,
+                              baseline={"recorded": True, "price": None})
+        assert run(config, max_spend_usd=0.05).complete  # the log's $60 is not this run's
+        by_side = {c.target: c for c in stored(tmp_path)}
+        with RunStore(tmp_path / "run", lock=False) as store:
+            assert store.spent_usd() < 0.05
+        recorded = [c for c in stored(tmp_path) if c.attempts == 0]
+        assert len(recorded) == 12 and len(by_side) == 2
+        assert all(c.cost_usd == 5.0 and c.ttft_s == 0.25 for c in recorded)
+        (tmp_path / "priced").mkdir()
+        priced = write_config(tmp_path / "priced", sim.base_url, log=log,
+                              baseline={"recorded": True, "price": {"input": 1.0, "output": 2.0}})
+        assert run(priced).complete
+    with RunStore(tmp_path / "priced" / "run", lock=False) as store:
+        repriced = [c for c in store.completions() if c.attempts == 0]
+    assert len(repriced) == 12
+    assert [c.cost_usd for c in repriced] == pytest.approx([(30 * 1.0 + 20 * 2.0) / 1e6] * 12)
+
+
 def test_endpoint_down_fails_fast_with_exit_3_and_keeps_the_store(tmp_path: Path,
                                                                   log: Path) -> None:
     with serve(profile("base-sim"), logs=(log,)) as sim:

@@ -39,7 +39,8 @@ class TargetProgress:
         """Count one stored completion."""
         self.done += 1
         self.status[completion.status] += 1
-        self.spend_usd += completion.cost_usd or 0.0
+        if completion.attempts > 0:  # a recorded answer's cost was spent before this run
+            self.spend_usd += completion.cost_usd or 0.0
         if completion.status in FAILURE_STATUSES:
             self.consecutive_failures += 1
             self.last_error = completion.error

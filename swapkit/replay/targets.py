@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from swapkit.completion import Completion
+from swapkit.completion import Completion, cost_usd
 from swapkit.config import LogSource, TargetConfig
 from swapkit.ingest.formats import read_log
 from swapkit.records import Record, RecordedResponse
@@ -61,7 +61,12 @@ class _SecondLog:
 
 
 def recorded_completions(target: TargetConfig, records: Iterable[Record]) -> Iterator[Completion]:
-    """Completions of a recorded target, one per record (sample 0), from the log(s)."""
+    """Completions of a recorded target, one per record (sample 0), from the log(s).
+
+    Cost: a ``price`` on the target reprices the recorded usage (the same basis as a priced
+    candidate); without one, the cost the log recorded, if any. Either way it was spent in
+    the past: the spend cap counts only calls made now (``attempts > 0``).
+    """
     identity = target_identity(target)
     name = target_hash(identity)
     second: _SecondLog | None = None
@@ -76,8 +81,11 @@ def recorded_completions(target: TargetConfig, records: Iterable[Record]) -> Ite
             else:
                 response = second.get(record.id, digest)
                 missing = f"{target.recorded} has no answer for this record (by id or request)"
-            fields = response.model_dump() if response is not None else {
+            fields: dict[str, Any] = response.model_dump() if response is not None else {
                 "status": "error", "error": missing}
+            if response is not None and target.price is not None:
+                priced = cost_usd(response.usage, target.price)
+                fields["cost_usd"] = priced if priced is not None else response.cost_usd
             yield Completion.model_validate({
                 **fields, "key": completion_key(identity, digest, 0), "target": name,
                 "request_hash": digest, "sample": 0, "attempts": 0,

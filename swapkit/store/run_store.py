@@ -376,10 +376,12 @@ class RunStore:
         return [row[0], row[1]]
 
     def spent_usd(self) -> float:
-        """Total cost of the stored completions."""
+        """What this run's calls have cost: recorded answers (``attempts = 0``) carry the
+        cost of calls made before the run, which no spend cap should count."""
         self.flush()
         return float(self.db.execute(
-            "SELECT COALESCE(SUM(cost_usd), 0) FROM completions").fetchone()[0])
+            "SELECT COALESCE(SUM(cost_usd), 0) FROM completions WHERE attempts > 0"
+        ).fetchone()[0])
 
 
 def _row(c: Completion) -> tuple[Any, ...]:

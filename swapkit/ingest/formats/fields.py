@@ -6,7 +6,7 @@ import contextlib
 import math
 from typing import Any
 
-__all__ = ["RECORD_KEYS", "REQUEST_KEYS", "parse_number", "record_fields"]
+__all__ = ["RECORD_KEYS", "REQUEST_KEYS", "measured", "parse_number", "record_fields"]
 
 # Keys of a log line that describe the record rather than the request.
 RECORD_KEYS = frozenset(
@@ -65,3 +65,12 @@ def parse_number(value: Any, name: str, kind: type[int] | type[float] = float) -
         return int(parsed)
     return parsed
 
+
+
+def measured(response: dict[str, Any] | None, ttft_s: float | None,
+             cost_usd: float | None) -> dict[str, Any] | None:
+    """A recorded response with the time to first token and the cost its log measured
+    beside it (observability tools keep them outside the provider's response body)."""
+    if response is None:
+        return None
+    return {**response, "ttft_s": ttft_s, "cost_usd": cost_usd}

@@ -10,8 +10,8 @@ A line is one request row (``npx @helicone/export`` JSONL, or one ``GET
 
 Only chat requests (a body with ``messages``) become records; embeddings and other
 requests, and rows exported without bodies, are counted as skipped. An HTTP status of
-400 or more is a recorded error (429: ``rate_limited``). The recorded time to first
-token and cost go to ``metadata`` as ``ttft_s`` and ``cost_usd``; custom properties go to
+400 or more is a recorded error (429: ``rate_limited``). The time to first token and the
+cost are the recorded response's ``ttft_s`` and ``cost_usd``; custom properties go to
 ``metadata.properties`` (``--segment-field properties.App``), and the
 ``Helicone-Session-Id`` property is the conversation.
 """
@@ -27,7 +27,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from swapkit.ingest.formats.base import Skipped
-from swapkit.ingest.formats.fields import parse_number
+from swapkit.ingest.formats.fields import measured, parse_number
 from swapkit.ingest.formats.jsonl import JsonlFormat
 from swapkit.records import Record
 
@@ -227,13 +227,12 @@ class HeliconeFormat(JsonlFormat):
             "request_path": row.get("request_path"),
             "prompt_id": row.get("prompt_id"),
             "prompt_version": row.get("prompt_version"),
-            "ttft_s": ttft_ms / 1000 if ttft_ms is not None and ttft_ms >= 0 else None,
-            "cost_usd": cost_usd,
         }.items() if value not in (None, "", {})}
         return Record.model_validate({
             "id": str(row["request_id"]) or f"line-{number}-{k + 1}",
             "request": request,
-            "response": self._response(row, latency),
+            "response": measured(self._response(row, latency),
+                                 None if ttft_ms is None else ttft_ms / 1000, cost_usd),
             "conversation_id": None if session is None else str(session),
             "timestamp": _time(row.get("request_created_at")),
             "metadata": metadata,

@@ -14,8 +14,9 @@ excludes cached input (``input_cached_tokens``, ``cache_read_input_tokens``, ...
 is added back for ``prompt_tokens``; the older ``usage`` (``input``/``output`` or
 ``promptTokens``/``completionTokens``) is read too. ``endTime - startTime`` is the
 latency; time to first token (``completionStartTime``) and cost (``costDetails.total`` or
-``calculatedTotalCost``) go to ``metadata`` as ``ttft_s`` and ``cost_usd``. The trace id
-(or ``sessionId``) is the conversation; the observation's own ``metadata`` is kept under
+``calculatedTotalCost``) are the recorded response's ``ttft_s`` and ``cost_usd``; the
+observation's name is ``metadata.span_name``. The trace id (or ``sessionId``) is the
+conversation; the observation's own ``metadata`` is kept under
 ``metadata`` (so ``--segment-field metadata.route`` works).
 
 A top-level JSON array file is not read (the reader is line based): export as JSONL.
@@ -31,7 +32,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from swapkit.ingest.formats.base import Skipped
-from swapkit.ingest.formats.fields import parse_number
+from swapkit.ingest.formats.fields import measured, parse_number
 from swapkit.ingest.formats.jsonl import JsonlFormat
 from swapkit.records import Record
 from swapkit.support.hashing import canonical_json
@@ -313,12 +314,10 @@ class LangfuseFormat(JsonlFormat):
                 "trace_id": obs.get("traceId"),
                 "observation_id": obs.get("id"),
                 "parent_observation_id": obs.get("parentObservationId"),
-                "name": obs.get("name"),
+                "span_name": obs.get("name"),
                 "environment": obs.get("environment"),
                 "version": obs.get("version"),
                 "prompt_name": obs.get("promptName"),
-                "ttft_s": ttft,
-                "cost_usd": _cost(obs),
                 "metadata": own if isinstance(own, dict) else None,
             }.items() if value not in (None, "", {})
         }
@@ -328,7 +327,7 @@ class LangfuseFormat(JsonlFormat):
         return Record.model_validate({
             "id": str(obs.get("id") or f"line-{number}-{k + 1}"),
             "request": request,
-            "response": self._response(obs, latency),
+            "response": measured(self._response(obs, latency), ttft, _cost(obs)),
             "conversation_id": None if conversation is None else str(conversation),
             "timestamp": start,
             "metadata": metadata,

@@ -8,9 +8,11 @@ item, each ``{"lc": 1, "type": "constructor", "id": [..., "HumanMessage"], "kwar
 The answer comes from ``outputs.generations`` (or an OpenAI-shaped ``choices``), the
 parameters from ``extra.invocation_params``, usage from the run's token counts (or
 ``llm_output.token_usage``, or the AI message's ``usage_metadata``), latency from
-``start_time``/``end_time``. The run id is the record id, the trace id the conversation
-(unless the metadata names a session or thread); costs, the time to first token, tags and
-``extra.metadata`` go to the record's metadata.
+``start_time``/``end_time``, the time to first token from ``first_token_time`` and the
+cost from ``total_cost`` (or its prompt and completion parts), all on the recorded
+response. The run id is the record id, the trace id the conversation (unless the metadata
+names a session or thread); the run's name (``span_name``), tags and ``extra.metadata`` go
+to the record's metadata.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from swapkit.ingest.formats.base import Skipped
-from swapkit.ingest.formats.fields import parse_number
+from swapkit.ingest.formats.fields import measured, parse_number
 from swapkit.ingest.formats.jsonl import JsonlFormat
 from swapkit.records import Record
 from swapkit.support.hashing import canonical_json
@@ -186,6 +188,15 @@ def _error_status(error: str) -> str:
     return "error"
 
 
+def _cost(run: dict[str, Any]) -> float | None:
+    """The run's cost: ``total_cost``, else its prompt and completion parts when both exist."""
+    total = parse_number(run.get("total_cost"), "total_cost", float)
+    if total is not None:
+        return total  # type: ignore[no-any-return]
+    parts = [parse_number(run.get(key), key, float) for key in ("prompt_cost", "completion_cost")]
+    return None if None in parts else sum(parts)
+
+
 class LangsmithFormat(JsonlFormat):
     """LangSmith runs, one a line: the ``llm`` runs become records."""
 
@@ -256,17 +267,12 @@ class LangsmithFormat(JsonlFormat):
         conversation = conversation or run.get("trace_id")
         metadata: dict[str, Any] = {
             key: value for key, value in {
-                "run_name": run.get("name"),
+                "span_name": run.get("name"),
                 "trace_id": run.get("trace_id"),
                 "parent_run_id": run.get("parent_run_id"),
                 "session_id": run.get("session_id"),
                 "dotted_order": run.get("dotted_order"),
                 "tags": run.get("tags") or None,
-                "total_cost": parse_number(run.get("total_cost"), "total_cost", float),
-                "prompt_cost": parse_number(run.get("prompt_cost"), "prompt_cost", float),
-                "completion_cost": parse_number(run.get("completion_cost"), "completion_cost",
-                                           float),
-                "ttft_s": ttft,
             }.items() if value not in (None, "")
         }
         for key, value in run_metadata.items():
@@ -275,7 +281,8 @@ class LangsmithFormat(JsonlFormat):
         return Record.model_validate({
             "id": str(run_id) if run_id not in (None, "") else f"line-{number}",
             "request": request,
-            "response": self._response(run, request.get("model"), latency),
+            "response": measured(self._response(run, request.get("model"), latency), ttft,
+                                 _cost(run)),
             "conversation_id": None if conversation in (None, "") else str(conversation),
             "timestamp": start,
             "metadata": metadata,

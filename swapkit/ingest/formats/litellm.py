@@ -7,8 +7,8 @@ its ``response`` (a chat completion, or its text), ``model`` / ``model_group``,
 seconds. Only chat completions (``call_type`` completion / acompletion) become records;
 other calls (embeddings, images, ...) and payloads logged without their messages
 (prompt logging turned off) are counted as skipped. A ``failure`` payload becomes a
-recorded error. The recorded time to first token and cost have no place in a recorded
-response, so they are kept in ``metadata`` as ``ttft_s`` and ``cost_usd``.
+recorded error. The time to first token (``completionStartTime - startTime``) and
+``response_cost`` are the recorded response's ``ttft_s`` and ``cost_usd``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from swapkit.ingest.formats.base import Skipped
-from swapkit.ingest.formats.fields import REQUEST_KEYS
+from swapkit.ingest.formats.fields import REQUEST_KEYS, measured
 from swapkit.ingest.formats.jsonl import JsonlFormat
 from swapkit.records import Record
 
@@ -164,11 +164,9 @@ class LiteLLMFormat(JsonlFormat):
         tags = obj.get("request_tags") or meta.get("tags")
         if isinstance(tags, list) and tags:
             metadata["tags"] = tags
-        if ttft is not None:
-            metadata["ttft_s"] = ttft
         cost = obj.get("response_cost")
-        if isinstance(cost, int | float) and not isinstance(cost, bool):
-            metadata["cost_usd"] = float(cost)
+        cost_usd = float(cost) if isinstance(cost, int | float) and not isinstance(
+            cost, bool) else None
         if isinstance(obj.get("trace_id"), str):
             metadata["trace_id"] = obj["trace_id"]
 
@@ -178,7 +176,7 @@ class LiteLLMFormat(JsonlFormat):
             "id": str(record_id) if isinstance(record_id, str | int) and record_id != ""
             else f"line-{number}",
             "request": request,
-            "response": self._response(obj, latency),
+            "response": measured(self._response(obj, latency), ttft, cost_usd),
             "conversation_id": None if _empty(session) else str(session),
             "timestamp": None if start is None else datetime.fromtimestamp(start, UTC),
             "metadata": metadata,
