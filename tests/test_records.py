@@ -124,3 +124,25 @@ def test_a_recorded_time_or_cost_is_known_only_when_finite_and_not_negative(
             assert field is None or (math.isfinite(field) and field >= 0)
             if field is not None:
                 assert field == value
+
+
+def _depth(value: object) -> int:
+    if isinstance(value, dict):
+        return 1 + max(map(_depth, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(_depth, value), default=0)
+    return 0
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=3),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=2), inner,
+                                                                  max_size=3),
+    max_leaves=40)
+
+
+@given(json_values, st.integers(min_value=1, max_value=8))
+def test_too_deep_agrees_with_the_nesting_depth(value: object, limit: int) -> None:
+    from swapkit.support.limits import too_deep
+
+    assert too_deep(value, limit) == (_depth(value) > limit)

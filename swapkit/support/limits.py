@@ -12,16 +12,25 @@ __all__ = ["MAX_JSON_DEPTH", "too_deep"]
 MAX_JSON_DEPTH = 64
 
 
+_LEAVES = (str, int, float, type(None))  # most values: one cheap test passes them over
+_CONTAINERS = (dict, list)
+
+
 def too_deep(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
-    """Whether ``value`` nests lists and mappings more than ``limit`` levels (no recursion)."""
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
+    """Whether ``value`` nests lists and mappings more than ``limit`` levels (no recursion).
+
+    Walks one level at a time (every log record goes through this: it must cost little
+    beside parsing the line)."""
+    level = [value] if isinstance(value, _CONTAINERS) else []
+    depth = 1
+    while level:
         if depth > limit:
             return True
-        if isinstance(item, dict):
-            stack.extend((inner, depth + 1) for inner in item.values()
-                         if isinstance(inner, dict | list))
-        elif isinstance(item, list):
-            stack.extend((inner, depth + 1) for inner in item if isinstance(inner, dict | list))
+        below: list[Any] = []
+        for item in level:  # only dicts and lists reach a level
+            inner = item.values() if isinstance(item, dict) else item
+            below.extend([v for v in inner
+                          if not isinstance(v, _LEAVES) and isinstance(v, _CONTAINERS)])
+        level = below
+        depth += 1
     return False
