@@ -135,7 +135,8 @@ def tool_definitions(raw: Any) -> list[dict[str, Any]] | None:
 
 def indexed(attributes: dict[str, Any], prefix: str) -> list[tuple[int, dict[str, Any]]]:
     """``prefix.N.field`` attributes as ``(N, {field: value})``, N in numeric order; keys
-    whose N is not a number (``gen_ai.prompt.prompt_filter_results``) are not entries."""
+    whose N is not a number (``gen_ai.prompt.prompt_filter_results``), or has more than 9
+    digits, are not entries."""
     entries: dict[int, dict[str, Any]] = {}
     dotted = prefix + "."
     for key, value in attributes.items():
