@@ -255,6 +255,8 @@ def _tool_calls(raw: Any) -> list[dict[str, Any]]:
         if not isinstance(call, dict):
             continue
         function = call.get("function") or {}
+        if not isinstance(function, dict):
+            raise ValueError("a tool call's function must be an object")
         arguments = function.get("arguments", "")
         if not isinstance(arguments, str):  # some servers send an object
             arguments = canonical_json(arguments).decode()
@@ -283,6 +285,8 @@ def normalise_openai_response(data: dict[str, Any]) -> dict[str, Any]:
         return {"status": "empty", "error": "response has no choices", "model": data.get("model")}
     choice = choices[0] if isinstance(choices[0], dict) else {}
     message = choice.get("message") or {}
+    if not isinstance(message, dict):  # untrusted logs: an error, never a traceback
+        raise ValueError("choices[0].message must be an object")
     finish_reason = choice.get("finish_reason")
     reasoning_field = message.get("reasoning_content") or message.get("reasoning")
     split = split_reasoning(message_text(message), reasoning_field, finish_reason)

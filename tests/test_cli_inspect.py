@@ -127,7 +127,7 @@ def test_malformed_line_exits_2_and_skip_invalid_counts(tmp_path: Path) -> None:
     (["inspect", SEARCH / "queries.csv", "--column", "prompt=question"],
      ["column 'question' (mapped to prompt) does not exist"]),
     (["inspect", SEARCH / "queries.csv", "--column", "promt=query"], ["FIELD=COLUMN"]),
-    (["inspect", TRAVEL / "batch_output.jsonl"], ["Batch API *output* file"]),
+    (["inspect", TRAVEL / "batch_output.jsonl"], ["batch *output* (results) file"]),
 ])
 def test_bad_input_exits_2(args: list[object], fragments: list[str]) -> None:
     assert_usage_error(run_cli(args), *fragments)

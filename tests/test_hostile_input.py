@@ -49,7 +49,11 @@ line_strategy = st.one_of(
     st.binary(max_size=200),
     json_values.map(lambda v: json.dumps(v).encode()),
     st.sampled_from([b"", b"\r", b"\xef\xbb\xbf{}", b'{"request":', b"\xff\xfe", b"[" * 3000,
-                     b'{"messages": "x"}', b'{"id": 1, "request": {"messages": [{}]}}']),
+                     b'{"messages": "x"}', b'{"id": 1, "request": {"messages": [{}]}}',
+                     b'{"request": {"messages": [{"role": "user", "content": "hi"}]}, '
+                     b'"response": {"choices": [{"message": ["x"]}]}}',
+                     b'{"custom_id": "a", "response": {"body": {"choices": [{"message": '
+                     b'{"tool_calls": [{"function": "f"}]}}]}}}']),
 )
 SETTINGS = settings(max_examples=80, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -87,6 +91,42 @@ def test_any_bytes_with_any_format(tmp_path: Path, data: bytes) -> None:
         for skip in (False, True):
             with contextlib.suppress(LogError):  # a clear message (LogLineError included)
                 read_all(path, fmt, skip)
+
+
+BATCH_INPUTS = {
+    "openai-batch": VALID["openai-batch"],
+    "anthropic": {"custom_id": "a", "params": {"max_tokens": 8, "messages": [
+        {"role": "user", "content": "hi"}]}},
+}
+output_line = st.one_of(
+    line_strategy,
+    st.builds(lambda key, value: json.dumps({"custom_id": "a", key: value}).encode(),
+              st.sampled_from(["result", "response", "error"]), json_values),
+    st.builds(lambda kind, key, value: json.dumps(
+        {"custom_id": "a", "result": {"type": kind, key: value}}).encode(),
+        st.sampled_from(["succeeded", "errored", "canceled", "expired", "x"]),
+        st.sampled_from(["message", "error"]), json_values),
+)
+
+
+@SETTINGS
+@given(lines=st.lists(output_line, max_size=8), fmt=st.sampled_from(sorted(BATCH_INPUTS)),
+       skip=st.booleans())
+def test_batch_output_joins_or_names_its_line(tmp_path: Path, lines: list[bytes], fmt: str,
+                                              skip: bool) -> None:
+    """Any output (results) file joined to a valid batch input: the record, or an error
+    naming the output file and its line."""
+    log = tmp_path / "in.jsonl"
+    log.write_text(json.dumps(BATCH_INPUTS[fmt]) + "\n")
+    output = tmp_path / "out.jsonl"
+    output.write_bytes(b"\n".join(lines) + b"\n")
+    source = LogSource(path=log, format=fmt, output=output, skip_invalid=skip)
+    try:
+        count = sum(1 for _ in read_log(source))
+    except LogLineError as err:
+        assert str(output) in str(err)
+    else:
+        assert count == 1
 
 
 def test_huge_fields_and_deep_nesting(tmp_path: Path) -> None:

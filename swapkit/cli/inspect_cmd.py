@@ -41,7 +41,8 @@ def _parse_columns(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option("--format", "format_", default="auto", show_default=True,
               help="log format (see `swapkit formats`); auto sniffs it")
 @click.option("--batch-output", type=click.Path(path_type=Path),
-              help="OpenAI Batch output file to join with the input log")
+              help="batch output file to join with the input log by custom_id (OpenAI "
+              "Batch output, Anthropic Message Batches results)")
 @click.option("--column", "columns", multiple=True, metavar="FIELD=COLUMN",
               help="table column mapping, e.g. --column prompt=question (repeatable)")
 @click.option("--split", help="Hugging Face dataset split")

@@ -43,7 +43,7 @@ class LogSource:
 
     path: Path
     format: str = "auto"
-    output: Path | None = None  # OpenAI Batch output file, joined by custom_id
+    output: Path | None = None  # a batch output (results) file, joined by custom_id
     columns: ColumnMapping = field(default_factory=ColumnMapping)
     split: str | None = None  # Hugging Face datasets split
     segment_field: str | None = None  # dotted path into the record, e.g. metadata.route
@@ -80,7 +80,9 @@ class LogConfig(BaseModel):
 
     path: Path = Field(description="the log file or dataset folder, relative to swap.yaml")
     format: str = Field(default="auto", description="a log format name, or auto to sniff")
-    output: Path | None = Field(default=None, description="OpenAI Batch output file to join")
+    output: Path | None = Field(
+        default=None, description="batch output file to join by custom_id (OpenAI Batch "
+        "output, Anthropic Message Batches results)")
     columns: ColumnMapping = Field(default_factory=ColumnMapping, description="table columns")
     split: str | None = Field(default=None, description="Hugging Face dataset split")
     segment: str | None = Field(

@@ -81,10 +81,11 @@ def sniff_format(path: Path) -> LogFormat:
             return log_format
     valid = ", ".join(log_formats().names())
     seen = f"; first line has keys: {', '.join(sorted(first))}" if first else ""
-    batch_output = first is not None and "custom_id" in first and "response" in first
+    batch_output = first is not None and "custom_id" in first and (
+        "response" in first or "result" in first)  # OpenAI Batch output, Anthropic results
     hint = (
-        "this looks like a Batch API *output* file: pass the input file as the log and this "
-        "one as log.output (--batch-output)" if batch_output
+        "this looks like a batch *output* (results) file: pass the batch's input file as the "
+        "log and this one as log.output (--batch-output)" if batch_output
         else f"set the format explicitly (log.format / --format): {valid}"
     )
     raise LogError(f"{path}: cannot tell the log format{seen}", hint=hint)

@@ -36,16 +36,28 @@ OpenAI ``prompt_tokens`` counts every input token, cached ones included, while A
 cache_read_input_tokens + cache_creation_input_tokens and ``cached_tokens`` =
 cache_read_input_tokens. An error body (``{"type": "error", "error": {...}}``) becomes a
 recorded error; rate_limit_error and overloaded_error are ``rate_limited``.
+
+A Message Batches input file (``{"custom_id", "params"}`` lines) is read the same way,
+``custom_id`` as the record id; its results file (``log.output`` / ``--batch-output``:
+``{"custom_id", "result": {"type", "message" | "error"}}`` lines) is joined by custom_id
+(``output_join``): ``succeeded`` → the Message as the recorded response, ``errored`` → a
+recorded error as above, ``canceled`` / ``expired`` → ``unreached`` (the request never
+ran: missing, not a failure of the model).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from swapkit.config import LogSource
+from swapkit.errors import LogLineError
+from swapkit.ingest.formats.base import Skipped
 from swapkit.ingest.formats.fields import record_fields
 from swapkit.ingest.formats.jsonl import JsonlFormat
+from swapkit.ingest.formats.output_join import join_output
 from swapkit.records import Record
 
 __all__ = ["AnthropicFormat"]
@@ -60,6 +72,8 @@ RATE_LIMITED = frozenset({"rate_limit_error", "overloaded_error"})
 KEPT_PARAMS = ("model", "max_tokens", "temperature", "top_p")
 THINKING_BLOCKS = frozenset({"thinking", "redacted_thinking"})
 LINE_KEYS = frozenset({"request", "params", "response"})
+UNREACHED = {"canceled": "canceled: the batch was canceled before this request ran",
+             "expired": "expired: the batch ended (24 hours) before this request ran"}
 
 
 def _blocks(content: Any, where: str) -> list[dict[str, Any]]:
@@ -352,12 +366,35 @@ def convert_response(raw: Any) -> tuple[dict[str, Any] | None, dict[str, Any]]:
     return fields, ({"dropped_response_blocks": dropped} if dropped else {})
 
 
+def batch_result(line: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """A Message Batches results line as a recorded response and the metadata of its blocks."""
+    result = line.get("result")
+    if not isinstance(result, dict):
+        raise ValueError('missing "result" object ({"type": "succeeded", "message": ...})')
+    kind = result.get("type")
+    if kind == "succeeded":
+        if not isinstance(result.get("message"), dict):
+            raise ValueError('a succeeded result needs its "message" object')
+        return convert_response(result["message"])
+    if kind == "errored":
+        error = result.get("error")
+        error = error if isinstance(error, dict) else {}
+        if error.get("type") != "error":  # the error object itself, not its response
+            error = {"type": "error", "error": error}
+        return convert_response(error)
+    if kind in UNREACHED:
+        return {"status": "unreached", "error": UNREACHED[kind]}, {}
+    raise ValueError(f"result.type {str(kind)[:40]!r} is not succeeded, errored, canceled or "
+                     "expired")
+
+
 class AnthropicFormat(JsonlFormat):
     """One logged Anthropic Messages API call per line."""
 
     name = "anthropic"
     description = ('Anthropic Messages API JSONL: {"request": {...}, "response": {Message}} '
-                   "per line, converted to the OpenAI chat shape")
+                   'per line, or Message Batches {"custom_id", "params"} lines (+ results '
+                   "file), converted to the OpenAI chat shape")
     hint = ('each line needs "request" (or "params"): an Anthropic Messages API body with '
             '"messages"; use --skip-invalid to count and skip lines that cannot be converted')
 
@@ -375,6 +412,8 @@ class AnthropicFormat(JsonlFormat):
             if response.get("type") == "error" and isinstance(response.get("error"), dict):
                 return True
         if "system" in request or "stop_sequences" in request:
+            return True
+        if "custom_id" in first and "params" in first:  # a Message Batches request line
             return True
         return any(isinstance(m, dict) and isinstance(m.get("content"), list) and any(
             isinstance(b, dict) and b.get("type") in ("tool_use", "tool_result", "thinking")
@@ -398,3 +437,9 @@ class AnthropicFormat(JsonlFormat):
         fields["request"] = request
         fields["response"] = response
         return Record.model_validate(fields)
+
+    def read(self, source: LogSource) -> Iterator[Record | LogLineError | Skipped]:
+        """Read the log; join a Message Batches results file when one is given."""
+        if source.output is None:
+            return super().read(source)
+        return join_output(super().read(source), source.output, batch_result)

@@ -1,9 +1,9 @@
 """OpenAI Batch API files: an input file, optionally joined with its output file.
 
 Input lines: ``{"custom_id", "method", "url", "body"}``; output lines:
-``{"custom_id", "response": {"status_code", "body"}, "error"}``. The output file is
-indexed by ``custom_id`` (byte offsets only, so memory stays small) and joined to
-the input; a failed output line becomes a recorded response with an error status.
+``{"custom_id", "response": {"status_code", "body"}, "error"}``, joined to the input by
+``custom_id`` (``output_join``); a failed output line becomes a recorded response with an
+error status.
 """
 
 from __future__ import annotations
@@ -12,43 +12,26 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from swapkit.config import LogSource
-from swapkit.errors import LogError, LogLineError
+from swapkit.errors import LogLineError
 from swapkit.ingest.formats.base import Skipped
 from swapkit.ingest.formats.fields import record_fields
-from swapkit.ingest.formats.jsonl import JsonlFormat, open_binary
+from swapkit.ingest.formats.jsonl import JsonlFormat
 from swapkit.ingest.formats.openai_chat import response_fields
-from swapkit.records import Record, RecordedResponse
+from swapkit.ingest.formats.output_join import join_output
+from swapkit.records import Record
 
 __all__ = ["BatchFormat"]
 
 CHAT_URL_SUFFIX = "/chat/completions"
 
 
-def _index_output(path: Path) -> dict[str, int]:
-    """custom_id → byte offset of its line in the output file."""
-    offsets: dict[str, int] = {}
-    with open_binary(path) as handle:
-        offset = 0
-        for number, line in enumerate(handle, start=1):
-            stripped = line.strip()
-            if stripped:
-                try:
-                    custom_id = orjson.loads(stripped).get("custom_id")
-                except (orjson.JSONDecodeError, AttributeError):
-                    raise LogLineError(
-                        path, number, "not a JSON object with a custom_id",
-                        hint="pass the Batch API output file exactly as downloaded",
-                    ) from None
-                if custom_id is not None:
-                    offsets.setdefault(str(custom_id), offset)
-            offset += len(line)
-    return offsets
+def _output_response(line: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """The join's converter: an output line's recorded response (no metadata)."""
+    return _response(line), {}
 
 
-def _output_response(line: dict[str, Any]) -> dict[str, Any] | None:
+def _response(line: dict[str, Any]) -> dict[str, Any] | None:
     response = line.get("response")
     error = line.get("error")
     if error:
@@ -97,20 +80,5 @@ class BatchFormat(JsonlFormat):
     def read(self, source: LogSource) -> Iterator[Record | LogLineError | Skipped]:
         """Read the input file; attach each record's output line when an output file is given."""
         if source.output is None:
-            yield from super().read(source)
-            return
-        offsets = _index_output(source.output)
-        with open_binary(source.output) as output:
-            for item in super().read(source):
-                if isinstance(item, Record) and item.id in offsets:
-                    output.seek(offsets[item.id])
-                    line = orjson.loads(output.readline())
-                    try:
-                        response = _output_response(line)
-                        if response is not None:
-                            item.response = RecordedResponse.model_validate(response)
-                    except ValueError as err:
-                        raise LogError(
-                            f"{source.output}: output for custom_id {item.id!r} is invalid: {err}"
-                        ) from None
-                yield item
+            return super().read(source)
+        return join_output(super().read(source), source.output, _output_response)

@@ -3,14 +3,21 @@
 A line is either an export (``{"resourceSpans": [{"resource", "scopeSpans": [{"spans"}]}]}``,
 attributes as OTLP ``{"key", "value": {"stringValue" | "intValue" | ...}}`` lists) or one
 span object (OTLP form, or attributes as a plain object). Every chat span
-(``gen_ai.operation.name`` chat / text_completion / generate_content) is one record; other
-spans (tools, embeddings, agents) are counted as skipped.
+(``gen_ai.operation.name`` chat / text_completion / generate_content, or, without it,
+OpenLLMetry's ``llm.request.type`` chat / completion) is one record; other spans (tools,
+embeddings, agents, workflows) are counted as skipped.
 
-Messages come from ``gen_ai.system_instructions`` / ``gen_ai.input.messages`` /
-``gen_ai.output.messages`` (role + parts, JSON text or structured), or from the older span
-events ``gen_ai.{system,user,assistant,tool}.message`` and ``gen_ai.choice``. The span id
-is the record id, the trace id the conversation (unless ``gen_ai.conversation.id`` says),
-the span's duration the latency.
+Messages come from one of three forms (``otel_attributes``), taken in this order when a
+span has several, each side (input, answer) on its own: the structured attributes
+(``gen_ai.system_instructions`` / ``gen_ai.input.messages`` / ``gen_ai.output.messages``),
+then the older span events (``gen_ai.{system,user,assistant,tool}.message``,
+``gen_ai.choice``), then the flat indexed attributes of OpenLLMetry
+(``gen_ai.prompt.N.*`` / ``gen_ai.completion.N.*``, tools from ``llm.request.functions.K.*``).
+The span id is the record id, the trace id the conversation (unless
+``gen_ai.conversation.id`` says), the span's duration the latency. OpenLLMetry's
+``traceloop.entity.name`` / ``traceloop.workflow.name`` and its association properties
+(``traceloop.association.properties.KEY``, set by ``Traceloop.set_association_properties``)
+go to ``metadata`` (a property as ``metadata.KEY``, unless the reader's own key has the name).
 """
 
 from __future__ import annotations
@@ -20,18 +27,28 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import orjson
 from pydantic import ValidationError
 
 from swapkit.ingest.formats.base import Skipped
 from swapkit.ingest.formats.fields import parse_number
 from swapkit.ingest.formats.jsonl import JsonlFormat
+from swapkit.ingest.formats.otel_attributes import (
+    chat_messages,
+    flat_choice,
+    flat_messages,
+    flat_tools,
+    json_attribute,
+    system_messages,
+    text_of,
+    tool_call,
+    tool_definitions,
+)
 from swapkit.records import Record
-from swapkit.support.hashing import canonical_json
 
 __all__ = ["OtelFormat", "otlp_attributes", "otlp_value"]
 
 CHAT_OPERATIONS = frozenset({"chat", "text_completion", "generate_content"})
+REQUEST_TYPES = {"chat": "chat", "completion": "text_completion"}  # OpenLLMetry's llm.request.type
 EVENT_ROLES = {
     "gen_ai.system.message": "system",
     "gen_ai.user.message": "user",
@@ -48,6 +65,12 @@ PARAMS = {
     "gen_ai.request.choice.count": ("n", int),
     "gen_ai.request.model": ("model", str),
 }
+FLAT_PARAMS = {  # OpenLLMetry's names, where the semantic conventions have none or later ones
+    "llm.frequency_penalty": ("frequency_penalty", float),
+    "llm.presence_penalty": ("presence_penalty", float),
+    "llm.user": ("user", str),
+}
+ASSOCIATION = "traceloop.association.properties."
 FINISH_REASONS = {"tool_call": "tool_calls", "tool_calls": "tool_calls"}
 ERROR_STATUS = (2, "STATUS_CODE_ERROR", "ERROR")
 
@@ -95,100 +118,10 @@ def otlp_attributes(raw: Any) -> dict[str, Any]:
     return out
 
 
-def _json(value: Any, name: str) -> Any:
-    """An attribute that may hold JSON text (the usual form of message attributes)."""
-    if isinstance(value, str | bytes) and value.strip()[:1] in ("[", "{", b"[", b"{"):
-        try:
-            return orjson.loads(value)
-        except orjson.JSONDecodeError as err:
-            raise ValueError(f"{name} is not valid JSON ({err})") from None
-    return value
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else canonical_json(value).decode()
-
-
-def _tool_call(call_id: Any, name: Any, arguments: Any) -> dict[str, Any]:
-    if not isinstance(name, str) or not name:
-        raise ValueError("a tool call has no name")
-    args = arguments if isinstance(arguments, str) else (
-        "" if arguments is None else canonical_json(arguments).decode()
-    )
-    return {"id": None if call_id is None else str(call_id), "type": "function",
-            "function": {"name": name, "arguments": args}}
-
-
-def _chat_messages(raw: Any, name: str) -> list[dict[str, Any]]:
-    """OpenAI chat messages from GenAI ``{"role", "parts": [...]}`` messages."""
-    raw = _json(raw, name)
-    if raw is None:
-        return []
-    if not isinstance(raw, list):
-        raise ValueError(f"{name} must be a list of messages")
-    messages: list[dict[str, Any]] = []
-    for i, message in enumerate(raw):
-        if not isinstance(message, dict) or not isinstance(message.get("role"), str):
-            raise ValueError(f"{name}[{i}] must be an object with a string 'role'")
-        parts = message.get("parts")
-        if not isinstance(parts, list):
-            raise ValueError(f"{name}[{i}].parts must be a list")
-        texts, calls, responses = [], [], []
-        for part in parts:
-            if not isinstance(part, dict):
-                raise ValueError(f"{name}[{i}].parts: each part must be an object")
-            kind = part.get("type")
-            if kind == "text":
-                texts.append(_text(part.get("content", "")))
-            elif kind == "tool_call":
-                calls.append(_tool_call(part.get("id"), part.get("name"), part.get("arguments")))
-            elif kind == "tool_call_response":
-                responses.append({"role": "tool", "tool_call_id": part.get("id"),
-                                  "content": _text(part.get("response", ""))})
-        if responses:
-            messages.extend(responses)
-            continue
-        out: dict[str, Any] = {"role": message["role"], "content": "\n".join(texts)}
-        if calls:
-            out["content"] = out["content"] or None
-            out["tool_calls"] = calls
-        messages.append(out)
-    return messages
-
-
-def _system(raw: Any) -> list[dict[str, Any]]:
-    raw = _json(raw, "gen_ai.system_instructions")
-    if raw is None:
-        return []
-    if isinstance(raw, str):
-        return [{"role": "system", "content": raw}]
-    if not isinstance(raw, list):
-        raise ValueError("gen_ai.system_instructions must be a list of parts")
-    texts = [_text(p.get("content", "")) for p in raw
-             if isinstance(p, dict) and p.get("type") == "text"]
-    return [{"role": "system", "content": "\n".join(texts)}] if texts else []
-
-
-def _tools(raw: Any) -> list[dict[str, Any]] | None:
-    raw = _json(raw, "gen_ai.tool.definitions")
-    if not isinstance(raw, list):
-        return None
-    tools = []
-    for tool in raw:
-        if not isinstance(tool, dict):
-            continue
-        if isinstance(tool.get("function"), dict):
-            tools.append(tool)
-        elif tool.get("type", "function") == "function" and isinstance(tool.get("name"), str):
-            function = {k: tool[k] for k in ("name", "description", "parameters") if k in tool}
-            tools.append({"type": "function", "function": function})
-    return tools or None
-
-
 def _event_body(attributes: dict[str, Any]) -> dict[str, Any]:
     for key in ("body", "gen_ai.event.content", "event.body"):
         if key in attributes:
-            body = _json(attributes[key], key)
+            body = json_attribute(attributes[key], key)
             if isinstance(body, dict):
                 return body
             return {"content": body}
@@ -198,15 +131,15 @@ def _event_body(attributes: dict[str, Any]) -> dict[str, Any]:
 def _event_message(role: str, body: dict[str, Any]) -> dict[str, Any]:
     content = body.get("content")
     if content is not None and not isinstance(content, str | list):
-        content = _text(content)
+        content = text_of(content)
     message: dict[str, Any] = {"role": role, "content": content}
     if role == "tool":
         message["tool_call_id"] = body.get("id")
         message["content"] = content or ""
-    calls = _json(body.get("tool_calls"), "tool_calls")
+    calls = json_attribute(body.get("tool_calls"), "tool_calls")
     if isinstance(calls, list) and calls:
         message["tool_calls"] = [
-            _tool_call(c.get("id"), (c.get("function") or {}).get("name"),
+            tool_call(c.get("id"), (c.get("function") or {}).get("name"),
                        (c.get("function") or {}).get("arguments"))
             for c in calls if isinstance(c, dict)
         ]
@@ -232,7 +165,7 @@ def _events(span: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any] 
             messages.append(_event_message(role, body))
         elif name == "gen_ai.choice" and choice is None:
             body = _event_body(otlp_attributes(event.get("attributes")))
-            raw = _json(body.get("message"), "message")
+            raw = json_attribute(body.get("message"), "message")
             message = _event_message("assistant", raw if isinstance(raw, dict) else {})
             choice = {"message": message, "finish_reason": body.get("finish_reason")}
     return messages, choice
@@ -268,6 +201,26 @@ def _first(attributes: dict[str, Any], key: str, old_key: str) -> int | None:
     return _number(attributes, old_key, int) if value is None else value  # type: ignore[no-any-return]
 
 
+def _operation(attributes: dict[str, Any]) -> tuple[str, Any]:
+    """The attribute that names the span's operation, and the operation it names."""
+    operation = attributes.get("gen_ai.operation.name")
+    request_type = attributes.get("llm.request.type")
+    if operation is None and request_type is not None:
+        return "llm.request.type", REQUEST_TYPES.get(str(request_type), request_type)
+    return "gen_ai.operation.name", operation
+
+
+def _traceloop(attributes: dict[str, Any]) -> dict[str, Any]:
+    """OpenLLMetry's entity, workflow and association properties, for ``metadata``."""
+    found = {key[len(ASSOCIATION):]: value for key, value in attributes.items()
+             if key.startswith(ASSOCIATION) and len(key) > len(ASSOCIATION)}
+    for key, name in (("traceloop.entity.name", "entity_name"),
+                      ("traceloop.workflow.name", "workflow_name")):
+        if attributes.get(key) not in (None, ""):
+            found[name] = attributes[key]
+    return found
+
+
 def _span_id(span: dict[str, Any], key: str) -> str | None:
     context = span.get("context") if isinstance(span.get("context"), dict) else {}
     snake = "trace_id" if key == "traceId" else "span_id"
@@ -283,8 +236,8 @@ class OtelFormat(JsonlFormat):
 
     name = "otel"
     description = "OpenTelemetry GenAI spans: OTLP JSON (Collector file exporter) or a span a line"
-    hint = ("chat spans need gen_ai.operation.name=chat and their messages "
-            "(gen_ai.input.messages, or gen_ai.*.message events)")
+    hint = ("chat spans need gen_ai.operation.name=chat (or llm.request.type=chat) and their "
+            "messages (gen_ai.input.messages, gen_ai.*.message events or gen_ai.prompt.N.*)")
 
     def sniff(self, path: Path, first: dict[str, Any] | None) -> bool:
         """An OTLP export (``resourceSpans``) or a span object with an id and attributes."""
@@ -332,12 +285,13 @@ class OtelFormat(JsonlFormat):
         where = f"span {span_id or k + 1}"
         try:
             attributes = otlp_attributes(span.get("attributes"))
-            operation = attributes.get("gen_ai.operation.name")
+            key, operation = _operation(attributes)
             if operation not in CHAT_OPERATIONS:
                 reason = ("not a GenAI span (no gen_ai.operation.name)" if operation is None
-                          else f"gen_ai.operation.name={str(operation)[:40]}")
+                          else f"{key}={str(attributes[key])[:40]}")
                 yield Skipped(number, reason)
                 return
+            attributes["gen_ai.operation.name"] = operation
             yield self._record(span, attributes, resource, span_id, number, k)
         except ValidationError as err:
             yield ValueError(f"{where}: {err.errors(include_url=False)[0]['msg']}")
@@ -355,28 +309,33 @@ class OtelFormat(JsonlFormat):
                 for key, value in otlp_attributes(event.get("attributes")).items():
                     attributes.setdefault(key, value)
         event_messages, choice = _events(span)
-        messages = _system(attributes.get("gen_ai.system_instructions"))
-        inputs = _chat_messages(attributes.get("gen_ai.input.messages"), "gen_ai.input.messages")
-        if not inputs:
-            inputs = event_messages
+        messages = system_messages(attributes.get("gen_ai.system_instructions"))
+        inputs = (chat_messages(attributes.get("gen_ai.input.messages"), "gen_ai.input.messages")
+                  or event_messages or flat_messages(attributes))
         if inputs and inputs[0]["role"] == "system":
             messages = []  # the instructions are in the messages already
         messages += inputs
         if not inputs:
             raise ValueError(
-                "chat span has no input messages (gen_ai.input.messages or gen_ai.*.message "
-                "events): was message content capture off? (e.g. "
-                "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true)"
+                "chat span has no input messages (gen_ai.input.messages, gen_ai.*.message "
+                "events or gen_ai.prompt.N.*): was message content capture off? (e.g. "
+                "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true, or "
+                "TRACELOOP_TRACE_CONTENT=true for OpenLLMetry)"
             )
         request: dict[str, Any] = {"messages": messages}
         for key, (param, kind) in PARAMS.items():
             value = _number(attributes, key, kind)
             if value is not None:
                 request[param] = value
+        for key, (param, kind) in FLAT_PARAMS.items():
+            value = _number(attributes, key, kind)
+            if value is not None and param not in request:
+                request[param] = value
         stop = attributes.get("gen_ai.request.stop_sequences")
         if isinstance(stop, list) and stop:
             request["stop"] = stop
-        tools = _tools(attributes.get("gen_ai.tool.definitions"))
+        tools = tool_definitions(attributes.get("gen_ai.tool.definitions")) or flat_tools(
+            attributes)
         if tools:
             request["tools"] = tools
 
@@ -396,6 +355,8 @@ class OtelFormat(JsonlFormat):
                 "operation": attributes.get("gen_ai.operation.name"),
             }.items() if value not in (None, "")
         }
+        for key, value in _traceloop(attributes).items():
+            metadata.setdefault(key, value)
         return Record.model_validate({
             "id": span_id or f"line-{number}-{k + 1}",
             "request": request,
@@ -412,20 +373,22 @@ class OtelFormat(JsonlFormat):
         finish = attributes.get("gen_ai.response.finish_reasons")
         finish_reason = finish[0] if isinstance(finish, list) and finish else (
             finish if isinstance(finish, str) else None)
-        outputs = _json(attributes.get("gen_ai.output.messages"), "gen_ai.output.messages")
+        outputs = json_attribute(attributes.get("gen_ai.output.messages"), "gen_ai.output.messages")
         if isinstance(outputs, list) and outputs:
             first = outputs[0]
             if isinstance(first, dict) and isinstance(first.get("finish_reason"), str):
                 finish_reason = finish_reason or first["finish_reason"]
             reasoning = "\n".join(
-                _text(p.get("content", "")) for p in (
+                text_of(p.get("content", "")) for p in (
                     first.get("parts") if isinstance(first, dict) else None) or []
                 if isinstance(p, dict) and p.get("type") == "reasoning"
             ) or None
-            message = _chat_messages(outputs[:1], "gen_ai.output.messages")[0]
+            message = chat_messages(outputs[:1], "gen_ai.output.messages")[0]
             if reasoning:
                 message["reasoning_content"] = reasoning
             choice = {"message": message, "finish_reason": finish_reason}
+        if choice is None:
+            choice = flat_choice(attributes)
         raw_status = span.get("status")
         status: dict[str, Any] = raw_status if isinstance(raw_status, dict) else {}
         if status.get("code") in ERROR_STATUS and choice is None:
@@ -437,9 +400,14 @@ class OtelFormat(JsonlFormat):
             "completion_tokens": _first(attributes, "gen_ai.usage.output_tokens",
                                         "gen_ai.usage.completion_tokens"),
             "prompt_tokens_details": {
-                "cached_tokens": _number(attributes, "gen_ai.usage.cache_read.input_tokens", int)
+                "cached_tokens": _first(attributes, "gen_ai.usage.cache_read.input_tokens",
+                                        "gen_ai.usage.cache_read_input_tokens")
             },
         }
+        total = _number(attributes, "llm.usage.total_tokens", int)
+        if usage["completion_tokens"] is None and usage["prompt_tokens"] is not None \
+                and total is not None and total >= usage["prompt_tokens"]:
+            usage["completion_tokens"] = total - usage["prompt_tokens"]
         if choice is None:
             return None
         reason: Any = choice.get("finish_reason") or finish_reason
