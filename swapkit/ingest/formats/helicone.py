@@ -115,8 +115,8 @@ class HeliconeFormat(JsonlFormat):
     """Helicone request rows, one a line or as ``/v1/request/query`` pages."""
 
     name = "helicone"
-    description = ('Helicone request export JSONL (@helicone/export) or API pages '
-                   '({"data": [...], "error": null})')
+    description = ('Helicone request export JSONL or CSV (@helicone/export, dashboard) or API '
+                   'pages ({"data": [...], "error": null})')
     hint = ('each line needs a Helicone request row ("request_id", "request_body", ...) '
             'or a page {"data": [rows]}; use --skip-invalid to count and skip malformed lines')
     # The CSV of @helicone/export or of the dashboard's export: a request row's fields.

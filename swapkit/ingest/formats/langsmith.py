@@ -191,7 +191,8 @@ class LangsmithFormat(JsonlFormat):
     """LangSmith runs, one a line: the ``llm`` runs become records."""
 
     name = "langsmith"
-    description = "LangSmith run export: a run a line (llm runs; others counted as skipped)"
+    description = ("LangSmith runs: a run a line, or the bulk export's Parquet (llm runs; others "
+                   "counted as skipped)")
     hint = ("an llm run needs inputs.messages (OpenAI or LangChain-serialized) or "
             "inputs.prompts")
     # The bulk export (Parquet): the Run fields one a column, JSON ones as text.

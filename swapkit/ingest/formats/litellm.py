@@ -109,7 +109,8 @@ class LiteLLMFormat(JsonlFormat):
     """One LiteLLM ``StandardLoggingPayload`` per line."""
 
     name = "litellm"
-    description = "LiteLLM proxy StandardLoggingPayload JSONL (custom / s3 / gcs loggers)"
+    description = ("LiteLLM proxy StandardLoggingPayload JSONL (custom / s3 / gcs loggers), or "
+                   "LiteLLM_SpendLogs rows (CSV / Parquet / JSON)")
     hint = ('each line needs "call_type" and "messages" (a LiteLLM StandardLoggingPayload); '
             "use --skip-invalid to count and skip malformed lines")
     table_json = JSON_COLUMNS  # the LiteLLM_SpendLogs table, exported as CSV / Parquet

@@ -1,5 +1,5 @@
 """LiteLLM's spend table (``LiteLLM_SpendLogs``) rows as the logging payload the LiteLLM
-reader reads: exported as CSV (from the database or the UI), Parquet, or JSON rows.
+reader reads: the table exported from the database as CSV or Parquet, or as JSON rows.
 
 A row has ``request_id``, ``call_type``, ``spend`` (USD), token counts, ``startTime`` /
 ``endTime`` / ``completionStartTime``, ``model`` / ``model_group`` / ``model_id``,
