@@ -264,3 +264,18 @@ def test_vendor_format_named_for_a_table(tmp_path: Path) -> None:
         read(generic, fmt="litellm")
     with pytest.raises(LogError, match="not a helicone table export"):
         read(SPENDLOGS, fmt="helicone")
+
+
+def test_row_cells_become_json_values() -> None:
+    from uuid import UUID
+
+    from swapkit.ingest.formats.table_rows import row_object
+
+    run_id = UUID("0193a1c2-7e00-7000-8000-0000000000c1")
+    row = row_object({"id": run_id, "raw": b"\xff\x00", "text": b"hi", "cost": Decimal("0.25"),
+                      "tokens": float("nan"), "at": datetime(2025, 1, 2, 3, 4, 5), "empty": "",
+                      "nested": {"list": [Decimal("1.5"), ""]}, "body": '{""a"": """"}'},
+                     frozenset({"body"}))
+    assert row == {"id": str(run_id), "raw": "ff00", "text": "hi", "cost": 0.25, "tokens": None,
+                   "at": "2025-01-02T03:04:05", "empty": None,
+                   "nested": {"list": [1.5, ""]}, "body": {"a": ""}}

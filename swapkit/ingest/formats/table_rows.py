@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 import orjson
 
@@ -58,7 +59,7 @@ def json_cell(value: Any, column: str) -> Any:
 
 
 def _plain(value: Any) -> Any:
-    """A value as JSON would carry it: null for NaN, ISO 8601 text for times."""
+    """A value as JSON would carry it: null for NaN, ISO 8601 text for times, text for ids."""
     if isinstance(value, float) and math.isnan(value):
         return None
     if isinstance(value, datetime | date | time):
@@ -67,8 +68,13 @@ def _plain(value: Any) -> Any:
         return value.total_seconds()
     if isinstance(value, Decimal):
         return float(value)
-    if isinstance(value, bytes):
-        return value.decode("utf-8", errors="replace")
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, bytes):  # text stored as binary, or a binary id (a UUID's 16 bytes)
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            return value.hex()
     if isinstance(value, dict):
         return {str(key): _plain(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
