@@ -82,10 +82,63 @@ def test_jsonl_readers_parse_or_name_the_line(tmp_path: Path, lines: list[bytes]
         assert count >= 2
 
 
+TABLE_VALID = {  # a vendor table's header and one good row (LiteLLM SpendLogs, Helicone, LangSmith)
+    "litellm": {"request_id": "a", "call_type": "acompletion", "spend": "0", "startTime": "",
+                "metadata": "{}", "messages": json.dumps([{"role": "user", "content": "hi"}]),
+                "response": "{}", "proxy_server_request": "{}", "prompt_tokens": "1"},
+    "helicone": {"request_id": "a", "response_status": "200", "request_properties": "{}",
+                 "request_body": json.dumps({"messages": [{"role": "user", "content": "hi"}]}),
+                 "response_body": ""},
+    "langsmith": {"id": "a", "run_type": "llm", "extra": "", "start_time": "",
+                  "inputs": json.dumps({"messages": [{"role": "user", "content": "hi"}]}),
+                  "outputs": ""},
+}
+cell_strategy = st.one_of(
+    st.none(), st.text(max_size=20), json_values.map(json.dumps),
+    st.sampled_from(['{"', "[", '""', '{""a"": 1}', '"x', "{}", "[[[", "nan", "1e999", "llm"]),
+)
+
+
+@SETTINGS
+@given(fmt=st.sampled_from(sorted(TABLE_VALID)), skip=st.booleans(), parquet=st.booleans(),
+       rows=st.lists(st.lists(cell_strategy, min_size=0, max_size=12), max_size=6))
+def test_vendor_tables_parse_or_name_the_row(tmp_path: Path, fmt: str, skip: bool,
+                                             parquet: bool, rows: list[list[object]]) -> None:
+    """Any cells under a vendor's header: records, or errors naming the file and the row."""
+    import csv
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    valid = TABLE_VALID[fmt]
+    columns = list(valid)
+    table = [valid, *({c: (None if v is None else str(v)) for c, v in zip(columns, row,
+                                                                          strict=False)}
+                      for row in rows), valid]
+    if parquet:
+        path = tmp_path / "log.parquet"
+        pq.write_table(pa.Table.from_pylist(table, schema=pa.schema(
+            [(c, pa.string()) for c in columns])), path)
+    else:
+        path = tmp_path / "log.csv"
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, columns)
+            writer.writeheader()
+            writer.writerows(table)
+    try:
+        count = read_all(path, "auto", skip)
+    except LogLineError as err:
+        assert not skip and err.line >= (2 if parquet else 3) and str(path) in str(err)
+    else:
+        assert count >= 2
+
+
 @SETTINGS
 @given(data=st.binary(max_size=400))
 def test_any_bytes_with_any_format(tmp_path: Path, data: bytes) -> None:
-    for suffix, fmt in ((".jsonl", "auto"), (".csv", "csv"), (".parquet", "parquet")):
+    for suffix, fmt in ((".jsonl", "auto"), (".csv", "csv"), (".parquet", "parquet"),
+                        (".csv", "auto"), (".csv", "litellm"), (".csv", "helicone"),
+                        (".parquet", "langsmith")):
         path = tmp_path / f"log{suffix}"
         path.write_bytes(data)
         for skip in (False, True):

@@ -22,6 +22,7 @@ from swapkit.config import LogSource
 from swapkit.ingest.formats import LogStream, read_log
 from swapkit.ingest.formats.base import InvalidLines
 from swapkit.ingest.formats.jsonl import JsonlFormat, split_lines
+from swapkit.ingest.formats.tabular import is_table
 from swapkit.records import Record, RecordedResponse, message_text
 
 __all__ = ["Distribution", "LogStats", "collect_stats", "distribution", "inspect_stats"]
@@ -215,6 +216,8 @@ def _workers(stream: LogStream) -> int:
     """How many processes may share this log: JSONL on disk, large enough to be worth it."""
     path = stream.source.path
     if not isinstance(stream.format, JsonlFormat) or stream.source.output is not None:
+        return 1
+    if is_table(path):  # a vendor's CSV / Parquet export: rows do not split on lines
         return 1
     if path.suffix == ".gz" or not path.is_file() or path.stat().st_size < PARALLEL_MIN_BYTES:
         return 1

@@ -18,7 +18,8 @@ from pathlib import Path
 from swapkit.config import LogSource
 from swapkit.errors import LogError
 from swapkit.ingest.formats.base import InvalidLines, LogFormat, LogStream, resolve_path
-from swapkit.ingest.formats.jsonl import first_json_object
+from swapkit.ingest.formats.jsonl import JsonlFormat, first_json_object
+from swapkit.ingest.formats.tabular import is_table, table_columns
 from swapkit.support.registry import Registry, from_hook
 
 __all__ = [
@@ -68,11 +69,24 @@ def check_log_path(path: Path) -> None:
                    hint="give a file (a pipe never ends: write it to a file first)")
 
 
+def _vendor_table(path: Path) -> LogFormat | None:
+    """The format whose vendor's table export has this CSV / Parquet file's header."""
+    columns = table_columns(path) if path.is_file() and is_table(path) else None
+    if not columns:
+        return None
+    return next((log_format for log_format in log_formats() if isinstance(
+        log_format, JsonlFormat) and log_format.sniff_table(columns)), None)
+
+
 def sniff_format(path: Path) -> LogFormat:
-    """Guess a log's format from its extension and its first JSON line."""
+    """Guess a log's format from its extension and its first JSON line (a table: from its
+    header, when it is a vendor's export, before the generic csv / parquet formats)."""
     is_hub = str(path).startswith("hf:")
     if not is_hub:
         check_log_path(path)
+        vendor = _vendor_table(path)
+        if vendor is not None:
+            return vendor
     first = None if is_hub or path.is_dir() else first_json_object(path)
     for log_format in log_formats():
         if is_hub and log_format.name == "hf-dataset":

@@ -1,4 +1,5 @@
-"""Helicone request exports: one request row a line, or an API page a line.
+"""Helicone request exports: one request row a line, an API page a line, or a CSV export
+(``@helicone/export --format csv`` or the dashboard's, read through :mod:`.table_rows`).
 
 A line is one request row (``npx @helicone/export`` JSONL, or one ``GET
 /v1/request/{id}`` result) or a page of ``POST /v1/request/query`` (``{"data": [rows],
@@ -48,6 +49,11 @@ NO_BODY = "request body not exported (export with --include-body)"
 
 def _looks_like_row(obj: Any) -> bool:
     return isinstance(obj, dict) and "request_id" in obj and any(k in obj for k in ROW_KEYS)
+
+
+def _placeholder(body: Any) -> bool:
+    """The API's stand-in for a body it did not fetch (``{"helicone_message": ...}``)."""
+    return isinstance(body, dict) and set(body) == {"helicone_message"}
 
 
 def _is_page(obj: dict[str, Any]) -> bool:
@@ -109,10 +115,24 @@ class HeliconeFormat(JsonlFormat):
     """Helicone request rows, one a line or as ``/v1/request/query`` pages."""
 
     name = "helicone"
-    description = ('Helicone request export JSONL (@helicone/export) or API pages '
-                   '({"data": [...], "error": null})')
+    description = ('Helicone request export JSONL or CSV (@helicone/export, dashboard) or API '
+                   'pages ({"data": [...], "error": null})')
     hint = ('each line needs a Helicone request row ("request_id", "request_body", ...) '
             'or a page {"data": [rows]}; use --skip-invalid to count and skip malformed lines')
+    # The CSV of @helicone/export or of the dashboard's export: a request row's fields.
+    table_json = frozenset({"request_body", "response_body", "request_properties",
+                            "properties"})
+
+    def sniff_table(self, columns: list[str]) -> bool:
+        """A request export: ``request_body`` beside a request or response id."""
+        return "request_body" in columns and bool({"request_id", "response_id"} & set(columns))
+
+    def table_row(self, row: dict[str, Any]) -> dict[str, Any]:
+        """The @helicone/export CSV has no ``request_id`` column: its ``response_id`` names
+        the row instead."""
+        if "request_id" not in row and row.get("response_id") is not None:
+            return {**row, "request_id": row["response_id"]}
+        return row
 
     def sniff(self, path: Path, first: dict[str, Any] | None) -> bool:
         """A request row, or an API page (or single-request result) of them."""
@@ -159,7 +179,7 @@ class HeliconeFormat(JsonlFormat):
             return
         try:
             body = _json(row.get("request_body"), "request_body")
-            if body is None or body in ({}, ""):
+            if body is None or body in ({}, "") or _placeholder(body):
                 yield Skipped(number, NO_BODY)
                 return
             if not isinstance(body, dict):

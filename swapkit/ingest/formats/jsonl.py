@@ -1,4 +1,8 @@
-"""Reading JSON Lines files as a stream: gzip, BOM, CRLF, blank lines, line numbers."""
+"""Reading JSON Lines files as a stream: gzip, BOM, CRLF, blank lines, line numbers.
+
+A format whose vendor also exports tables (CSV / Parquet) reads those through
+:mod:`swapkit.ingest.formats.table_rows`, row by row, with the same object reader.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from pydantic import ValidationError
 from swapkit.config import LogSource
 from swapkit.errors import LogError, LogLineError
 from swapkit.ingest.formats.base import Skipped, validation_message
+from swapkit.ingest.formats.tabular import is_table
 from swapkit.records import Record
 
 __all__ = ["JsonlFormat", "first_json_object", "iter_lines", "open_binary", "split_lines"]
@@ -138,6 +143,9 @@ class JsonlFormat(ABC):
     name = ""
     description = ""
     hint = ""
+    # Columns of the vendor's table export (CSV / Parquet) that hold JSON text; None: the
+    # format has no table form.
+    table_json: frozenset[str] | None = None
 
     @abstractmethod
     def to_record(self, obj: dict[str, Any], number: int) -> Record:
@@ -167,8 +175,23 @@ class JsonlFormat(ABC):
         """Subclasses decide from the first JSON object."""
         return False
 
+    def sniff_table(self, columns: list[str]) -> bool:
+        """True if a CSV / Parquet file with these columns is this vendor's table export
+        (formats with a table form, ``table_json`` set, decide from the header)."""
+        return False
+
+    def table_row(self, row: dict[str, Any]) -> dict[str, Any]:
+        """A table row as the object ``to_records`` reads (as it is, unless the vendor's
+        table names a field differently from its JSON form)."""
+        return row
+
     def read(self, source: LogSource) -> Iterator[Record | LogLineError | Skipped]:
-        """Parse every line; malformed ones come out as LogLineError values."""
+        """Parse every line (or every row of the vendor's table export); malformed ones come
+        out as LogLineError values."""
+        if self.table_json is not None and is_table(source.path):
+            from swapkit.ingest.formats.table_rows import read_table
+
+            return read_table(self, source)
         return self._read_lines(source, self.to_records)
 
     def _read_lines(
@@ -181,18 +204,26 @@ class JsonlFormat(ABC):
             if isinstance(obj, LogLineError):
                 yield obj
                 continue
-            try:
-                items = list(build(obj, number))
-            except ValidationError as err:
-                yield LogLineError(path, number, validation_message(err), hint=self.hint)
-            except (ValueError, TypeError, KeyError, RecursionError) as err:
-                yield LogLineError(path, number, str(err), hint=self.hint)
-            else:
-                for item in items:
-                    if isinstance(item, ValidationError):
-                        message = validation_message(item)
-                        yield LogLineError(path, number, message, hint=self.hint)
-                    elif isinstance(item, ValueError):
-                        yield LogLineError(path, number, str(item), hint=self.hint)
-                    else:
-                        yield item
+            yield from self.object_items(path, number, obj, build)
+
+    def object_items(
+        self, path: Path, number: int, obj: dict[str, Any],
+        build: Callable[[dict[str, Any], int], Iterable[Record | Skipped | ValueError]],
+    ) -> Iterator[Record | LogLineError | Skipped]:
+        """What ``build`` makes of one line's (or row's) object, its failures turned into
+        LogLineErrors naming the file and line."""
+        try:
+            items = list(build(obj, number))
+        except ValidationError as err:
+            yield LogLineError(path, number, validation_message(err), hint=self.hint)
+        except (ValueError, TypeError, KeyError, RecursionError) as err:
+            yield LogLineError(path, number, str(err), hint=self.hint)
+        else:
+            for item in items:
+                if isinstance(item, ValidationError):
+                    message = validation_message(item)
+                    yield LogLineError(path, number, message, hint=self.hint)
+                elif isinstance(item, ValueError):
+                    yield LogLineError(path, number, str(item), hint=self.hint)
+                else:
+                    yield item

@@ -1,4 +1,5 @@
-"""LangSmith run exports: one run a line (``list_runs`` dumped as JSON Lines, or a bulk export).
+"""LangSmith run exports: one run a line (``list_runs`` dumped as JSON Lines), or the bulk
+export's Parquet files (a run a row, read through :mod:`.table_rows`).
 
 Every run with ``run_type == "llm"`` is one record; other runs (chain, tool, retriever,
 embedding, prompt, parser) are counted as skipped. The prompt comes from ``inputs``:
@@ -201,9 +202,17 @@ class LangsmithFormat(JsonlFormat):
     """LangSmith runs, one a line: the ``llm`` runs become records."""
 
     name = "langsmith"
-    description = "LangSmith run export: a run a line (llm runs; others counted as skipped)"
+    description = ("LangSmith runs: a run a line, or the bulk export's Parquet (llm runs; others "
+                   "counted as skipped)")
     hint = ("an llm run needs inputs.messages (OpenAI or LangChain-serialized) or "
             "inputs.prompts")
+    # The bulk export (Parquet): the Run fields one a column, JSON ones as text.
+    table_json = frozenset({"inputs", "outputs", "extra", "events", "feedback_stats", "tags",
+                            "parent_run_ids"})
+
+    def sniff_table(self, columns: list[str]) -> bool:
+        """A bulk export of runs: ``run_type`` beside ``inputs`` or ``outputs``."""
+        return "run_type" in columns and ("inputs" in columns or "outputs" in columns)
 
     def sniff(self, path: Path, first: dict[str, Any] | None) -> bool:
         """A run: ``run_type`` beside ``inputs`` or ``outputs``, and no chat ``request``."""

@@ -1,4 +1,5 @@
-"""LiteLLM proxy logs: one ``StandardLoggingPayload`` a line (custom / s3 / gcs loggers).
+"""LiteLLM proxy logs: one ``StandardLoggingPayload`` a line (custom / s3 / gcs loggers), or
+the proxy's spend table rows (CSV / Parquet / JSON, see :mod:`.litellm_spendlogs`).
 
 A payload carries the call's ``messages`` (OpenAI chat messages, or a string prompt),
 its ``response`` (a chat completion, or its text), ``model`` / ``model_group``,
@@ -21,6 +22,13 @@ from typing import Any
 from swapkit.ingest.formats.base import Skipped
 from swapkit.ingest.formats.fields import REQUEST_KEYS, measured
 from swapkit.ingest.formats.jsonl import JsonlFormat
+from swapkit.ingest.formats.litellm_spendlogs import (
+    JSON_COLUMNS,
+    NOT_STORED,
+    is_spend_log,
+    payload_from_spend_log,
+    spend_log_header,
+)
 from swapkit.records import Record
 
 __all__ = ["LiteLLMFormat"]
@@ -101,9 +109,15 @@ class LiteLLMFormat(JsonlFormat):
     """One LiteLLM ``StandardLoggingPayload`` per line."""
 
     name = "litellm"
-    description = "LiteLLM proxy StandardLoggingPayload JSONL (custom / s3 / gcs loggers)"
+    description = ("LiteLLM proxy StandardLoggingPayload JSONL (custom / s3 / gcs loggers), or "
+                   "LiteLLM_SpendLogs rows (CSV / Parquet / JSON)")
     hint = ('each line needs "call_type" and "messages" (a LiteLLM StandardLoggingPayload); '
             "use --skip-invalid to count and skip malformed lines")
+    table_json = JSON_COLUMNS  # the LiteLLM_SpendLogs table, exported as CSV / Parquet
+
+    def sniff_table(self, columns: list[str]) -> bool:
+        """A ``LiteLLM_SpendLogs`` export."""
+        return spend_log_header(columns)
 
     def sniff(self, path: Path, first: dict[str, Any] | None) -> bool:
         """``call_type`` beside a LiteLLM-only key (model_group, response_cost, ...)."""
@@ -119,7 +133,11 @@ class LiteLLMFormat(JsonlFormat):
     def to_records(
         self, obj: dict[str, Any], number: int
     ) -> Iterable[Record | Skipped | ValueError]:
-        """The payload as a record, or Skipped for a call that is not a logged chat."""
+        """The payload (or SpendLogs row) as a record, or Skipped for a call that is not a
+        logged chat."""
+        spend_log = is_spend_log(obj)
+        if spend_log:
+            obj = payload_from_spend_log(obj)
         call_type = obj.get("call_type")
         if not isinstance(call_type, str) or not call_type:
             raise ValueError('missing "call_type" (a LiteLLM StandardLoggingPayload has one)')
@@ -128,7 +146,7 @@ class LiteLLMFormat(JsonlFormat):
         raw_messages, raw_response = obj.get("messages"), obj.get("response")
         if _empty(raw_messages):
             if _empty(raw_response):
-                return (Skipped(number, NOT_LOGGED),)
+                return (Skipped(number, NOT_STORED if spend_log else NOT_LOGGED),)
             raise ValueError("messages is empty but a response is logged: nothing to replay")
         messages = _messages(raw_messages)
         if _redacted(messages):

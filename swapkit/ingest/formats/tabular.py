@@ -9,9 +9,11 @@ a chat.completion as JSON. Columns that are not mapped go into ``metadata`` unle
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import sys
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +25,117 @@ from swapkit.errors import LogError, LogLineError
 from swapkit.ingest.formats.base import validation_message
 from swapkit.records import Record, split_reasoning
 
-__all__ = ["CsvFormat", "HFDatasetFormat", "ParquetFormat", "check_columns", "row_to_record"]
+__all__ = [
+    "CsvFormat", "HFDatasetFormat", "ParquetFormat", "Table", "TableRows", "check_columns",
+    "is_table", "open_table", "row_to_record", "table_columns",
+]
 
 ROLE_FIELDS = ("id", "prompt", "system", "request", "response", "reference", "segment",
                "conversation_id", "timestamp")
 HINT = "map your columns with log.columns in swap.yaml (or --column FIELD=COLUMN)"
+CSV_SUFFIXES = (".csv", ".tsv")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+BATCH_ROWS = 2048
+
+# (row number, cells by column), or a row that cannot be read as cells.
+TableRows = Iterator[tuple[int, dict[str, Any]] | LogLineError]
+
+
+@dataclass
+class Table:
+    """An open CSV or Parquet file: its columns, and its rows read lazily (CSV rows are
+    numbered by the file line they start on, Parquet rows from 1)."""
+
+    columns: list[str]
+    rows: TableRows
+
+
+def is_table(path: Path) -> bool:
+    """A CSV / TSV or Parquet file, by extension."""
+    return path.suffix.lower() in CSV_SUFFIXES + PARQUET_SUFFIXES
+
+
+@contextlib.contextmanager
+def open_table(path: Path) -> Iterator[Table]:
+    """Open a CSV / TSV or Parquet file for reading rows; unreadable files are LogErrors."""
+    if path.suffix.lower() in PARQUET_SUFFIXES:
+        parquet = _open_parquet(path)
+        try:
+            yield Table(list(parquet.schema_arrow.names), _parquet_rows(path, parquet))
+        finally:
+            parquet.close()
+        return
+    csv.field_size_limit(sys.maxsize)
+    try:
+        handle = path.open(newline="", encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise LogError(f"{path}: no such file") from None
+    with handle:
+        delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+        reader = csv.reader(handle, delimiter=delimiter)
+        columns = _csv_guard(path, reader, lambda: next((r for r in reader if r), []))
+        yield Table(columns, _csv_rows(path, reader, columns))
+
+
+def table_columns(path: Path) -> list[str] | None:
+    """A table's column names, for sniffing; None if the file cannot be read as a table."""
+    try:
+        with open_table(path) as table:
+            return table.columns
+    except LogError:
+        return None
+
+
+def _csv_guard(path: Path, reader: Any, step: Any) -> Any:
+    try:
+        return step()
+    except UnicodeDecodeError as err:
+        raise LogError(f"{path}: not UTF-8 text ({err})",
+                       hint="re-export the CSV as UTF-8") from None
+    except csv.Error as err:
+        raise LogLineError(path, reader.line_num, f"bad CSV: {err}") from None
+
+
+def _csv_rows(path: Path, reader: Any, columns: list[str]) -> TableRows:
+    width = len(columns)
+    while True:
+        start = reader.line_num + 1
+        cells = _csv_guard(path, reader, lambda: next(reader, None))
+        if cells is None:
+            return
+        if not cells:  # a blank line
+            continue
+        if len(cells) > width:
+            yield LogLineError(path, start, f"the row has {len(cells)} cells but the header "
+                               f"has {width} columns", hint="quote cells that hold commas")
+            continue
+        yield start, dict(zip(columns, cells + [None] * (width - len(cells)), strict=True))
+
+
+def _open_parquet(path: Path) -> Any:
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.ParquetFile(path)
+    except FileNotFoundError:
+        raise LogError(f"{path}: no such file") from None
+    except Exception as err:  # pyarrow raises ArrowInvalid and friends
+        raise LogError(f"{path}: not a readable Parquet file ({err})") from None
+
+
+def _parquet_rows(path: Path, parquet: Any) -> TableRows:
+    number = 0
+    batches = parquet.iter_batches(batch_size=BATCH_ROWS)
+    while True:
+        try:
+            batch = next(batches, None)
+        except Exception as err:  # a corrupt page or column chunk
+            raise LogError(f"{path}: cannot be read past row {number} ({err})") from None
+        if batch is None:
+            return
+        for row in batch.to_pylist():
+            number += 1
+            yield number, row
 
 
 def check_columns(where: str, columns: list[str], mapping: ColumnMapping) -> None:
@@ -132,9 +240,13 @@ def row_to_record(row: dict[str, Any], mapping: ColumnMapping, default_id: str) 
 
 
 def _rows_to_records(
-    path: Path, rows: Iterable[tuple[int, dict[str, Any]]], mapping: ColumnMapping
+    path: Path, rows: Iterable[tuple[int, dict[str, Any]] | LogLineError], mapping: ColumnMapping
 ) -> Iterator[Record | LogLineError]:
-    for number, row in rows:
+    for item in rows:
+        if isinstance(item, LogLineError):
+            yield item
+            continue
+        number, row = item
         try:
             yield row_to_record(row, mapping, default_id=f"row-{number}")
         except ValidationError as err:
@@ -151,31 +263,11 @@ class CsvFormat:
 
     def sniff(self, path: Path, first: dict[str, Any] | None) -> bool:
         """By extension."""
-        return path.suffix.lower() in (".csv", ".tsv")
+        return path.suffix.lower() in CSV_SUFFIXES
 
     def read(self, source: LogSource) -> Iterator[Record | LogLineError]:
-        """Stream rows with csv.DictReader."""
-        csv.field_size_limit(sys.maxsize)
-        try:
-            handle = source.path.open(newline="", encoding="utf-8-sig")
-        except FileNotFoundError:
-            raise LogError(f"{source.path}: no such file") from None
-        with handle:
-            delimiter = "\t" if source.path.suffix.lower() == ".tsv" else ","
-            reader = csv.DictReader(handle, delimiter=delimiter)
-            try:
-                check_columns(str(source.path), list(reader.fieldnames or []), source.columns)
-
-                def rows() -> Iterator[tuple[int, dict[str, Any]]]:
-                    for row in reader:
-                        yield reader.line_num, row
-
-                yield from _rows_to_records(source.path, rows(), source.columns)
-            except UnicodeDecodeError as err:
-                raise LogError(f"{source.path}: not UTF-8 text ({err})",
-                               hint="re-export the CSV as UTF-8") from None
-            except csv.Error as err:
-                raise LogLineError(source.path, reader.line_num, f"bad CSV: {err}") from None
+        """Stream rows through the column mapping."""
+        return _read_table(source)
 
 
 class ParquetFormat:
@@ -186,28 +278,17 @@ class ParquetFormat:
 
     def sniff(self, path: Path, first: dict[str, Any] | None) -> bool:
         """By extension."""
-        return path.suffix.lower() in (".parquet", ".pq")
+        return path.suffix.lower() in PARQUET_SUFFIXES
 
     def read(self, source: LogSource) -> Iterator[Record | LogLineError]:
-        """Stream record batches; row numbers are 1-based data rows."""
-        import pyarrow.parquet as pq
+        """Stream record batches through the column mapping; rows are numbered from 1."""
+        return _read_table(source)
 
-        try:
-            parquet = pq.ParquetFile(source.path)
-        except FileNotFoundError:
-            raise LogError(f"{source.path}: no such file") from None
-        except Exception as err:  # pyarrow raises ArrowInvalid and friends
-            raise LogError(f"{source.path}: not a readable Parquet file ({err})") from None
-        check_columns(str(source.path), parquet.schema_arrow.names, source.columns)
 
-        def rows() -> Iterator[tuple[int, dict[str, Any]]]:
-            number = 0
-            for batch in parquet.iter_batches(batch_size=2048):
-                for row in batch.to_pylist():
-                    number += 1
-                    yield number, row
-
-        yield from _rows_to_records(source.path, rows(), source.columns)
+def _read_table(source: LogSource) -> Iterator[Record | LogLineError]:
+    with open_table(source.path) as table:
+        check_columns(str(source.path), table.columns, source.columns)
+        yield from _rows_to_records(source.path, table.rows, source.columns)
 
 
 class HFDatasetFormat:
