@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from swapkit.ingest.formats.base import Skipped
-from swapkit.ingest.formats.fields import REQUEST_KEYS, measured
+from swapkit.ingest.formats.fields import REQUEST_KEYS, measured, parse_number
 from swapkit.ingest.formats.jsonl import JsonlFormat
 from swapkit.ingest.formats.litellm_spendlogs import (
     JSON_COLUMNS,
@@ -92,17 +92,6 @@ def _redacted(messages: list[Any]) -> bool:
     return bool(messages) and all(
         isinstance(m, dict) and m.get("content") == REDACTED for m in messages
     )
-
-
-def _int(obj: dict[str, Any], key: str) -> int | None:
-    value = obj.get(key)
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    raise ValueError(f"{key} must be an integer, not {value!r}"[:120])
 
 
 class LiteLLMFormat(JsonlFormat):
@@ -182,9 +171,7 @@ class LiteLLMFormat(JsonlFormat):
         tags = obj.get("request_tags") or meta.get("tags")
         if isinstance(tags, list) and tags:
             metadata["tags"] = tags
-        cost = obj.get("response_cost")
-        cost_usd = float(cost) if isinstance(cost, int | float) and not isinstance(
-            cost, bool) else None
+        cost_usd = parse_number(obj.get("response_cost"), "response_cost")
         if isinstance(obj.get("trace_id"), str):
             metadata["trace_id"] = obj["trace_id"]
 
@@ -201,8 +188,8 @@ class LiteLLMFormat(JsonlFormat):
         })
 
     def _response(self, obj: dict[str, Any], latency: float | None) -> dict[str, Any] | None:
-        usage = {"prompt_tokens": _int(obj, "prompt_tokens"),
-                 "completion_tokens": _int(obj, "completion_tokens")}
+        usage = {key: parse_number(obj.get(key), key, int)
+                 for key in ("prompt_tokens", "completion_tokens")}
         raw = obj.get("response")
         if obj.get("status") == "failure":
             info = obj.get("error_information")
