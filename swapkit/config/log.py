@@ -109,7 +109,7 @@ class LogConfig(BaseModel):
         try:
             merge_mapping(self.fields, self.columns, self.segment)
         except ConfigError as err:
-            raise ValueError(f"{err} ({err.hint})") from None
+            raise ValueError(f"{err.message}: {err.hint}") from None
         return self
 
     def source(self) -> LogSource:
