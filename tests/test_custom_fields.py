@@ -193,8 +193,13 @@ def test_config_names_both_spellings_and_bad_mappings(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="messages and prompt are both mapped"):
         load_config(swap)
     swap.write_text(base.format(log="  fields: {prompt: q, answer: out.text}"))
-    source = load_config(swap).log.source()
+    config = load_config(swap)
+    source = config.log.source()
     assert (source.fields.prompt, source.fields.answer) == ("q", "out.text")
+    # A stored config (a full dump) reads back with the same roles given, defaults unset.
+    again = type(config).model_validate(config.model_dump(mode="json"))
+    assert again.log.source().fields == source.fields
+    assert again.log.fields.model_fields_set == {"prompt", "answer"}
 
 
 def test_field_flags_and_column_alias() -> None:

@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, model_validator
 
 from swapkit.config.fields import FieldMapping, merge_mapping
 from swapkit.errors import ConfigError
@@ -103,6 +103,12 @@ class LogConfig(BaseModel):
     )
     skip_invalid: bool = Field(default=False, description="count malformed lines, don't fail")
     sample: SampleSpec = Field(default_factory=SampleSpec)
+
+    @field_serializer("fields", "columns")
+    def _only_given(self, mapping: BaseModel) -> dict[str, Any]:
+        # Only the roles given: an unset role falls back to its default, a null one does not,
+        # so a stored config must read back the same.
+        return mapping.model_dump(exclude_unset=True)
 
     @model_validator(mode="after")
     def _one_mapping(self) -> LogConfig:
