@@ -80,7 +80,8 @@ class FieldMapping(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str | None = Field(default=None, description="the record's id (default: line number)")
+    id: str | None = Field(default=None,
+                           description="the record's id (else the line or row number)")
     messages: str | None = Field(default=None, description="chat messages: a list of "
                                  "{role, content} objects, or JSON text of one")
     prompt: str | None = Field(default=None, description="prompt text: one user message")

@@ -10,7 +10,7 @@ a ValueError that names the role, the path and what the line holds there.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,11 +21,15 @@ from swapkit.config.fields import FieldMapping, explicit_roles, metadata_key, pa
 from swapkit.ingest.formats.fields import REQUEST_KEYS
 from swapkit.records import Record, message_text, split_reasoning
 
-__all__ = ["DEFAULT_PATHS", "REQUEST_ROLES", "Mapped", "lookup", "mapped_record", "resolve_mapping"]
+__all__ = [
+    "DEFAULT_PATHS", "REQUEST_ROLES", "Mapped", "head", "lookup", "mapped_record",
+    "resolve_mapping",
+]
 
 # Where an unmapped role is looked for: a top-level key of its name (log.columns defaults).
 DEFAULT_PATHS = {
-    "id": "id", "request": "request", "prompt": "prompt", "system": "system",
+    "id": "id", "request": "request", "messages": "messages", "prompt": "prompt",
+    "system": "system",
     "response": "response", "reference": "reference", "segment": "segment",
     "conversation": "conversation_id", "timestamp": "timestamp",
 }
@@ -41,9 +45,9 @@ class Mapped:
     explicit: frozenset[str]
     metadata: list[tuple[str, str, tuple[str | int, ...]]] | None  # (key, text, parts)
 
-    def heads(self) -> set[str]:
-        """The top-level keys (columns) some role reads."""
-        return {str(parts[0]) for _, parts in self.paths.values() if parts}
+    def heads(self, keys: Collection[str]) -> set[str]:
+        """The top-level keys (columns) among ``keys`` that some role reads."""
+        return {head(keys, text, parts) for text, parts in self.paths.values()}
 
 
 def resolve_mapping(fields: FieldMapping) -> Mapped:
@@ -53,7 +57,7 @@ def resolve_mapping(fields: FieldMapping) -> Mapped:
     chosen = {role: path for role, path in given.items() if role != "metadata"}
     request_given = any(given.get(role) for role in REQUEST_ROLES)
     for role, path in DEFAULT_PATHS.items():
-        if role in given or (request_given and role in ("request", "prompt", "system")):
+        if role in given or (request_given and role in (*REQUEST_ROLES, "system")):
             continue
         if role == "response" and given.get("answer"):
             continue
@@ -72,7 +76,7 @@ def _kind(value: Any) -> str:
     return "null" if value is None else type(value).__name__
 
 
-def _effective(obj: Mapping[str, Any], text: str,
+def _effective(obj: Collection[str], text: str,
                parts: tuple[str | int, ...]) -> tuple[str | int, ...]:
     """The whole text as a key wins (a CSV column ``a.b``); a path starting ``metadata.``
     in a line without ``metadata`` looks in the line itself (unmapped keys become metadata)."""
@@ -81,6 +85,11 @@ def _effective(obj: Mapping[str, Any], text: str,
     if len(parts) > 1 and parts[0] == "metadata" and "metadata" not in obj:
         return parts[1:]
     return parts
+
+
+def head(keys: Collection[str], text: str, parts: tuple[str | int, ...]) -> str:
+    """The top-level key (column) a path starts at."""
+    return str(_effective(keys, text, parts)[0])
 
 
 def _walk(obj: Mapping[str, Any], parts: tuple[str | int, ...], text: str, role: str) -> Any:
@@ -223,33 +232,32 @@ def _messages(line: _Line) -> tuple[dict[str, Any], Any]:
 
 
 def _request(line: _Line) -> tuple[dict[str, Any], Any]:
-    value = line.get("request")
-    if value not in (None, "", _MISSING):
-        request = _json(value, "request", line.path("request"))
+    """The request from the first of request, messages, prompt the line holds."""
+    sources = [role for role in REQUEST_ROLES if role in line.mapped.paths]
+    role = next((r for r in sources if _present(line.get(r), None) is not None), None)
+    if role == "request":
+        request = _json(line.get("request"), "request", line.path("request"))
         if not isinstance(request, Mapping):
             raise ValueError(f"fields.request: path {line.path('request')}: expected a chat "
                              f"request object, got {_kind(request)}")
         return dict(request), None
-    if "messages" in line.mapped.paths:
-        if line.get("messages") is _MISSING:
-            raise line.required("messages")
+    if role == "messages":
         return _messages(line)
-    if "prompt" not in line.mapped.paths:
-        raise ValueError("no request: map fields.messages, fields.prompt or fields.request")
-    prompt = line.get("prompt")
-    if prompt is _MISSING:
-        if "request" in line.mapped.paths and "prompt" not in line.mapped.explicit:
-            raise ValueError(f"no request: neither {line.path('request')!r} nor "
-                             f"{line.path('prompt')!r} holds one; map fields.messages, "
-                             "fields.prompt or fields.request")
-        raise line.required("prompt")
-    text = _text(prompt, "prompt", line.path("prompt"))
-    if text is None:
-        raise ValueError(f"fields.prompt: path {line.path('prompt')} is empty")
-    system = line.text("system")
-    messages = [{"role": "system", "content": system}] if system else []
-    messages.append({"role": "user", "content": text})
-    return {"messages": messages}, None
+    if role == "prompt":
+        text = _text(line.get("prompt"), "prompt", line.path("prompt"))
+        assert text is not None  # _present ruled out null and blank text
+        system = line.text("system")
+        messages = [{"role": "system", "content": system}] if system else []
+        messages.append({"role": "user", "content": text})
+        return {"messages": messages}, None
+    explicit = [r for r in sources if r in line.mapped.explicit]
+    if len(explicit) == 1:
+        if line.get(explicit[0]) is _MISSING:
+            raise line.required(explicit[0])
+        raise ValueError(f"fields.{explicit[0]}: path {line.path(explicit[0])} is empty")
+    tried = ", ".join(repr(line.path(r)) for r in sources)
+    raise ValueError(f"no request on this line (looked for {tried or 'nothing'}): map "
+                     "fields.messages, fields.prompt or fields.request")
 
 
 def _response(line: _Line) -> dict[str, Any] | None:
@@ -293,8 +301,8 @@ def mapped_record(obj: Mapping[str, Any], mapped: Mapped, default_id: str) -> Re
     line = _Line(obj, mapped)
     request, reference = _request(line)
     response = _response(line)
-    used = mapped.heads()
-    if "messages" in mapped.paths and len(mapped.paths["messages"][1]) == 1:
+    used = mapped.heads(obj.keys())
+    if "messages" in mapped.paths and len(_effective(obj, *mapped.paths["messages"])) == 1:
         used |= REQUEST_KEYS & set(obj)  # chat params beside the messages joined the request
     reference = _present(line.get("reference"), reference)
     metadata = _metadata(line, used)

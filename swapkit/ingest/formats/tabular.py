@@ -23,6 +23,7 @@ from swapkit.ingest.formats.base import validation_message
 from swapkit.ingest.formats.mapping import (
     REQUEST_ROLES,
     Mapped,
+    head,
     mapped_record,
     resolve_mapping,
 )
@@ -34,30 +35,21 @@ HINT = ("map your columns with log.fields in swap.yaml (--field ROLE=PATH; the o
         "log.columns / --column still work)")
 
 
-def _head(text: str, parts: tuple[str | int, ...], columns: list[str]) -> str:
-    """The column a path starts in (see mapping's rules for ``a.b`` and ``metadata.x``)."""
-    if text in columns:
-        return text
-    if len(parts) > 1 and parts[0] == "metadata" and "metadata" not in columns:
-        return str(parts[1])
-    return str(parts[0])
-
-
 def check_columns(where: str, columns: list[str], mapped: Mapped) -> None:
     """Fail early, naming the column, when the mapping asks for one the table lacks."""
     available = ", ".join(columns) or "(none)"
     for role, (text, parts) in mapped.paths.items():
-        head = _head(text, parts, columns)
-        if role in mapped.explicit and head not in columns:
-            raise LogError(f"{where}: column {head!r} (mapped to {role}) does not exist; "
+        column = head(columns, text, parts)
+        if role in mapped.explicit and column not in columns:
+            raise LogError(f"{where}: column {column!r} (mapped to {role}) does not exist; "
                            f"columns are: {available}", hint=HINT)
     for _, text, parts in mapped.metadata or []:
-        head = _head(text, parts, columns)
-        if head not in columns:
-            raise LogError(f"{where}: metadata column {head!r} does not exist; columns are: "
+        column = head(columns, text, parts)
+        if column not in columns:
+            raise LogError(f"{where}: metadata column {column!r} does not exist; columns are: "
                            f"{available}", hint=HINT)
     sources = [mapped.paths[role] for role in REQUEST_ROLES if role in mapped.paths]
-    if not any(_head(text, parts, columns) in columns for text, parts in sources):
+    if not any(head(columns, text, parts) in columns for text, parts in sources):
         expected = " or ".join(repr(text) for text, _ in sources) or "none mapped"
         raise LogError(
             f"{where}: no prompt column: expected {expected}; columns are: {available}",
