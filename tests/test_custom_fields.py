@@ -175,6 +175,10 @@ def test_record_roles_with_a_named_format(tmp_path: Path) -> None:
     assert record.timestamp == datetime(2026, 1, 1)
     with pytest.raises(ConfigError, match="the messages reader builds the request"):
         records(path, format="messages", fields=FieldMapping(prompt="x"))
+    # Columns given as their default names (a stored config from before log.fields) are no
+    # message-level mapping.
+    dumped = ColumnMapping.model_validate(ColumnMapping().model_dump())
+    assert len(records(path, format="messages", columns=dumped)) == 1
 
 
 def test_config_names_both_spellings_and_bad_mappings(tmp_path: Path) -> None:

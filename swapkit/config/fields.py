@@ -149,9 +149,10 @@ def merge_mapping(
     given = {role: (value, names[0].format(role)) for role, value in
              explicit_roles(fields).items()}
     extra: list[tuple[str, Any, str]] = []
-    if columns is not None:
+    if columns is not None:  # a column given as its default name changes nothing (old dumps)
         extra += [(COLUMN_ROLES.get(key, key), getattr(columns, key), names[1].format(key))
-                  for key in sorted(columns.model_fields_set)]
+                  for key in sorted(columns.model_fields_set)
+                  if getattr(columns, key) != type(columns).model_fields[key].default]
     if segment is not None:
         extra.append(("segment", segment, names[2]))
     for role, value, where in extra:
