@@ -28,7 +28,12 @@ _TIMESTAMP: TypeAdapter[datetime | None] = TypeAdapter(datetime | None)
 
 
 class LogFormat(Protocol):
-    """A reader for one kind of log file. Register it from a ``register_log_formats`` hook."""
+    """A reader for one kind of log file. Register it from a ``register_log_formats`` hook.
+
+    A reader that builds its records through ``source.mapping()`` (``log.fields``) itself
+    sets a class attribute ``maps_fields = True``; any other reader's records get only the
+    record-level roles (segment, id, ...), applied by :class:`LogStream`.
+    """
 
     name: str
     description: str
