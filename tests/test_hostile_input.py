@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from swapkit.config import LogSource, load_config
+from swapkit.config import FieldMapping, LogSource, load_config
 from swapkit.errors import ConfigError, LogError, LogLineError
 from swapkit.ingest.formats import read_log
 
@@ -39,7 +39,13 @@ VALID = {
     "anthropic": {"request": {"max_tokens": 8, "messages": [{"role": "user", "content": "hi"}]},
                   "response": {"type": "message", "content": [{"type": "text", "text": "hi"}],
                                "stop_reason": "end_turn"}},
+    "custom": {"in": {"messages": [{"role": "user", "content": "hi"}]},
+               "out": [{"text": "hello"}], "meta": {"route": "a", "ts": 1}},
 }
+# The custom format reads through a mapping that reaches into nested objects and lists.
+FIELDS = {"custom": FieldMapping(messages="in.messages", answer="out.0.text", id="id",
+                                 segment="meta.route", timestamp="meta.ts", reference="ref",
+                                 conversation="meta.session", metadata=["meta.tags"])}
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
@@ -60,13 +66,15 @@ SETTINGS = settings(max_examples=80, deadline=None,
 
 
 def read_all(path: Path, fmt: str, skip: bool) -> int:
-    return sum(1 for _ in read_log(LogSource(path=path, format=fmt, skip_invalid=skip)))
+    source = LogSource(path=path, format=fmt, skip_invalid=skip,
+                       fields=FIELDS.get(fmt, FieldMapping()))
+    return sum(1 for _ in read_log(source))
 
 
 @SETTINGS
 @given(lines=st.lists(line_strategy, max_size=12),
        fmt=st.sampled_from([*JSONL_FORMATS, "otel", "litellm", "langsmith", "langfuse",
-                                    "helicone", "anthropic"]),
+                                    "helicone", "anthropic", "custom"]),
        skip=st.booleans(), crlf=st.booleans())
 def test_jsonl_readers_parse_or_name_the_line(tmp_path: Path, lines: list[bytes], fmt: str,
                                               skip: bool, crlf: bool) -> None:
@@ -129,6 +137,31 @@ def test_vendor_tables_parse_or_name_the_row(tmp_path: Path, fmt: str, skip: boo
         count = read_all(path, "auto", skip)
     except LogLineError as err:
         assert not skip and err.line >= (2 if parquet else 3) and str(path) in str(err)
+    else:
+        assert count >= 2
+
+
+custom_lines = st.fixed_dictionaries({}, optional={
+    "in": json_values | st.fixed_dictionaries({}, optional={"messages": json_values}),
+    "out": json_values | st.lists(st.fixed_dictionaries({}, optional={"text": json_values})),
+    "meta": json_values | st.fixed_dictionaries({}, optional={
+        "route": json_values, "ts": json_values, "session": json_values, "tags": json_values}),
+    "id": json_values, "ref": json_values,
+})
+
+
+@SETTINGS
+@given(lines=st.lists(custom_lines, max_size=8), skip=st.booleans())
+def test_custom_mapping_on_hostile_shapes(tmp_path: Path, lines: list[dict[str, object]],
+                                          skip: bool) -> None:
+    """Every mapped path meets the wrong types: a record or an error naming the line."""
+    path = tmp_path / "log.jsonl"
+    valid = json.dumps(VALID["custom"])
+    path.write_text("\n".join([valid, *map(json.dumps, lines), valid]) + "\n")
+    try:
+        count = read_all(path, "custom", skip)
+    except LogLineError as err:
+        assert not skip and err.line >= 2 and str(path) in str(err)
     else:
         assert count >= 2
 

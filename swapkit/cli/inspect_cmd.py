@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
+from pydantic import ValidationError
 
 from swapkit.cli.options import preflight_option
 from swapkit.errors import UsageError
@@ -19,20 +20,29 @@ if TYPE_CHECKING:
 __all__ = ["inspect_command", "render_config", "render_stats"]
 
 CONFIG_SUFFIXES = (".yaml", ".yml")
-ROLES = ("prompt", "system", "request", "response", "reference", "segment", "id",
-         "conversation_id", "timestamp")
+COLUMN_ROLES = ("prompt", "system", "request", "response", "reference", "segment", "id",
+                "conversation_id", "timestamp")
+FIELD_ROLES = ("messages", "prompt", "system", "request", "answer", "response", "reasoning",
+               "reference", "segment", "conversation", "timestamp", "id", "model", "metadata")
 
 
-def _parse_columns(pairs: tuple[str, ...]) -> dict[str, str]:
-    mapping: dict[str, str] = {}
+def _parse_pairs(option: str, pairs: tuple[str, ...], roles: tuple[str, ...],
+                 metavar: str) -> dict[str, Any]:
+    """``ROLE=PATH`` pairs → a mapping; ``metadata`` may repeat (one path each)."""
+    mapping: dict[str, Any] = {}
     for pair in pairs:
-        field, sep, column = pair.partition("=")
-        if not sep or field not in ROLES or not column:
+        role, sep, path = pair.partition("=")
+        if not sep or role not in roles or not path:
             raise UsageError(
-                f"--column {pair!r}: expected FIELD=COLUMN", hint=f"FIELD is one of: "
-                f"{', '.join(ROLES)}; e.g. --column prompt=question",
+                f"{option} {pair!r}: expected {metavar}", hint=f"{metavar.split('=')[0]} is "
+                f"one of: {', '.join(roles)}; e.g. {option} prompt=question",
             )
-        mapping[field] = column
+        if role == "metadata":
+            mapping.setdefault(role, []).append(path)
+        elif role in mapping:
+            raise UsageError(f"{option} {role}= is given twice", hint="keep one")
+        else:
+            mapping[role] = path
     return mapping
 
 
@@ -43,8 +53,11 @@ def _parse_columns(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option("--batch-output", type=click.Path(path_type=Path),
               help="batch output file to join with the input log by custom_id (OpenAI "
               "Batch output, Anthropic Message Batches results)")
+@click.option("--field", "fields", multiple=True, metavar="ROLE=PATH",
+              help="where a part of a record is: a dotted path into each JSON line or a "
+              "table column, e.g. --field prompt=input.question (repeatable; log.fields)")
 @click.option("--column", "columns", multiple=True, metavar="FIELD=COLUMN",
-              help="table column mapping, e.g. --column prompt=question (repeatable)")
+              help="table column mapping, older spelling of --field (repeatable)")
 @click.option("--split", help="Hugging Face dataset split")
 @click.option("--segment", "segment_field", metavar="PATH",
               help="dotted path of the segment, e.g. metadata.route")
@@ -53,9 +66,9 @@ def _parse_columns(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option("--json", "json_", is_flag=True, help="print JSON for machines")
 @preflight_option
 def inspect_command(
-    target: Path, format_: str, batch_output: Path | None, columns: tuple[str, ...],
-    split: str | None, segment_field: str | None, skip_invalid: bool, json_: bool,
-    no_preflight: bool,
+    target: Path, format_: str, batch_output: Path | None, fields: tuple[str, ...],
+    columns: tuple[str, ...], split: str | None, segment_field: str | None,
+    skip_invalid: bool, json_: bool, no_preflight: bool,
 ) -> None:
     """Show what is in a prompt log, or preflight a swap.yaml.
 
@@ -68,16 +81,19 @@ def inspect_command(
     Example:
 
         swapkit inspect examples/travel-assistant/logs/chat.jsonl
-        swapkit inspect data.csv --column prompt=question --column segment=route
+        swapkit inspect data.csv --field prompt=question --field segment=route
+        swapkit inspect calls.jsonl --field messages=input.messages --field answer=output.text
         swapkit inspect examples/travel-assistant/swap.yaml --json
     """
-    from swapkit.config import ColumnMapping, LogSource
+    from swapkit.config import ColumnMapping, FieldMapping, LogSource
+    from swapkit.config.fields import merge_mapping
     from swapkit.ingest.inspection import inspect_config, inspect_log
 
     if target.suffix.lower() in CONFIG_SUFFIXES:
-        if columns or batch_output or split or segment_field or skip_invalid or format_ != "auto":
+        if (fields or columns or batch_output or split or segment_field or skip_invalid
+                or format_ != "auto"):
             raise UsageError(
-                "log options (--format, --column, --batch-output, ...) do not apply to a "
+                "log options (--format, --field, --batch-output, ...) do not apply to a "
                 "swap.yaml", hint="set them under log: in the config",
             )
         report = inspect_config(target)
@@ -94,11 +110,18 @@ def inspect_command(
         if not report.preflight_ok:
             raise click.exceptions.Exit(3)
         return
-    source = LogSource(
-        path=target, format=format_, output=batch_output,
-        columns=ColumnMapping.model_validate(_parse_columns(columns)), split=split,
-        segment_field=segment_field, skip_invalid=skip_invalid,
-    )
+    try:
+        given = FieldMapping.model_validate(
+            _parse_pairs("--field", fields, FIELD_ROLES, "ROLE=PATH"))
+    except ValidationError as err:
+        problems = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in err.errors())
+        raise UsageError(f"--field: {problems}") from None
+    mapping = merge_mapping(
+        given, ColumnMapping.model_validate(
+            _parse_pairs("--column", columns, COLUMN_ROLES, "FIELD=COLUMN")),
+        segment_field, names=("--field {}", "--column {}", "--segment"))
+    source = LogSource(path=target, format=format_, output=batch_output, fields=mapping,
+                       split=split, skip_invalid=skip_invalid)
     stats = inspect_log(source)
     click.echo(stats.model_dump_json(indent=2) if json_ else render_stats(stats))
 

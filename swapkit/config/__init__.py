@@ -13,7 +13,7 @@ from swapkit.config.load import (
     secret_from_env,
     target_headers,
 )
-from swapkit.config.log import ColumnMapping, LogConfig, LogSource, SampleSpec
+from swapkit.config.log import ColumnMapping, FieldMapping, LogConfig, LogSource, SampleSpec
 from swapkit.config.suite import DEFAULT_SUITE, GateKind, GateSpec, MetricSpec, Suite
 from swapkit.config.swap import (
     DEFAULT_RUNS_DIR,
@@ -36,6 +36,7 @@ __all__ = [
     "SIDES",
     "ColumnMapping",
     "EmbeddingsConfig",
+    "FieldMapping",
     "GateKind",
     "GateSpec",
     "LogConfig",

@@ -11,16 +11,19 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, model_validator
 
-__all__ = ["ColumnMapping", "LogConfig", "LogSource", "SampleSpec"]
+from swapkit.config.fields import FieldMapping, merge_mapping
+from swapkit.errors import ConfigError
+
+__all__ = ["ColumnMapping", "FieldMapping", "LogConfig", "LogSource", "SampleSpec"]
 
 
 class ColumnMapping(BaseModel):
-    """Which column of a table (CSV, Parquet, HF dataset) holds which part of a record.
-
-    Either ``prompt`` (with optional ``system``) or ``request`` (a whole chat request,
-    as a JSON string or a struct) must name a column that exists.
+    """Which column of a table (CSV, Parquet, HF dataset) holds which part of a record:
+    the older spelling of :class:`FieldMapping` (``log.fields``), whose roles these keys
+    set (``conversation_id`` sets ``conversation``); the defaults shown are the ones every
+    table and custom log falls back to.
     """
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
@@ -44,12 +47,18 @@ class LogSource:
     path: Path
     format: str = "auto"
     output: Path | None = None  # a batch output (results) file, joined by custom_id
-    columns: ColumnMapping = field(default_factory=ColumnMapping)
+    columns: ColumnMapping = field(default_factory=ColumnMapping)  # older spelling of fields
+    fields: FieldMapping = field(default_factory=FieldMapping)
     split: str | None = None  # Hugging Face datasets split
     segment_field: str | None = None  # dotted path into the record, e.g. metadata.route
     skip_invalid: bool = False
     # Read only bytes [start, end) whose first line is number first_line (parallel readers).
     span: tuple[int, int, int] | None = None
+
+    def mapping(self) -> FieldMapping:
+        """``fields`` with ``columns`` and ``segment_field`` folded in (ConfigError when a
+        role is given twice)."""
+        return merge_mapping(self.fields, self.columns, self.segment_field)
 
 
 class SampleSpec(BaseModel):
@@ -83,17 +92,38 @@ class LogConfig(BaseModel):
     output: Path | None = Field(
         default=None, description="batch output file to join by custom_id (OpenAI Batch "
         "output, Anthropic Message Batches results)")
-    columns: ColumnMapping = Field(default_factory=ColumnMapping, description="table columns")
+    fields: FieldMapping = Field(
+        default_factory=FieldMapping,
+        description="paths to the parts of a record in a custom JSONL or table log",
+    )
+    columns: ColumnMapping = Field(default_factory=ColumnMapping,
+                                   description="table columns (older spelling of fields)")
     split: str | None = Field(default=None, description="Hugging Face dataset split")
     segment: str | None = Field(
-        default=None, description="dotted path of the segment, e.g. metadata.route"
+        default=None, description="dotted path of the segment, e.g. metadata.route "
+        "(older spelling of fields.segment)"
     )
     skip_invalid: bool = Field(default=False, description="count malformed lines, don't fail")
     sample: SampleSpec = Field(default_factory=SampleSpec)
 
+    @field_serializer("fields", "columns")
+    def _only_given(self, mapping: BaseModel) -> dict[str, Any]:
+        # Only the roles given: an unset role falls back to its default, a null one does not,
+        # so a stored config must read back the same.
+        return mapping.model_dump(exclude_unset=True)
+
+    @model_validator(mode="after")
+    def _one_mapping(self) -> LogConfig:
+        try:
+            merge_mapping(self.fields, self.columns, self.segment)
+        except ConfigError as err:
+            raise ValueError(f"{err.message}: {err.hint}") from None
+        return self
+
     def source(self) -> LogSource:
         """The reader's view of this config."""
         return LogSource(
-            path=self.path, format=self.format, output=self.output, columns=self.columns,
-            split=self.split, segment_field=self.segment, skip_invalid=self.skip_invalid,
+            path=self.path, format=self.format, output=self.output,
+            fields=merge_mapping(self.fields, self.columns, self.segment),
+            split=self.split, skip_invalid=self.skip_invalid,
         )

@@ -15,10 +15,12 @@ import os
 import stat
 from pathlib import Path
 
-from swapkit.config import LogSource
-from swapkit.errors import LogError
+from swapkit.config import FieldMapping, LogSource
+from swapkit.config.fields import MESSAGE_ROLES, RECORD_ROLES
+from swapkit.errors import ConfigError, LogError
 from swapkit.ingest.formats.base import InvalidLines, LogFormat, LogStream, resolve_path
 from swapkit.ingest.formats.jsonl import JsonlFormat, first_json_object
+from swapkit.ingest.formats.suggest import suggest_fields
 from swapkit.ingest.formats.tabular import is_table, table_columns
 from swapkit.support.registry import Registry, from_hook
 
@@ -78,41 +80,75 @@ def _vendor_table(path: Path) -> LogFormat | None:
         log_format, JsonlFormat) and log_format.sniff_table(columns)), None)
 
 
-def sniff_format(path: Path) -> LogFormat:
+def _maps_fields(log_format: LogFormat) -> bool:
+    return bool(getattr(log_format, "maps_fields", False))
+
+
+def _message_roles(fields: FieldMapping) -> list[str]:
+    return [role for role in MESSAGE_ROLES if getattr(fields, role) is not None]
+
+
+def sniff_format(path: Path, fields: FieldMapping | None = None) -> LogFormat:
     """Guess a log's format from its extension and its first JSON line (a table: from its
-    header, when it is a vendor's export, before the generic csv / parquet formats)."""
+    header, when it is a vendor's export, before the generic csv / parquet formats). When
+    ``fields`` says how to build the request or the answer, a JSON log is ``custom`` and a
+    table is read through the mapping."""
     is_hub = str(path).startswith("hf:")
+    mapped = fields is not None and bool(_message_roles(fields))
     if not is_hub:
         check_log_path(path)
-        vendor = _vendor_table(path)
+        vendor = None if mapped else _vendor_table(path)
         if vendor is not None:
             return vendor
     first = None if is_hub or path.is_dir() else first_json_object(path)
     for log_format in log_formats():
         if is_hub and log_format.name == "hf-dataset":
             return log_format
+        if mapped and not _maps_fields(log_format):
+            continue
         if not is_hub and log_format.sniff(path, first):
             return log_format
+    if mapped and first is not None:
+        return get_log_format("custom")
     valid = ", ".join(log_formats().names())
     seen = f"; first line has keys: {', '.join(sorted(first))}" if first else ""
     batch_output = first is not None and "custom_id" in first and (
         "response" in first or "result" in first)  # OpenAI Batch output, Anthropic results
-    hint = (
-        "this looks like a batch *output* (results) file: pass the batch's input file as the "
-        "log and this one as log.output (--batch-output)" if batch_output
-        else f"set the format explicitly (log.format / --format): {valid}"
-    )
+    if batch_output:
+        hint = ("this looks like a batch *output* (results) file: pass the batch's input file "
+                "as the log and this one as log.output (--batch-output)")
+    elif first and (suggestion := suggest_fields(first)) is not None:
+        hint = f"{suggestion}\nor set the format explicitly (log.format / --format): {valid}"
+    else:
+        hint = f"set the format explicitly (log.format / --format): {valid}"
     raise LogError(f"{path}: cannot tell the log format{seen}", hint=hint)
+
+
+def _check_roles(log_format: LogFormat, fields: FieldMapping) -> None:
+    """A reader that builds the request itself takes only record-level roles."""
+    roles = _message_roles(fields)
+    if roles and not _maps_fields(log_format):
+        readers = ", ".join(f.name for f in log_formats() if _maps_fields(f))
+        raise ConfigError(
+            f"log.fields.{roles[0]} (--field {roles[0]}=...): the {log_format.name} reader "
+            "builds the request and the answer itself, so only "
+            f"{', '.join(RECORD_ROLES)} can be mapped with it (paths into the record it "
+            "builds, e.g. metadata.route)",
+            hint=f"drop {', '.join(roles)}, or read the log through the mapping with "
+            f"format auto or one of: {readers}",
+        )
 
 
 def read_log(source: LogSource) -> LogStream:
     """A lazy stream of the records in ``source`` (format sniffed when ``auto``)."""
+    fields = source.mapping()
     if source.format == "auto":
-        log_format = sniff_format(source.path)
+        log_format = sniff_format(source.path, fields)
     else:
         log_format = get_log_format(source.format)
         if not str(source.path).startswith("hf:"):
             check_log_path(source.path)
+    _check_roles(log_format, fields)
     if source.output is not None:
         check_log_path(source.output)
     return LogStream(source, log_format)

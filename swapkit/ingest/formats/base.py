@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from swapkit.config import LogSource
-from swapkit.errors import LogLineError
+from swapkit.config.fields import RECORD_ROLES, explicit_roles, parse_path
+from swapkit.errors import LogError, LogLineError
 from swapkit.records import Record
 
 __all__ = [
@@ -22,9 +24,16 @@ __all__ = [
     "validation_message",
 ]
 
+_TIMESTAMP: TypeAdapter[datetime | None] = TypeAdapter(datetime | None)
+
 
 class LogFormat(Protocol):
-    """A reader for one kind of log file. Register it from a ``register_log_formats`` hook."""
+    """A reader for one kind of log file. Register it from a ``register_log_formats`` hook.
+
+    A reader that builds its records through ``source.mapping()`` (``log.fields``) itself
+    sets a class attribute ``maps_fields = True``; any other reader's records get only the
+    record-level roles (segment, id, ...), applied by :class:`LogStream`.
+    """
 
     name: str
     description: str
@@ -82,7 +91,11 @@ class LogStream:
         self.skipped: dict[str, int] = {}  # reason -> count, for entries that are not chat calls
 
     def __iter__(self) -> Iterator[Record]:
-        segment_field = self.source.segment_field
+        # A reader that reads through the mapping applied it all; any other reader's records
+        # take the record-level roles (segment, id, ...) from paths into the record it built.
+        overrides = {} if getattr(self.format, "maps_fields", False) else {
+            role: path for role, path in explicit_roles(self.source.mapping()).items()
+            if role in RECORD_ROLES}
         for item in self.format.read(self.source):
             if isinstance(item, LogLineError):
                 if not self.source.skip_invalid:
@@ -94,19 +107,40 @@ class LogStream:
                 if reason in self.skipped or len(self.skipped) < 100:
                     self.skipped[reason] = self.skipped.get(reason, 0) + 1
                 continue
-            if segment_field:
-                value = resolve_path(item, segment_field)
-                item.segment = None if value is None else str(value)
+            if overrides:
+                self._override(item, overrides)
             yield item
+
+    def _override(self, record: Record, overrides: dict[str, str | None]) -> None:
+        for role, path in overrides.items():
+            value = None if path is None else resolve_path(record, path)
+            if role == "reference":
+                record.reference = value
+            elif role == "timestamp":
+                try:
+                    record.timestamp = _TIMESTAMP.validate_python(value)
+                except ValidationError as err:
+                    problem = err.errors(include_url=False)[0]["msg"]
+                    raise LogError(f"{self.source.path}: record {record.id}: fields.timestamp: "
+                                   f"path {path}: {problem}") from None
+            else:
+                text = None if value is None else str(value)
+                if role == "id":
+                    record.id = text or record.id
+                elif role == "segment":
+                    record.segment = text
+                else:
+                    record.conversation_id = text
 
 
 def resolve_path(record: Record, dotted: str) -> Any:
-    """Look up a dotted path (``metadata.route``, ``request.metadata.task``) in a record.
+    """Look up a dotted path (``metadata.route``, ``request.metadata.task``) in a record
+    (the path syntax of ``log.fields``: ``metadata["app.route"]``, ``outputs[0]``).
 
     A first part that is not a Record field is looked up in ``metadata``, where readers
     keep a log line's extra top-level fields.
     """
-    parts = dotted.split(".")
+    parts = [str(part) for part in parse_path(dotted)]
     head = parts[0]
     if head in Record.model_fields:
         value: Any = getattr(record, head)

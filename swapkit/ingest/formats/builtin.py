@@ -15,6 +15,7 @@ def register_log_formats(register: Callable[[LogFormat], None]) -> None:
     """Register the built-in formats, most specific sniffers first."""
     from swapkit.ingest.formats.anthropic import AnthropicFormat
     from swapkit.ingest.formats.batch import BatchFormat
+    from swapkit.ingest.formats.custom import CustomFormat
     from swapkit.ingest.formats.helicone import HeliconeFormat
     from swapkit.ingest.formats.langfuse import LangfuseFormat
     from swapkit.ingest.formats.langsmith import LangsmithFormat
@@ -28,6 +29,6 @@ def register_log_formats(register: Callable[[LogFormat], None]) -> None:
     for log_format in (
         HFDatasetFormat(), CsvFormat(), ParquetFormat(), BatchFormat(),
         AnthropicFormat(), NativeFormat(), OpenAIChatFormat(), LiteLLMFormat(), MessagesFormat(),
-        OtelFormat(), LangsmithFormat(), LangfuseFormat(), HeliconeFormat(),
+        OtelFormat(), LangsmithFormat(), LangfuseFormat(), HeliconeFormat(), CustomFormat(),
     ):
         register(log_format)

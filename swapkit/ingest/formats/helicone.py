@@ -13,7 +13,7 @@ Only chat requests (a body with ``messages``) become records; embeddings and oth
 requests, and rows exported without bodies, are counted as skipped. An HTTP status of
 400 or more is a recorded error (429: ``rate_limited``). The time to first token and the
 cost are the recorded response's ``ttft_s`` and ``cost_usd``; custom properties go to
-``metadata.properties`` (``--segment-field properties.App``), and the
+``metadata.properties`` (``--segment properties.App``), and the
 ``Helicone-Session-Id`` property is the conversation.
 """
 

@@ -17,7 +17,7 @@ latency; time to first token (``completionStartTime``) and cost (``costDetails.t
 ``calculatedTotalCost``) are the recorded response's ``ttft_s`` and ``cost_usd``; the
 observation's name is ``metadata.span_name``. The trace id (or ``sessionId``) is the
 conversation; the observation's own ``metadata`` is kept under
-``metadata`` (so ``--segment-field metadata.route`` works).
+``metadata`` (so ``--segment metadata.route`` works).
 
 A top-level JSON array file is not read (the reader is line based): export as JSONL.
 """

@@ -1,10 +1,10 @@
-"""Tables: CSV, Parquet and Hugging Face ``datasets``, read through a column mapping.
+"""Tables: CSV, Parquet and Hugging Face ``datasets``, read through a field mapping.
 
-A row becomes a record from either a ``request`` column (a whole chat request as
-JSON text or a struct) or a ``prompt`` column (plus an optional ``system`` column).
-A ``response`` column may hold the answer text (``<think>`` blocks are split off) or
-a chat.completion as JSON. Columns that are not mapped go into ``metadata`` unless
-``metadata`` lists the ones to keep. Rows are read in batches: memory stays bounded.
+A row becomes a record through ``log.fields`` (or its older spelling ``log.columns``)
+by the same code as a custom JSON log (:mod:`.mapping`): a column name is a path of one
+key, a struct column takes dotted paths. Unmapped roles fall back to columns of their
+name (``prompt``, ``request``, ``response``, ...). Rows are read in batches: memory stays
+bounded.
 """
 
 from __future__ import annotations
@@ -17,22 +17,27 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import orjson
 from pydantic import ValidationError
 
-from swapkit.config import ColumnMapping, LogSource
+from swapkit.config import LogSource
 from swapkit.errors import LogError, LogLineError
 from swapkit.ingest.formats.base import validation_message
-from swapkit.records import Record, split_reasoning
+from swapkit.ingest.formats.mapping import (
+    REQUEST_ROLES,
+    Mapped,
+    head,
+    mapped_record,
+    resolve_mapping,
+)
+from swapkit.records import Record
 
 __all__ = [
     "CsvFormat", "HFDatasetFormat", "ParquetFormat", "Table", "TableRows", "check_columns",
-    "is_table", "open_table", "row_to_record", "table_columns",
+    "is_table", "open_table", "table_columns",
 ]
 
-ROLE_FIELDS = ("id", "prompt", "system", "request", "response", "reference", "segment",
-               "conversation_id", "timestamp")
-HINT = "map your columns with log.columns in swap.yaml (or --column FIELD=COLUMN)"
+HINT = ("map your columns with log.fields in swap.yaml (--field ROLE=PATH; the older "
+        "log.columns / --column still work)")
 CSV_SUFFIXES = (".csv", ".tsv")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 BATCH_ROWS = 2048
@@ -138,120 +143,42 @@ def _parquet_rows(path: Path, parquet: Any) -> TableRows:
             yield number, row
 
 
-def check_columns(where: str, columns: list[str], mapping: ColumnMapping) -> None:
+def check_columns(where: str, columns: list[str], mapped: Mapped) -> None:
     """Fail early, naming the column, when the mapping asks for one the table lacks."""
-    explicit = mapping.model_fields_set
     available = ", ".join(columns) or "(none)"
-    for role in ROLE_FIELDS:
-        name = getattr(mapping, role)
-        if role in explicit and name is not None and name not in columns:
-            raise LogError(
-                f"{where}: column {name!r} (mapped to {role}) does not exist; columns are: "
-                f"{available}", hint=HINT,
-            )
-    if mapping.prompt not in columns and mapping.request not in columns:
+    for role, (text, parts) in mapped.paths.items():
+        column = head(columns, text, parts)
+        if role in mapped.explicit and column not in columns:
+            raise LogError(f"{where}: column {column!r} (mapped to {role}) does not exist; "
+                           f"columns are: {available}", hint=HINT)
+    for _, text, parts in mapped.metadata or []:
+        column = head(columns, text, parts)
+        if column not in columns:
+            raise LogError(f"{where}: metadata column {column!r} does not exist; columns are: "
+                           f"{available}", hint=HINT)
+    sources = [mapped.paths[role] for role in REQUEST_ROLES if role in mapped.paths]
+    if not any(head(columns, text, parts) in columns for text, parts in sources):
+        expected = " or ".join(repr(text) for text, _ in sources) or "none mapped"
         raise LogError(
-            f"{where}: no prompt column: expected {mapping.prompt!r} or a request column "
-            f"{mapping.request!r}; columns are: {available}",
-            hint=f"{HINT}, e.g. columns: {{prompt: question}}",
+            f"{where}: no prompt column: expected {expected}; columns are: {available}",
+            hint=f"{HINT}, e.g. fields: {{prompt: question}} (--field prompt=question)",
         )
-    for name in mapping.metadata or []:
-        if name not in columns:
-            raise LogError(
-                f"{where}: metadata column {name!r} does not exist; columns are: {available}",
-                hint=HINT,
-            )
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, float) and value != value:  # NaN from pandas-written files
-        return None
-    text = value if isinstance(value, str) else str(value)
-    return text if text.strip() else None
-
-
-def _json_value(value: Any, what: str) -> Any:
-    if isinstance(value, str):
-        try:
-            return orjson.loads(value)
-        except orjson.JSONDecodeError as err:
-            raise ValueError(f"{what} column is not valid JSON ({err})") from None
-    return value
-
-
-def _response(value: Any) -> dict[str, Any] | None:
-    text = value if isinstance(value, dict) else _text(value)
-    if text is None:
-        return None
-    if isinstance(text, str) and text.lstrip().startswith("{"):
-        try:
-            parsed = orjson.loads(text)
-        except orjson.JSONDecodeError:
-            parsed = None
-        if isinstance(parsed, dict) and "choices" in parsed:
-            return parsed
-    if isinstance(text, dict):
-        return text
-    split = split_reasoning(text)
-    status = "truncated" if split.truncated_in_reasoning else "ok"
-    return {"answer": split.answer, "reasoning": split.reasoning,
-            "truncated_in_reasoning": split.truncated_in_reasoning, "status": status}
-
-
-def row_to_record(row: dict[str, Any], mapping: ColumnMapping, default_id: str) -> Record:
-    """One table row → Record, following ``mapping``."""
-    used = {getattr(mapping, role) for role in ROLE_FIELDS} - {None}
-    request_value = row.get(mapping.request) if mapping.request else None
-    if request_value not in (None, ""):
-        request = _json_value(request_value, "request")
-        if not isinstance(request, dict):
-            raise ValueError("request column must hold a JSON object")
-    else:
-        prompt = _text(row.get(mapping.prompt)) if mapping.prompt else None
-        if prompt is None:
-            raise ValueError(f"prompt column {mapping.prompt!r} is empty")
-        messages = []
-        system = _text(row.get(mapping.system)) if mapping.system else None
-        if system:
-            messages.append({"role": "system", "content": system})
-        messages.append({"role": "user", "content": prompt})
-        request = {"messages": messages}
-    if mapping.metadata is not None:
-        metadata = {k: row.get(k) for k in mapping.metadata}
-    else:
-        metadata = {k: v for k, v in row.items() if k not in used}
-
-    def column(role: str) -> Any:
-        name = getattr(mapping, role)
-        return _text(row.get(name)) if name else None
-
-    return Record.model_validate({
-        "id": column("id") or default_id,
-        "request": request,
-        "response": _response(row.get(mapping.response)) if mapping.response else None,
-        "reference": column("reference"),
-        "segment": column("segment"),
-        "conversation_id": column("conversation_id"),
-        "timestamp": column("timestamp"),
-        "metadata": metadata,
-    })
 
 
 def _rows_to_records(
-    path: Path, rows: Iterable[tuple[int, dict[str, Any]] | LogLineError], mapping: ColumnMapping
+    path: Path, rows: Iterable[tuple[int, dict[str, Any]] | LogLineError], source: LogSource
 ) -> Iterator[Record | LogLineError]:
+    mapped = resolve_mapping(source.mapping())
     for item in rows:
         if isinstance(item, LogLineError):
             yield item
             continue
         number, row = item
         try:
-            yield row_to_record(row, mapping, default_id=f"row-{number}")
+            yield mapped_record(row, mapped, default_id=f"row-{number}")
         except ValidationError as err:
             yield LogLineError(path, number, validation_message(err), hint=HINT)
-        except ValueError as err:
+        except (ValueError, TypeError, RecursionError) as err:
             yield LogLineError(path, number, str(err), hint=HINT)
 
 
@@ -259,14 +186,15 @@ class CsvFormat:
     """Comma-separated values with a header row; line numbers are file lines."""
 
     name = "csv"
-    description = "CSV with a header row, read through a column mapping (prompt, response, ...)"
+    maps_fields = True
+    description = "CSV with a header row, read through log.fields (prompt, answer, ...)"
 
     def sniff(self, path: Path, first: dict[str, Any] | None) -> bool:
         """By extension."""
         return path.suffix.lower() in CSV_SUFFIXES
 
     def read(self, source: LogSource) -> Iterator[Record | LogLineError]:
-        """Stream rows through the column mapping."""
+        """Stream rows through the field mapping."""
         return _read_table(source)
 
 
@@ -274,28 +202,30 @@ class ParquetFormat:
     """Apache Parquet, read in record batches with pyarrow."""
 
     name = "parquet"
-    description = "Parquet file, read in batches through a column mapping"
+    maps_fields = True
+    description = "Parquet file, read in batches through log.fields"
 
     def sniff(self, path: Path, first: dict[str, Any] | None) -> bool:
         """By extension."""
         return path.suffix.lower() in PARQUET_SUFFIXES
 
     def read(self, source: LogSource) -> Iterator[Record | LogLineError]:
-        """Stream record batches through the column mapping; rows are numbered from 1."""
+        """Stream record batches through the field mapping; rows are numbered from 1."""
         return _read_table(source)
 
 
 def _read_table(source: LogSource) -> Iterator[Record | LogLineError]:
     with open_table(source.path) as table:
-        check_columns(str(source.path), table.columns, source.columns)
-        yield from _rows_to_records(source.path, table.rows, source.columns)
+        check_columns(str(source.path), table.columns, resolve_mapping(source.mapping()))
+        yield from _rows_to_records(source.path, table.rows, source)
 
 
 class HFDatasetFormat:
     """A Hugging Face ``datasets`` dataset: a ``save_to_disk`` folder, or ``hf:NAME``."""
 
     name = "hf-dataset"
-    description = "Hugging Face dataset: a save_to_disk folder or hf:NAME, with a column mapping"
+    maps_fields = True
+    description = "Hugging Face dataset: a save_to_disk folder or hf:NAME, read through log.fields"
 
     def sniff(self, path: Path, first: dict[str, Any] | None) -> bool:
         """A folder written by ``save_to_disk`` (dataset or dataset dict)."""
@@ -330,7 +260,8 @@ class HFDatasetFormat:
     def read(self, source: LogSource) -> Iterator[Record | LogLineError]:
         """Iterate the dataset in batches (Arrow memory-maps it; RSS stays small)."""
         dataset = self._load(source)
-        check_columns(str(source.path), list(dataset.column_names), source.columns)
+        check_columns(str(source.path), list(dataset.column_names),
+                      resolve_mapping(source.mapping()))
 
         def rows() -> Iterator[tuple[int, dict[str, Any]]]:
             number = 0
@@ -340,4 +271,4 @@ class HFDatasetFormat:
                     number += 1
                     yield number, dict(zip(keys, values, strict=True))
 
-        yield from _rows_to_records(source.path, rows(), source.columns)
+        yield from _rows_to_records(source.path, rows(), source)
