@@ -165,6 +165,8 @@ def render_stats(stats: LogStats) -> str:
 
 def render_config(report: ConfigReport) -> str:
     """Human-readable preflight of a swap.yaml."""
+    from swapkit.ingest.filtering import describe_drops
+
     valid = "valid" if report.preflight_ok else "valid, but a target failed its preflight"
     lines = [f"config     {report.config}  ({valid})", f"migration  {report.name}"]
     for target in report.targets:
@@ -179,6 +181,12 @@ def render_config(report: ConfigReport) -> str:
         + f"); {fmt_count(report.filtered_out)} filtered out, "
         f"{fmt_count(report.duplicates_dropped)} duplicates dropped"
     )
+    if report.filtered_by:
+        lines.append(f"filtered   {describe_drops(report.filtered_by)}")
+    bounds = [f"{key} {moment.isoformat()}" for key, moment in
+              (("since", report.since), ("until", report.until)) if moment is not None]
+    if bounds:
+        lines.append("window     " + ", ".join(bounds))
     lines.append(f"noise      {fmt_count(report.noise_subset)} extra baseline requests")
     lines.append("requests   " + ", ".join(
         f"{side} {fmt_count(n)}" for side, n in report.requests_per_target.items()))

@@ -39,9 +39,13 @@ def plan_command(config_path: Path, json_: bool) -> None:
 
 def render_plan(plan: Plan, example: bool = False) -> str:
     """The plan for a terminal."""
+    from swapkit.ingest.filtering import describe_drops
+
     segments = ", ".join(f"{k} {v}" for k, v in plan.by_segment.items())
     lines = [f"plan       {plan.name}: {fmt_count(plan.sample_size)} records ({segments}); "
              f"{fmt_count(plan.noise_records)} get a second baseline sample"]
+    if plan.filtered_by:
+        lines.append(f"filtered   {describe_drops(plan.filtered_by)}")
     for t in plan.targets:
         if not t.requests:
             lines.append(f"{t.side:<10} {t.label}: {t.basis}")

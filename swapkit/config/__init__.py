@@ -13,7 +13,7 @@ from swapkit.config.load import (
     secret_from_env,
     target_headers,
 )
-from swapkit.config.log import ColumnMapping, LogConfig, LogSource, SampleSpec
+from swapkit.config.log import ColumnMapping, LogConfig, LogFilter, LogSource, SampleSpec
 from swapkit.config.suite import DEFAULT_SUITE, GateKind, GateSpec, MetricSpec, Suite
 from swapkit.config.swap import (
     DEFAULT_RUNS_DIR,
@@ -39,6 +39,7 @@ __all__ = [
     "GateKind",
     "GateSpec",
     "LogConfig",
+    "LogFilter",
     "LogSource",
     "MetricSpec",
     "NoiseConfig",

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 from swapkit.config import SIDES, LogSource, check_environment, load_config
-from swapkit.ingest.formats import read_log
 from swapkit.ingest.logstats import LogStats, inspect_stats
-from swapkit.ingest.sampling import draw_sample
+from swapkit.ingest.sampling import sample_log
 
 __all__ = ["ConfigReport", "TargetSummary", "inspect_config", "inspect_log"]
 
@@ -38,6 +38,12 @@ class ConfigReport(BaseModel):
     sample_size: int
     sample_by_segment: dict[str, int]
     filtered_out: int
+    filtered_by: dict[str, int] = Field(default_factory=dict,
+                                        description="records filtered out, by the first "
+                                        "condition of log.filter they failed")
+    since: datetime | None = Field(default=None, description="the filter's time window, "
+                                   "relative bounds resolved against the log's latest record")
+    until: datetime | None = None
     duplicates_dropped: int
     noise_subset: int
     requests_per_target: dict[str, int]
@@ -58,7 +64,7 @@ def inspect_config(path: Path, env: Mapping[str, str] | None = None) -> ConfigRe
     source = config.log.source()
     stats = inspect_log(source)
     # A second pass draws the sample exactly as the replay will.
-    sample = draw_sample(read_log(source), config.log.sample)
+    sample = sample_log(config.log)
     n = len(sample.records)
     noise = min(n, config.noise.subset) * config.noise.samples if config.noise.enabled else 0
     targets = []
@@ -76,5 +82,6 @@ def inspect_config(path: Path, env: Mapping[str, str] | None = None) -> ConfigRe
     return ConfigReport(
         config=str(path), name=config.name, log=stats, targets=targets, sample_size=n,
         sample_by_segment=sample.selected, filtered_out=sample.filtered_out,
+        filtered_by=sample.filtered_by, since=sample.since, until=sample.until,
         duplicates_dropped=sample.duplicates, noise_subset=noise, requests_per_target=requests,
     )

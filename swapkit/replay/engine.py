@@ -37,8 +37,7 @@ from swapkit.config import (
     target_headers,
 )
 from swapkit.errors import RuntimeFailure
-from swapkit.ingest.formats import read_log
-from swapkit.ingest.sampling import draw_sample, noise_subset
+from swapkit.ingest.sampling import noise_subset, sample_log
 from swapkit.records import Record
 from swapkit.replay.call import CallContext, call_target
 from swapkit.replay.limits import RateLimiter
@@ -228,7 +227,7 @@ def _prepare(config: SwapConfig, store: RunStore) -> tuple[int, int]:
 
     The sample's records go through a temporary file (:class:`SampleSpill`) to the store:
     memory holds their keys, not the records."""
-    sample = draw_sample(read_log(config.log.source()), config.log.sample, spill=True)
+    sample = sample_log(config.log, spill=True)
     assert sample.spill is not None
     try:
         endpoint_baseline = config.baseline.recorded is False
@@ -239,6 +238,11 @@ def _prepare(config: SwapConfig, store: RunStore) -> tuple[int, int]:
              for d, text in sample.spill.texts(sample.drawn)), noise)
     finally:
         sample.spill.close()
+    # What the filter removed, its relative bounds resolved: the run says which calls it chose.
+    store.set_meta("filter", {
+        "since": sample.since.isoformat() if sample.since else None,
+        "until": sample.until.isoformat() if sample.until else None,
+        "filtered_out": sample.filtered_out, "filtered_by": sample.filtered_by})
     config_json = config.model_dump(mode="json")
     store.set_meta("config", config_json)
     # The run id (which seeds every bootstrap) depends on what the run measures, not on
