@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from swapkit.cli.options import preflight_option
+from swapkit.cli.options import filter_options, filter_update, preflight_option
 from swapkit.errors import UsageError
 from swapkit.support.numbers import fmt_count, fmt_number, fmt_percent
 from swapkit.support.sanitize import clean
@@ -51,10 +51,11 @@ def _parse_columns(pairs: tuple[str, ...]) -> dict[str, str]:
               help="count malformed lines and list their numbers instead of failing")
 @click.option("--json", "json_", is_flag=True, help="print JSON for machines")
 @preflight_option
+@filter_options
 def inspect_command(
     target: Path, format_: str, batch_output: Path | None, columns: tuple[str, ...],
     split: str | None, segment_field: str | None, skip_invalid: bool, json_: bool,
-    no_preflight: bool,
+    no_preflight: bool, **flags: Any,
 ) -> None:
     """Show what is in a prompt log, or preflight a swap.yaml.
 
@@ -63,15 +64,20 @@ def inspect_command(
     distributions, duplicates and time span. For a swap.yaml: the config is
     validated, the key variables checked, each live target checked once (reachable, key
     accepted, model served; exit 3 if not), and the sample the replay would draw.
+    The filter flags narrow a log's figures to the calls they keep, or replace the
+    swap.yaml's log.filter keys; what they drop is counted by reason.
 
     Example:
 
         swapkit inspect examples/travel-assistant/logs/chat.jsonl
         swapkit inspect data.csv --column prompt=question --column segment=route
         swapkit inspect examples/travel-assistant/swap.yaml --json
+        swapkit inspect traces.jsonl --filter-model 'deepseek-r1*' --since 7d
     """
-    from swapkit.config import ColumnMapping, LogSource
+    from swapkit.config import ColumnMapping, LogFilter, LogSource
     from swapkit.ingest.inspection import inspect_config, inspect_log
+
+    log_filter = filter_update(flags)
 
     if target.suffix.lower() in CONFIG_SUFFIXES:
         if columns or batch_output or split or segment_field or skip_invalid or format_ != "auto":
@@ -79,7 +85,7 @@ def inspect_command(
                 "log options (--format, --column, --batch-output, ...) do not apply to a "
                 "swap.yaml", hint="set them under log: in the config",
             )
-        report = inspect_config(target)
+        report = inspect_config(target, log_filter=log_filter)
         if not no_preflight:
             import asyncio
 
@@ -98,7 +104,7 @@ def inspect_command(
         columns=ColumnMapping.model_validate(_parse_columns(columns)), split=split,
         segment_field=segment_field, skip_invalid=skip_invalid,
     )
-    stats = inspect_log(source)
+    stats = inspect_log(source, LogFilter.model_validate(log_filter))
     click.echo(stats.model_dump_json(indent=2) if json_ else render_stats(stats))
 
 
@@ -135,6 +141,10 @@ def render_stats(stats: LogStats) -> str:
         total = sum(stats.skipped.values())
         what = "entry" if total == 1 else "entries"
         lines.append(f"skipped    {fmt_count(total)} {what} passed over: {reasons}")
+    if stats.filtered_by:
+        from swapkit.ingest.filtering import describe_drops
+
+        lines.append(f"filtered   {describe_drops(stats.filtered_by)}")
     if stats.first_timestamp and stats.last_timestamp:
         lines.append(f"time span  {stats.first_timestamp.isoformat()} → "
                      f"{stats.last_timestamp.isoformat()}")

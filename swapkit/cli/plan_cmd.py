@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from swapkit.cli.options import filter_options, filtered
 from swapkit.support.numbers import fmt_count, fmt_duration, fmt_money
 from swapkit.support.sanitize import clean
 
@@ -20,7 +21,8 @@ __all__ = ["plan_command", "render_plan"]
 @click.command("plan")
 @click.argument("config_path", metavar="SWAP_YAML", type=click.Path(path_type=Path))
 @click.option("--json", "json_", is_flag=True, help="print the plan as JSON")
-def plan_command(config_path: Path, json_: bool) -> None:
+@filter_options
+def plan_command(config_path: Path, json_: bool, **flags: Any) -> None:
     """Sample size per gate, and expected requests, tokens, cost and time per target.
 
     Uses the discordance or spread observed in a previous run of the config when its
@@ -29,11 +31,14 @@ def plan_command(config_path: Path, json_: bool) -> None:
     Example:
 
         swapkit plan examples/travel-assistant/swap.yaml
+        swapkit plan swap.yaml --filter-model 'deepseek-r1*' --since 7d
     """
     from swapkit.config import load_config
     from swapkit.plan import plan_migration
 
-    plan = plan_migration(load_config(config_path))
+    config = load_config(config_path)
+    config = filtered(config, flags)
+    plan = plan_migration(config)
     click.echo(plan.model_dump_json(indent=2) if json_ else render_plan(plan))
 
 

@@ -126,7 +126,8 @@ def _one_or_list(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
 
-Patterns = Annotated[list[str], BeforeValidator(_one_or_list), Field(min_length=1),
+Patterns = Annotated[list[Annotated[str, Field(min_length=1)]], BeforeValidator(_one_or_list),
+                     Field(min_length=1),
                      WithJsonSchema({"anyOf": [{"type": "string"}, {
                          "type": "array", "items": {"type": "string"}, "minItems": 1}]})]
 
@@ -199,6 +200,21 @@ class LogConfig(BaseModel):
         aliases = self.sample.as_filter()
         return self.filter.model_copy(update={k: getattr(aliases, k)
                                               for k in aliases.model_fields_set})
+
+    def with_filter(self, update: dict[str, Any]) -> LogConfig:
+        """This config with the filter keys in ``update`` (command-line flags) replacing the
+        config's own; ``where`` paths replace paths one by one. The ``log.sample`` aliases
+        are folded into ``log.filter`` first."""
+        if not update:
+            return self
+        current = self.selection()
+        merged = {key: getattr(current, key) for key in current.model_fields_set}
+        merged.update({k: v for k, v in update.items() if k != "where"})
+        if update.get("where"):
+            merged["where"] = {**current.where, **update["where"]}
+        sample = self.sample.model_dump(exclude=set(SAMPLE_ALIASES))
+        return self.model_copy(update={"filter": LogFilter.model_validate(merged),
+                                       "sample": SampleSpec.model_validate(sample)})
 
     def source(self) -> LogSource:
         """The reader's view of this config."""

@@ -9,7 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from swapkit.config import SIDES, LogSource, check_environment, load_config
+from swapkit.config import SIDES, LogFilter, LogSource, check_environment, load_config
+from swapkit.ingest.filtering import filter_for_log
 from swapkit.ingest.logstats import LogStats, inspect_stats
 from swapkit.ingest.sampling import sample_log
 
@@ -52,14 +53,21 @@ class ConfigReport(BaseModel):
     preflight_ok: bool = True
 
 
-def inspect_log(source: LogSource) -> LogStats:
-    """Stream the whole log once and summarise it."""
-    return inspect_stats(source)
+def inspect_log(source: LogSource, keep: LogFilter | None = None) -> LogStats:
+    """Stream the whole log once and summarise it: the records ``keep`` keeps, when given,
+    with the others counted by reason."""
+    if keep is None or not keep.is_set():
+        return inspect_stats(source)
+    return inspect_stats(source, filter_for_log(keep, source))
 
 
-def inspect_config(path: Path, env: Mapping[str, str] | None = None) -> ConfigReport:
-    """Validate the config, check the key variables, and summarise its log and its sample."""
+def inspect_config(path: Path, env: Mapping[str, str] | None = None,
+                   log_filter: Mapping[str, Any] | None = None) -> ConfigReport:
+    """Validate the config, check the key variables, and summarise its log and its sample
+    (``log_filter``: ``log.filter`` keys replacing the config's, as the command line's)."""
     config = load_config(path, env)
+    if log_filter:
+        config = config.model_copy(update={"log": config.log.with_filter(dict(log_filter))})
     check_environment(config, env)
     source = config.log.source()
     stats = inspect_log(source)
