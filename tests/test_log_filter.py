@@ -177,6 +177,15 @@ def test_the_same_key_in_filter_and_sample_is_a_config_error(tmp_path: Path) -> 
     assert "swap.yaml" in message and "keep only log.filter.since" in message
 
 
+def test_a_stored_config_reads_back_with_the_same_filter() -> None:
+    """The run store keeps ``model_dump``: every key present, defaults included."""
+    for log in ({"filter": {"model": "gpt-*", "since": "7d"}, "sample": {"n": 2}},
+                {"sample": {"where": {"tier": "pro"}, "until": "2026-11-30"}}, {}):
+        config = LogConfig.model_validate({"path": AGENT_TRACES, **log})
+        again = LogConfig.model_validate(config.model_dump(mode="json"))
+        assert again.selection() == config.selection()
+
+
 def test_command_line_keys_replace_the_configs_own() -> None:
     config = LogConfig.model_validate({"path": AGENT_TRACES, "filter": {
         "model": "gpt-*", "where": {"metadata.step": "plan", "metadata.locale": "en-*"}},

@@ -69,6 +69,7 @@ def inspect_command(
 
     Example:
 
+    \b
         swapkit inspect examples/travel-assistant/logs/chat.jsonl
         swapkit inspect data.csv --column prompt=question --column segment=route
         swapkit inspect examples/travel-assistant/swap.yaml --json

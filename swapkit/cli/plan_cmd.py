@@ -30,6 +30,7 @@ def plan_command(config_path: Path, json_: bool, **flags: Any) -> None:
 
     Example:
 
+    \b
         swapkit plan examples/travel-assistant/swap.yaml
         swapkit plan swap.yaml --filter-model 'deepseek-r1*' --since 7d
     """

@@ -66,6 +66,7 @@ def run_command(config_path: Path, dry_run: bool, max_records: int | None, only:
 
     Example:
 
+    \b
         swapkit run swap.yaml --candidate-model qwen3-235b-a22b --max-spend 20
         swapkit run swap.yaml --filter-model 'deepseek-r1*' --since 7d
     """

@@ -118,8 +118,13 @@ class SampleSpec(BaseModel):
 
     def as_filter(self) -> LogFilter:
         """The filter its alias keys (``segments``, ``where``, ``since``, ``until``) ask for."""
-        return LogFilter.model_validate(
-            {key: getattr(self, key) for key in SAMPLE_ALIASES if key in self.model_fields_set})
+        return LogFilter.model_validate({key: getattr(self, key) for key in SAMPLE_ALIASES
+                                         if _given(getattr(self, key))})
+
+
+def _given(value: Any) -> bool:
+    """A filter key holds a condition (its default, None or an empty mapping, holds none)."""
+    return value is not None and value != {}
 
 
 def _one_or_list(value: Any) -> Any:
@@ -160,7 +165,7 @@ class LogFilter(BaseModel):
 
     def is_set(self) -> bool:
         """True when any condition is given."""
-        return any(value not in (None, {}) for _, value in self)
+        return any(_given(value) for _, value in self)
 
     def relative(self) -> bool:
         """True when a time bound counts back from the log's latest timestamp."""
@@ -189,7 +194,7 @@ class LogConfig(BaseModel):
     @model_validator(mode="after")
     def _one_place_per_condition(self) -> LogConfig:
         for key in SAMPLE_ALIASES:
-            if key in self.sample.model_fields_set and key in self.filter.model_fields_set:
+            if _given(getattr(self.sample, key)) and _given(getattr(self.filter, key)):
                 raise ValueError(
                     f"log.filter.{key} and log.sample.{key} are both given: log.sample.{key} "
                     f"is an older name of log.filter.{key}; keep only log.filter.{key}")
@@ -198,8 +203,7 @@ class LogConfig(BaseModel):
     def selection(self) -> LogFilter:
         """The filter in force: ``log.filter`` with the ``log.sample`` aliases folded in."""
         aliases = self.sample.as_filter()
-        return self.filter.model_copy(update={k: getattr(aliases, k)
-                                              for k in aliases.model_fields_set})
+        return self.filter.model_copy(update={k: v for k, v in aliases if _given(v)})
 
     def with_filter(self, update: dict[str, Any]) -> LogConfig:
         """This config with the filter keys in ``update`` (command-line flags) replacing the
@@ -208,7 +212,7 @@ class LogConfig(BaseModel):
         if not update:
             return self
         current = self.selection()
-        merged = {key: getattr(current, key) for key in current.model_fields_set}
+        merged = {key: value for key, value in current if _given(value)}
         merged.update({k: v for k, v in update.items() if k != "where"})
         if update.get("where"):
             merged["where"] = {**current.where, **update["where"]}
