@@ -271,3 +271,18 @@ def test_bad_filter_flags_are_usage_errors(tmp_path: Path, args: list[str], frag
                                            ) -> None:
     assert_usage_error(run_cli(["inspect", write_config(tmp_path, ""), "--no-preflight", *args]),
                        fragment)
+
+
+def test_a_run_stores_the_resolved_window_and_the_counts(tmp_path: Path) -> None:
+    from swapkit.replay.engine import ReplayOptions, replay_run
+    from swapkit.store.run_store import RunStore
+
+    path = write_config(tmp_path, "  filter: {model: deepseek-r1*, since: 7d}\n")
+    summary = replay_run(load_config(path), ReplayOptions(run_dir=tmp_path / "run", quiet=True))
+    assert summary.records == 3
+    with RunStore(tmp_path / "run", read_only=True) as store:
+        assert store.get_meta("filter") == {
+            "since": "2026-11-21T13:00:04+00:00", "until": None, "filtered_out": 3,
+            "filtered_by": {"model not in [deepseek-r1*]": 2, "before since": 1}}
+        assert {r.conversation_id for r, _ in store.records()} == {"trace-agent-1",
+                                                                   "trace-agent-2"}
