@@ -129,8 +129,11 @@ def test_relative_bounds_count_back_from_the_logs_latest_timestamp() -> None:
     # Resolved from the log itself: the same log gives the same window on any day.
     resolved = filter_for_log(LogFilter(since="7d"), LogSource(path=AGENT_TRACES))
     assert resolved.since == datetime(2026, 11, 21, 13, 0, 4, tzinfo=UTC)
-    with pytest.raises(ConfigError, match="needs|counts back from the log's latest timestamp"):
+    with pytest.raises(ConfigError, match="counts back from the log's latest timestamp"):
         RecordFilter(LogFilter(since="7d"))
+    with pytest.raises(ConfigError, match=r"since \(1d: 2026-11-27T13:00:05\+00:00\) is not "
+                       r"before until \(7d: "):
+        RecordFilter(LogFilter(since="1d", until="7d"), latest)
 
 
 def test_relative_bound_on_a_log_without_timestamps_says_so(tmp_path: Path) -> None:
@@ -286,3 +289,25 @@ def test_a_run_stores_the_resolved_window_and_the_counts(tmp_path: Path) -> None
             "filtered_by": {"model not in [deepseek-r1*]": 2, "before since": 1}}
         assert {r.conversation_id for r, _ in store.records()} == {"trace-agent-1",
                                                                    "trace-agent-2"}
+
+
+def test_a_run_whose_filter_keeps_nothing_says_why(tmp_path: Path) -> None:
+    path = write_config(tmp_path, "  filter: {model: deepseek-v3*}\n")
+    result = run_cli(["run", path, "-q", "--run-dir", tmp_path / "run"])
+    assert_usage_error(result, "log.filter kept none of the 6 calls in",
+                       "filtered 6 out: model not in [deepseek-v3*] (6)", "swapkit inspect")
+
+
+def test_inspect_counts_by_reason_across_parallel_parts(tmp_path: Path) -> None:
+    """A log large enough for parallel workers: each part filters, the counts add up."""
+    from swapkit.ingest.logstats import PARALLEL_MIN_BYTES, inspect_stats
+
+    text = AGENT_TRACES.read_text(encoding="utf-8")
+    copies = PARALLEL_MIN_BYTES // len(text.encode()) + 20
+    big = tmp_path / "big.jsonl"
+    big.write_text(text * copies, encoding="utf-8")
+    keep = RecordFilter(LogFilter(model=["gpt-4o-mini"], until="2026-11-28"))
+    stats = inspect_stats(LogSource(path=big), keep)
+    assert stats.records == copies
+    assert stats.filtered_by == {"model not in [gpt-4o-mini]": 4 * copies,
+                                 "at or after until": copies}

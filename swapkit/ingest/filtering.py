@@ -89,6 +89,12 @@ class RecordFilter:
         self.spec = spec
         self.since = self._bound("since", spec.since, latest)
         self.until = self._bound("until", spec.until, latest)
+        if self.since is not None and self.until is not None and self.since >= self.until:
+            raise ConfigError(
+                f"log.filter: since ({spec.since}: {self.since.isoformat()}) is not before "
+                f"until ({spec.until}: {self.until.isoformat()}), so no call could be kept",
+                hint="since is the earlier bound, until the later one (7d back to 1d back: "
+                "since: 7d, until: 1d)")
         self.where = [(path, wanted if isinstance(wanted, list) else [wanted])
                       for path, wanted in spec.where.items()]
         self.active = spec.is_set()

@@ -36,7 +36,8 @@ from swapkit.config import (
     check_environment,
     target_headers,
 )
-from swapkit.errors import RuntimeFailure
+from swapkit.errors import ConfigError, RuntimeFailure
+from swapkit.ingest.filtering import describe_drops
 from swapkit.ingest.sampling import noise_subset, sample_log
 from swapkit.records import Record
 from swapkit.replay.call import CallContext, call_target
@@ -229,6 +230,12 @@ def _prepare(config: SwapConfig, store: RunStore) -> tuple[int, int]:
     memory holds their keys, not the records."""
     sample = sample_log(config.log, spill=True)
     assert sample.spill is not None
+    if sample.filtered_out and not len(sample):
+        sample.spill.close()
+        raise ConfigError(
+            f"log.filter kept none of the {sample.seen} calls in {config.log.path}: filtered "
+            f"{describe_drops(sample.filtered_by)}",
+            hint="`swapkit inspect swap.yaml` shows what each condition removes; loosen it")
     try:
         endpoint_baseline = config.baseline.recorded is False
         noise = noise_subset(sample.drawn, config.noise.subset, config.log.sample.seed) if (
