@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from swapkit.config import Suite, SwapConfig
     from swapkit.decision.model import Decision
 
-__all__ = ["exit_with_verdict", "filter_options", "filter_update", "filtered",
+__all__ = ["apply_filter_flags", "exit_with_verdict", "filter_options", "filter_update",
            "inconclusive_option", "load_suite_option", "only_option", "preflight_option",
            "stage_printer", "target_options", "target_overrides", "threads_option"]
 
@@ -130,7 +130,7 @@ def filter_update(values: dict[str, Any]) -> dict[str, Any]:
     return update
 
 
-def filtered(config: SwapConfig, values: dict[str, Any]) -> SwapConfig:
+def apply_filter_flags(config: SwapConfig, values: dict[str, Any]) -> SwapConfig:
     """``config`` with the :func:`filter_options` flags among ``values`` applied."""
     update = filter_update(values)
     if not update:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from swapkit.cli.options import filter_options, filtered
+from swapkit.cli.options import apply_filter_flags, filter_options
 from swapkit.support.numbers import fmt_count, fmt_duration, fmt_money
 from swapkit.support.sanitize import clean
 
@@ -38,7 +38,7 @@ def plan_command(config_path: Path, json_: bool, **flags: Any) -> None:
     from swapkit.plan import plan_migration
 
     config = load_config(config_path)
-    config = filtered(config, flags)
+    config = apply_filter_flags(config, flags)
     plan = plan_migration(config)
     click.echo(plan.model_dump_json(indent=2) if json_ else render_plan(plan))
 

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from swapkit.cli.options import (
+    apply_filter_flags,
     exit_with_verdict,
     filter_options,
-    filtered,
     inconclusive_option,
     only_option,
     preflight_option,
@@ -74,7 +74,7 @@ def run_command(config_path: Path, dry_run: bool, max_records: int | None, only:
     from swapkit.pipeline import RunOptions, apply_overrides, run_migration
 
     config = apply_overrides(load_config(config_path), target_overrides(flags))
-    config = filtered(config, flags)
+    config = apply_filter_flags(config, flags)
     if threads is not None:
         config = config.model_copy(update={
             "embeddings": config.embeddings.model_copy(update={"threads": threads})})
