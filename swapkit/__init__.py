@@ -2,7 +2,8 @@
 
 The public API: load a migration config, run it whole (:func:`run_migration`) or stage by
 stage (:func:`read_log` → :func:`draw_sample` → :func:`replay` → :func:`score_run` →
-:func:`decide_run` → :func:`build_reports`), read the :class:`Decision`, and catch the
+:func:`decide_run` → :func:`build_reports`; :func:`sample_log` draws a config's sample with its
+``log.filter``, as every stage does), read the :class:`Decision`, and catch the
 :class:`SwapkitError` tree. Everything else may change between versions.
 
 Names load on first use, so that ``import swapkit`` and ``swapkit --help`` stay fast.
@@ -19,7 +20,7 @@ from swapkit.support.version import __version__ as __version__
 
 _API: dict[str, tuple[str, ...]] = {
     "swapkit.config": ("SwapConfig", "TargetConfig", "Suite", "GateSpec", "LogSource",
-                       "ColumnMapping", "SampleSpec", "load_config", "load_suite",
+                       "ColumnMapping", "LogFilter", "SampleSpec", "load_config", "load_suite",
                        "check_environment"),
     "swapkit.errors": ("SwapkitError", "UsageError", "ConfigError", "LogError", "LogLineError",
                        "RuntimeFailure"),
@@ -27,7 +28,7 @@ _API: dict[str, tuple[str, ...]] = {
     "swapkit.completion": ("Completion",),
     "swapkit.support.hashing": ("request_hash",),
     "swapkit.ingest.formats": ("read_log",),
-    "swapkit.ingest.sampling": ("Sample", "draw_sample"),
+    "swapkit.ingest.sampling": ("Sample", "draw_sample", "sample_log"),
     "swapkit.ingest.logstats": ("LogStats", "collect_stats"),
     "swapkit.replay.engine": ("ReplayOptions", "ReplaySummary", "replay_run"),
     "swapkit.scoring.score": ("score_run",),
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
     from swapkit.completion import Completion as Completion
     from swapkit.config import ColumnMapping as ColumnMapping
     from swapkit.config import GateSpec as GateSpec
+    from swapkit.config import LogFilter as LogFilter
     from swapkit.config import LogSource as LogSource
     from swapkit.config import SampleSpec as SampleSpec
     from swapkit.config import Suite as Suite
@@ -71,6 +73,7 @@ if TYPE_CHECKING:
     from swapkit.ingest.logstats import collect_stats as collect_stats
     from swapkit.ingest.sampling import Sample as Sample
     from swapkit.ingest.sampling import draw_sample as draw_sample
+    from swapkit.ingest.sampling import sample_log as sample_log
     from swapkit.pipeline import RunOptions as RunOptions
     from swapkit.pipeline import RunResult as RunResult
     from swapkit.pipeline import exit_code as exit_code

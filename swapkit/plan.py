@@ -21,8 +21,7 @@ from pydantic import BaseModel, Field
 from swapkit.completion import cost_usd
 from swapkit.config import DEFAULT_SUITE, SIDES, Suite, SwapConfig, TargetConfig
 from swapkit.decision.stats.power import n_for_noninferiority
-from swapkit.ingest.formats import read_log
-from swapkit.ingest.sampling import draw_sample, noise_subset
+from swapkit.ingest.sampling import noise_subset, sample_log
 from swapkit.records import Record, Usage, message_text
 from swapkit.replay.call import build_body
 from swapkit.scoring.metrics.text import reference_text
@@ -73,6 +72,8 @@ class Plan(BaseModel):
     name: str
     sample_size: int
     by_segment: dict[str, int]
+    filtered_by: dict[str, int] = Field(default_factory=dict,
+                                        description="records log.filter removed, by reason")
     noise_records: int
     targets: list[TargetPlan]
     gates: list[GatePlan]
@@ -193,7 +194,7 @@ def _gate_plans(suite: Suite, config: SwapConfig, by_segment: dict[str, int],
 
 def plan_migration(config: SwapConfig) -> Plan:
     """The plan for ``config`` (reads the log; calls nothing)."""
-    sample = draw_sample(read_log(config.log.source()), config.log.sample)
+    sample = sample_log(config.log)
     records = sample.records
     noise_on = config.noise.enabled and config.baseline.recorded is False
     noise = len(noise_subset(records, config.noise.subset, config.log.sample.seed)) if (
@@ -209,6 +210,6 @@ def plan_migration(config: SwapConfig) -> Plan:
                    "messages": records[0].request["messages"],
                    **build_body(records[0].request, config.candidate)}
     return Plan(name=config.name, sample_size=len(records), by_segment=sample.selected,
-                noise_records=noise, targets=targets,
+                filtered_by=sample.filtered_by, noise_records=noise, targets=targets,
                 gates=_gate_plans(suite, config, sample.selected, len(records)),
                 example_request=example, coverage=coverage_warnings(suite, records))

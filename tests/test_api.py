@@ -15,11 +15,11 @@ PUBLIC = [
     "build_reports", "check_environment", "collect_stats", "ColumnMapping", "Completion",
     "ConfigError", "Decision", "decide_run", "DEMO_CONFIG", "DEMO_LOG", "draw_sample",
     "exit_code", "GateResult", "GateSpec", "load_config", "load_suite", "LogError",
-    "LogLineError", "LogSource", "LogStats", "Plan", "plan_migration", "read_log", "Record",
-    "RecordedResponse", "replay_run", "ReplayOptions", "ReplaySummary", "request_hash",
-    "run_migration", "RunOptions", "RunResult", "RuntimeFailure", "Sample", "SampleSpec",
-    "score_run", "split_reasoning", "start_simulator", "Suite", "SwapConfig", "SwapkitError",
-    "TargetConfig", "UsageError", "__version__",
+    "LogFilter", "LogLineError", "LogSource", "LogStats", "Plan", "plan_migration",
+    "read_log", "Record", "RecordedResponse", "replay_run", "ReplayOptions", "ReplaySummary",
+    "request_hash", "run_migration", "RunOptions", "RunResult", "RuntimeFailure", "Sample",
+    "sample_log", "SampleSpec", "score_run", "split_reasoning", "start_simulator", "Suite",
+    "SwapConfig", "SwapkitError", "TargetConfig", "UsageError", "__version__",
 ]
 
 

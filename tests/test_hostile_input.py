@@ -1,19 +1,23 @@
 """Broken and hostile input: every reader and the config loader either parse or explain,
-with a line number where there is one; never a traceback, never a hang."""
+with a line number where there is one; never a traceback, never a hang. The log filter reads
+any record's fields, whatever their types."""
 
 from __future__ import annotations
 
 import contextlib
 import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from swapkit.config import FieldMapping, LogSource, load_config
+from swapkit.config import FieldMapping, LogFilter, LogSource, load_config
 from swapkit.errors import ConfigError, LogError, LogLineError
+from swapkit.ingest.filtering import RecordFilter
 from swapkit.ingest.formats import read_log
+from swapkit.records import Record
 
 from .conftest import run_cli
 
@@ -324,3 +328,22 @@ def test_a_fifo_or_a_link_loop_is_named_not_waited_on(tmp_path: Path) -> None:
     result = run_cli(["inspect", str(loop)])
     assert result.exit_code == 2 and "a symbolic link loop" in result.output
     assert time.monotonic() - start < 30  # never hangs
+
+
+@SETTINGS
+@given(model=json_values, metadata=st.dictionaries(
+           st.sampled_from(["span_name", "name", "run_name", "locale", "tags"]), json_values),
+       wanted=json_values, timestamp=st.none() | st.datetimes())
+def test_the_filter_reads_any_record_without_crashing(model: object, metadata: dict[str, object],
+                                                      wanted: object,
+                                                      timestamp: datetime | None) -> None:
+    """``log.filter`` on untrusted fields of any type: kept, or dropped with a reason."""
+    record = Record(id="a", request={"model": model, "messages": [{"role": "user",
+                                                                   "content": "hi"}]},
+                    metadata=metadata, timestamp=timestamp)
+    keep = RecordFilter(LogFilter.model_validate({
+        "model": "gpt-*", "name": ["chat *", "[a-"], "where": {"locale": wanted, "tags.0": "x*"},
+        "since": "2000-01-01T00:00:00+05:00", "until": "2100-01-01"}))
+    for spec in (keep, RecordFilter(LogFilter(where={"request.model": wanted}))):
+        reason = spec.reason(record)
+        assert reason is None or isinstance(reason, str)

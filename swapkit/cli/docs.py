@@ -51,8 +51,9 @@ def cli_reference() -> str:
 def _type(spec: dict[str, Any]) -> str:
     if "$ref" in spec:
         return str(spec["$ref"]).rsplit("/", 1)[-1]
-    if "anyOf" in spec:
-        return " or ".join(_type(s) for s in spec["anyOf"] if s.get("type") != "null")
+    if "anyOf" in spec:  # each kind once: a time is a date-time, a date or a span string
+        kinds = (_type(s) for s in spec["anyOf"] if s.get("type") != "null")
+        return " or ".join(dict.fromkeys(kinds))
     if "enum" in spec:
         return " / ".join(json.dumps(v) for v in spec["enum"])
     if spec.get("type") == "array":

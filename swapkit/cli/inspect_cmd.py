@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 from pydantic import ValidationError
 
-from swapkit.cli.options import preflight_option
+from swapkit.cli.options import filter_options, filter_update, preflight_option
 from swapkit.errors import UsageError
 from swapkit.support.numbers import fmt_count, fmt_number, fmt_percent
 from swapkit.support.sanitize import clean
@@ -65,10 +65,11 @@ def _parse_pairs(option: str, pairs: tuple[str, ...], roles: tuple[str, ...],
               help="count malformed lines and list their numbers instead of failing")
 @click.option("--json", "json_", is_flag=True, help="print JSON for machines")
 @preflight_option
+@filter_options
 def inspect_command(
     target: Path, format_: str, batch_output: Path | None, fields: tuple[str, ...],
     columns: tuple[str, ...], split: str | None, segment_field: str | None,
-    skip_invalid: bool, json_: bool, no_preflight: bool,
+    skip_invalid: bool, json_: bool, no_preflight: bool, **flags: Any,
 ) -> None:
     """Show what is in a prompt log, or preflight a swap.yaml.
 
@@ -77,17 +78,23 @@ def inspect_command(
     distributions, duplicates and time span. For a swap.yaml: the config is
     validated, the key variables checked, each live target checked once (reachable, key
     accepted, model served; exit 3 if not), and the sample the replay would draw.
+    The filter flags narrow a log's figures to the calls they keep, or replace the
+    swap.yaml's log.filter keys; what they drop is counted by reason.
 
     Example:
 
+    \b
         swapkit inspect examples/travel-assistant/logs/chat.jsonl
         swapkit inspect data.csv --field prompt=question --field segment=route
         swapkit inspect calls.jsonl --field messages=input.messages --field answer=output.text
         swapkit inspect examples/travel-assistant/swap.yaml --json
+        swapkit inspect traces.jsonl --filter-model 'deepseek-r1*' --since 7d
     """
-    from swapkit.config import ColumnMapping, FieldMapping, LogSource
+    from swapkit.config import ColumnMapping, FieldMapping, LogFilter, LogSource
     from swapkit.config.fields import merge_mapping
     from swapkit.ingest.inspection import inspect_config, inspect_log
+
+    log_filter = filter_update(flags)
 
     if target.suffix.lower() in CONFIG_SUFFIXES:
         if (fields or columns or batch_output or split or segment_field or skip_invalid
@@ -96,7 +103,7 @@ def inspect_command(
                 "log options (--format, --field, --batch-output, ...) do not apply to a "
                 "swap.yaml", hint="set them under log: in the config",
             )
-        report = inspect_config(target)
+        report = inspect_config(target, log_filter=log_filter)
         if not no_preflight:
             import asyncio
 
@@ -122,7 +129,7 @@ def inspect_command(
         segment_field, names=("--field {}", "--column {}", "--segment"))
     source = LogSource(path=target, format=format_, output=batch_output, fields=mapping,
                        split=split, skip_invalid=skip_invalid)
-    stats = inspect_log(source)
+    stats = inspect_log(source, LogFilter.model_validate(log_filter))
     click.echo(stats.model_dump_json(indent=2) if json_ else render_stats(stats))
 
 
@@ -159,6 +166,10 @@ def render_stats(stats: LogStats) -> str:
         total = sum(stats.skipped.values())
         what = "entry" if total == 1 else "entries"
         lines.append(f"skipped    {fmt_count(total)} {what} passed over: {reasons}")
+    if stats.filtered_by:
+        from swapkit.ingest.filtering import describe_drops
+
+        lines.append(f"filtered   {describe_drops(stats.filtered_by)}")
     if stats.first_timestamp and stats.last_timestamp:
         lines.append(f"time span  {stats.first_timestamp.isoformat()} → "
                      f"{stats.last_timestamp.isoformat()}")
@@ -189,6 +200,8 @@ def render_stats(stats: LogStats) -> str:
 
 def render_config(report: ConfigReport) -> str:
     """Human-readable preflight of a swap.yaml."""
+    from swapkit.ingest.filtering import describe_drops
+
     valid = "valid" if report.preflight_ok else "valid, but a target failed its preflight"
     lines = [f"config     {report.config}  ({valid})", f"migration  {report.name}"]
     for target in report.targets:
@@ -203,6 +216,12 @@ def render_config(report: ConfigReport) -> str:
         + f"); {fmt_count(report.filtered_out)} filtered out, "
         f"{fmt_count(report.duplicates_dropped)} duplicates dropped"
     )
+    if report.filtered_by:
+        lines.append(f"filtered   {describe_drops(report.filtered_by)}")
+    bounds = [f"{key} {moment.isoformat()}" for key, moment in
+              (("since", report.since), ("until", report.until)) if moment is not None]
+    if bounds:
+        lines.append("window     " + ", ".join(bounds))
     lines.append(f"noise      {fmt_count(report.noise_subset)} extra baseline requests")
     lines.append("requests   " + ", ".join(
         f"{side} {fmt_count(n)}" for side, n in report.requests_per_target.items()))

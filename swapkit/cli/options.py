@@ -16,12 +16,12 @@ import click
 from swapkit.config import SIDES
 
 if TYPE_CHECKING:
-    from swapkit.config import Suite
+    from swapkit.config import Suite, SwapConfig
     from swapkit.decision.model import Decision
 
-__all__ = ["exit_with_verdict", "inconclusive_option", "load_suite_option", "only_option",
-           "preflight_option", "stage_printer", "target_options", "target_overrides",
-           "threads_option"]
+__all__ = ["apply_filter_flags", "exit_with_verdict", "filter_options", "filter_update",
+           "inconclusive_option", "load_suite_option", "only_option", "preflight_option",
+           "stage_printer", "target_options", "target_overrides", "threads_option"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -70,6 +70,72 @@ def target_overrides(values: dict[str, Any]) -> dict[str, dict[str, Any]]:
         if side in out and field in OVERRIDABLE:
             out[side][field] = value
     return out
+
+
+def filter_options(command: F) -> F:
+    """--filter-model, --filter-name, --where, --since, --until: ``log.filter`` keys, each
+    replacing the config's own (read them back with :func:`filter_update`)."""
+    for option in reversed((
+        click.option("--filter-model", "filter_model", multiple=True, metavar="PATTERN",
+                     help="replay only calls whose model matches: a glob, case-insensitive, "
+                     "e.g. 'deepseek-r1*' (repeatable; sets log.filter.model)"),
+        click.option("--filter-name", "filter_name", multiple=True, metavar="PATTERN",
+                     help="replay only calls whose span / run name matches a glob "
+                     "(repeatable; sets log.filter.name)"),
+        click.option("--where", "filter_where", multiple=True, metavar="PATH=VALUE",
+                     help="replay only calls whose dotted PATH holds VALUE (a glob for text), "
+                     "e.g. --where metadata.locale=en; a PATH given twice accepts either "
+                     "value (sets log.filter.where.PATH)"),
+        click.option("--since", "filter_since", metavar="TIME",
+                     help="replay only calls at or after TIME: ISO 8601 (UTC when no zone) or "
+                     "7d / 24h back from the log's latest timestamp (sets log.filter.since)"),
+        click.option("--until", "filter_until", metavar="TIME",
+                     help="replay only calls before TIME, as --since (sets log.filter.until)"),
+    )):
+        command = option(command)
+    return command
+
+
+def filter_update(values: dict[str, Any]) -> dict[str, Any]:
+    """The ``log.filter`` keys the :func:`filter_options` flags among ``values`` set, each
+    checked as the config checks it (a bad one is a usage error naming the flag)."""
+    from pydantic import ValidationError
+
+    from swapkit.config import LogFilter
+    from swapkit.errors import UsageError
+
+    where: dict[str, list[str]] = {}
+    for pair in values.get("filter_where") or ():
+        path, sep, value = pair.partition("=")
+        if not sep or not path.strip():
+            raise UsageError(f"--where {pair!r}: expected PATH=VALUE",
+                             hint="e.g. --where metadata.locale=en")
+        where.setdefault(path.strip(), []).append(value)
+    given = {
+        "model": list(values.get("filter_model") or ()) or None,
+        "name": list(values.get("filter_name") or ()) or None,
+        "where": {p: v[0] if len(v) == 1 else v for p, v in where.items()} or None,
+        "since": values.get("filter_since"), "until": values.get("filter_until"),
+    }
+    update: dict[str, Any] = {}
+    for key, value in given.items():
+        if value is None:
+            continue
+        flag = {"model": "--filter-model", "name": "--filter-name"}.get(key, f"--{key}")
+        try:
+            update[key] = getattr(LogFilter.model_validate({key: value}), key)
+        except ValidationError as err:
+            problem = err.errors(include_url=False)[0]["msg"].removeprefix("Value error, ")
+            raise UsageError(f"{flag} {value!r}: {problem}") from None
+    return update
+
+
+def apply_filter_flags(config: SwapConfig, values: dict[str, Any]) -> SwapConfig:
+    """``config`` with the :func:`filter_options` flags among ``values`` applied."""
+    update = filter_update(values)
+    if not update:
+        return config
+    return config.model_copy(update={"log": config.log.with_filter(update)})
 
 
 def stage_printer(quiet: bool) -> Callable[[str], None]:

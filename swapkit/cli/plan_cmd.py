@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from swapkit.cli.options import apply_filter_flags, filter_options
 from swapkit.support.numbers import fmt_count, fmt_duration, fmt_money
 from swapkit.support.sanitize import clean
 
@@ -20,7 +21,8 @@ __all__ = ["plan_command", "render_plan"]
 @click.command("plan")
 @click.argument("config_path", metavar="SWAP_YAML", type=click.Path(path_type=Path))
 @click.option("--json", "json_", is_flag=True, help="print the plan as JSON")
-def plan_command(config_path: Path, json_: bool) -> None:
+@filter_options
+def plan_command(config_path: Path, json_: bool, **flags: Any) -> None:
     """Sample size per gate, and expected requests, tokens, cost and time per target.
 
     Uses the discordance or spread observed in a previous run of the config when its
@@ -28,20 +30,28 @@ def plan_command(config_path: Path, json_: bool) -> None:
 
     Example:
 
+    \b
         swapkit plan examples/travel-assistant/swap.yaml
+        swapkit plan swap.yaml --filter-model 'deepseek-r1*' --since 7d
     """
     from swapkit.config import load_config
     from swapkit.plan import plan_migration
 
-    plan = plan_migration(load_config(config_path))
+    config = load_config(config_path)
+    config = apply_filter_flags(config, flags)
+    plan = plan_migration(config)
     click.echo(plan.model_dump_json(indent=2) if json_ else render_plan(plan))
 
 
 def render_plan(plan: Plan, example: bool = False) -> str:
     """The plan for a terminal."""
+    from swapkit.ingest.filtering import describe_drops
+
     segments = ", ".join(f"{k} {v}" for k, v in plan.by_segment.items())
     lines = [f"plan       {plan.name}: {fmt_count(plan.sample_size)} records ({segments}); "
              f"{fmt_count(plan.noise_records)} get a second baseline sample"]
+    if plan.filtered_by:
+        lines.append(f"filtered   {describe_drops(plan.filtered_by)}")
     for t in plan.targets:
         if not t.requests:
             lines.append(f"{t.side:<10} {t.label}: {t.basis}")

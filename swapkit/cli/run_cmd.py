@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from swapkit.cli.options import (
+    apply_filter_flags,
     exit_with_verdict,
+    filter_options,
     inconclusive_option,
     only_option,
     preflight_option,
@@ -50,12 +52,13 @@ def finish(result: RunResult, inconclusive: str) -> None:
 @click.option("-q", "--quiet", is_flag=True, help="no progress display")
 @preflight_option
 @threads_option
+@filter_options
 @target_options
 def run_command(config_path: Path, dry_run: bool, max_records: int | None, only: str | None,
                 report_only: bool, max_requests: int | None, max_spend: float | None,
                 fail_fast: bool | None, inconclusive: str, run_dir: Path | None,
                 report_dir: Path | None, quiet: bool, no_preflight: bool, threads: int | None,
-                **targets: Any) -> None:
+                **flags: Any) -> None:
     """Replay, score, decide and report a migration; exit with the verdict's code.
 
     Exit codes: 0 GO, 1 NO-GO, 4 INCONCLUSIVE (0 with --inconclusive warn|pass),
@@ -63,12 +66,15 @@ def run_command(config_path: Path, dry_run: bool, max_records: int | None, only:
 
     Example:
 
+    \b
         swapkit run swap.yaml --candidate-model qwen3-235b-a22b --max-spend 20
+        swapkit run swap.yaml --filter-model 'deepseek-r1*' --since 7d
     """
     from swapkit.config import check_environment, load_config
     from swapkit.pipeline import RunOptions, apply_overrides, run_migration
 
-    config = apply_overrides(load_config(config_path), target_overrides(targets))
+    config = apply_overrides(load_config(config_path), target_overrides(flags))
+    config = apply_filter_flags(config, flags)
     if threads is not None:
         config = config.model_copy(update={
             "embeddings": config.embeddings.model_copy(update={"threads": threads})})

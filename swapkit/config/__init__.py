@@ -13,7 +13,14 @@ from swapkit.config.load import (
     secret_from_env,
     target_headers,
 )
-from swapkit.config.log import ColumnMapping, FieldMapping, LogConfig, LogSource, SampleSpec
+from swapkit.config.log import (
+    ColumnMapping,
+    FieldMapping,
+    LogConfig,
+    LogFilter,
+    LogSource,
+    SampleSpec,
+)
 from swapkit.config.suite import DEFAULT_SUITE, GateKind, GateSpec, MetricSpec, Suite
 from swapkit.config.swap import (
     DEFAULT_RUNS_DIR,
@@ -40,6 +47,7 @@ __all__ = [
     "GateKind",
     "GateSpec",
     "LogConfig",
+    "LogFilter",
     "LogSource",
     "MetricSpec",
     "NoiseConfig",

@@ -1,4 +1,5 @@
-"""The log part of ``swap.yaml``: where the prompt log is, how to read it, how to sample it.
+"""The log part of ``swap.yaml``: where the prompt log is, how to read it, which of its
+calls to replay (``log.filter``) and how to sample them.
 
 These are the types every stage shares about a log; the readers that use them live in
 :mod:`swapkit.ingest`.
@@ -6,17 +7,70 @@ These are the types every stage shares about a log; the readers that use them li
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_serializer,
+    model_validator,
+)
 
 from swapkit.config.fields import FieldMapping, merge_mapping
 from swapkit.errors import ConfigError
 
-__all__ = ["ColumnMapping", "FieldMapping", "LogConfig", "LogSource", "SampleSpec"]
+__all__ = ["ColumnMapping", "FieldMapping", "LogConfig", "LogFilter", "LogSource", "SampleSpec",
+           "TimeBound", "relative_span"]
+
+_RELATIVE = re.compile(r"\s*(\d{1,6})\s*([mhdw])\s*", re.IGNORECASE)
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+# The keys log.sample still accepts (the first filter swapkit had) and folds into log.filter.
+SAMPLE_ALIASES = ("segments", "where", "since", "until")
+
+
+def relative_span(bound: datetime | str) -> timedelta | None:
+    """How far back from the log's latest timestamp a relative bound (``7d``) reaches;
+    None for an absolute time."""
+    if isinstance(bound, datetime):
+        return None
+    match = _RELATIVE.fullmatch(bound)
+    if match is None:  # only a validated bound gets here
+        raise ValueError(f"{bound!r} is not a relative time")
+    return timedelta(**{_UNITS[match[2].lower()]: int(match[1])})
+
+
+def _time_bound(value: Any) -> Any:
+    """An ISO 8601 time (a zone-less one is UTC; a date is its midnight) or ``7d``."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, date):  # YAML reads an unquoted 2026-11-24 as a date
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    if isinstance(value, str):
+        match = _RELATIVE.fullmatch(value)
+        if match:
+            return f"{int(match[1])}{match[2].lower()}"
+        try:
+            return _time_bound(datetime.fromisoformat(value.strip()))
+        except ValueError:
+            pass
+    raise ValueError(
+        f"{value!r} is not a time: give an ISO 8601 date or time (2026-11-24, "
+        "2026-11-24T09:00:00+01:00; UTC when no zone is given) or a span back from the log's "
+        "latest timestamp (30m, 24h, 7d, 2w)"
+    )
+
+
+# A time bound as written: an aware datetime, or a relative span such as "7d".
+TimeBound = Annotated[datetime | str, BeforeValidator(_time_bound), WithJsonSchema({"anyOf": [
+    {"type": "string", "format": "date-time"}, {"type": "string", "format": "date"},
+    {"type": "string", "pattern": r"^\s*\d{1,6}\s*[mhdwMHDW]\s*$"}]})]
 
 
 class ColumnMapping(BaseModel):
@@ -73,13 +127,67 @@ class SampleSpec(BaseModel):
     min_per_segment: int = Field(default=0, ge=0, le=10**10,
         description="floor per segment when sampling")
     dedupe: bool = Field(default=True, description="drop records whose request repeats")
+    segments: list[str] | None = Field(default=None,
+        description="alias of log.filter.segments")
+    where: dict[str, Any] = Field(default_factory=dict, description="alias of log.filter.where")
+    since: TimeBound | None = Field(default=None, description="alias of log.filter.since")
+    until: TimeBound | None = Field(default=None, description="alias of log.filter.until")
+
+    def as_filter(self) -> LogFilter:
+        """The filter its alias keys (``segments``, ``where``, ``since``, ``until``) ask for."""
+        return LogFilter.model_validate({key: getattr(self, key) for key in SAMPLE_ALIASES
+                                         if _given(getattr(self, key))})
+
+
+def _given(value: Any) -> bool:
+    """A filter key holds a condition (its default, None or an empty mapping, holds none)."""
+    return value is not None and value != {}
+
+
+def _one_or_list(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+Patterns = Annotated[list[Annotated[str, Field(min_length=1)]], BeforeValidator(_one_or_list),
+                     Field(min_length=1),
+                     WithJsonSchema({"anyOf": [{"type": "string"}, {
+                         "type": "array", "items": {"type": "string"}, "minItems": 1}]})]
+
+
+class LogFilter(BaseModel):
+    """Which logged calls to replay (``log.filter`` in swap.yaml); applied before sampling.
+
+    A record is kept when it passes every condition given; one without the field a
+    condition reads is dropped. Patterns are shell-style globs (``deepseek-r1*``).
+    """
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    model: Patterns | None = Field(default=None,
+        description="model name patterns, case-insensitive: the model that answered "
+        "(response.model), else the one asked for (request.model)")
+    name: Patterns | None = Field(default=None,
+        description="span / observation / run name patterns, case-insensitive "
+        "(metadata.span_name, else name or run_name)")
+    where: dict[str, Any] = Field(default_factory=dict,
+        description="dotted path → accepted value or list of them; strings may be globs, "
+        "e.g. metadata.locale: en*")
+    since: TimeBound | None = Field(default=None,
+        description="keep calls at or after: ISO 8601 (UTC when no zone), or 7d / 24h back "
+        "from the log's latest timestamp")
+    until: TimeBound | None = Field(default=None,
+        description="keep calls before: ISO 8601, or a span back from the log's latest "
+        "timestamp")
     segments: list[str] | None = Field(default=None, description="keep only these segments")
-    where: dict[str, Any] = Field(
-        default_factory=dict,
-        description="dotted path → value (or list of accepted values), e.g. metadata.locale: en",
-    )
-    since: datetime | None = Field(default=None, description="keep records at or after")
-    until: datetime | None = Field(default=None, description="keep records before")
+
+    def is_set(self) -> bool:
+        """True when any condition is given."""
+        return any(_given(value) for _, value in self)
+
+    def relative(self) -> bool:
+        """True when a time bound counts back from the log's latest timestamp."""
+        return any(b is not None and relative_span(b) is not None
+                   for b in (self.since, self.until))
 
 
 class LogConfig(BaseModel):
@@ -104,6 +212,8 @@ class LogConfig(BaseModel):
         "(older spelling of fields.segment)"
     )
     skip_invalid: bool = Field(default=False, description="count malformed lines, don't fail")
+    filter: LogFilter = Field(default_factory=LogFilter,
+        description="which calls to replay: by model, name, metadata value, time, segment")
     sample: SampleSpec = Field(default_factory=SampleSpec)
 
     @field_serializer("fields", "columns")
@@ -119,6 +229,35 @@ class LogConfig(BaseModel):
         except ConfigError as err:
             raise ValueError(f"{err.message}: {err.hint}") from None
         return self
+
+    @model_validator(mode="after")
+    def _one_place_per_condition(self) -> LogConfig:
+        for key in SAMPLE_ALIASES:
+            if _given(getattr(self.sample, key)) and _given(getattr(self.filter, key)):
+                raise ValueError(
+                    f"log.filter.{key} and log.sample.{key} are both given: log.sample.{key} "
+                    f"is an older name of log.filter.{key}; keep only log.filter.{key}")
+        return self
+
+    def selection(self) -> LogFilter:
+        """The filter in force: ``log.filter`` with the ``log.sample`` aliases folded in."""
+        aliases = self.sample.as_filter()
+        return self.filter.model_copy(update={k: v for k, v in aliases if _given(v)})
+
+    def with_filter(self, update: dict[str, Any]) -> LogConfig:
+        """This config with the filter keys in ``update`` (command-line flags) replacing the
+        config's own; ``where`` paths replace paths one by one. The ``log.sample`` aliases
+        are folded into ``log.filter`` first."""
+        if not update:
+            return self
+        current = self.selection()
+        merged = {key: value for key, value in current if _given(value)}
+        merged.update({k: v for k, v in update.items() if k != "where"})
+        if update.get("where"):
+            merged["where"] = {**current.where, **update["where"]}
+        sample = self.sample.model_dump(exclude=set(SAMPLE_ALIASES))
+        return self.model_copy(update={"filter": LogFilter.model_validate(merged),
+                                       "sample": SampleSpec.model_validate(sample)})
 
     def source(self) -> LogSource:
         """The reader's view of this config."""

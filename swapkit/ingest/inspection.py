@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from swapkit.config import SIDES, LogSource, check_environment, load_config
-from swapkit.ingest.formats import read_log
+from swapkit.config import SIDES, LogFilter, LogSource, check_environment, load_config
+from swapkit.ingest.filtering import filter_for_log
 from swapkit.ingest.logstats import LogStats, inspect_stats
-from swapkit.ingest.sampling import draw_sample
+from swapkit.ingest.sampling import sample_log
 
 __all__ = ["ConfigReport", "TargetSummary", "inspect_config", "inspect_log"]
 
@@ -38,6 +39,12 @@ class ConfigReport(BaseModel):
     sample_size: int
     sample_by_segment: dict[str, int]
     filtered_out: int
+    filtered_by: dict[str, int] = Field(default_factory=dict,
+                                        description="records filtered out, by the first "
+                                        "condition of log.filter they failed")
+    since: datetime | None = Field(default=None, description="the filter's time window, "
+                                   "relative bounds resolved against the log's latest record")
+    until: datetime | None = None
     duplicates_dropped: int
     noise_subset: int
     requests_per_target: dict[str, int]
@@ -46,19 +53,26 @@ class ConfigReport(BaseModel):
     preflight_ok: bool = True
 
 
-def inspect_log(source: LogSource) -> LogStats:
-    """Stream the whole log once and summarise it."""
-    return inspect_stats(source)
+def inspect_log(source: LogSource, keep: LogFilter | None = None) -> LogStats:
+    """Stream the whole log once and summarise it: the records ``keep`` keeps, when given,
+    with the others counted by reason."""
+    if keep is None or not keep.is_set():
+        return inspect_stats(source)
+    return inspect_stats(source, filter_for_log(keep, source))
 
 
-def inspect_config(path: Path, env: Mapping[str, str] | None = None) -> ConfigReport:
-    """Validate the config, check the key variables, and summarise its log and its sample."""
+def inspect_config(path: Path, env: Mapping[str, str] | None = None,
+                   log_filter: Mapping[str, Any] | None = None) -> ConfigReport:
+    """Validate the config, check the key variables, and summarise its log and its sample
+    (``log_filter``: ``log.filter`` keys replacing the config's, as the command line's)."""
     config = load_config(path, env)
+    if log_filter:
+        config = config.model_copy(update={"log": config.log.with_filter(dict(log_filter))})
     check_environment(config, env)
     source = config.log.source()
     stats = inspect_log(source)
     # A second pass draws the sample exactly as the replay will.
-    sample = draw_sample(read_log(source), config.log.sample)
+    sample = sample_log(config.log)
     n = len(sample.records)
     noise = min(n, config.noise.subset) * config.noise.samples if config.noise.enabled else 0
     targets = []
@@ -76,5 +90,6 @@ def inspect_config(path: Path, env: Mapping[str, str] | None = None) -> ConfigRe
     return ConfigReport(
         config=str(path), name=config.name, log=stats, targets=targets, sample_size=n,
         sample_by_segment=sample.selected, filtered_out=sample.filtered_out,
+        filtered_by=sample.filtered_by, since=sample.since, until=sample.until,
         duplicates_dropped=sample.duplicates, noise_subset=noise, requests_per_target=requests,
     )

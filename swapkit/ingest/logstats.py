@@ -14,11 +14,13 @@ from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 from swapkit.config import LogSource
+from swapkit.ingest.filtering import RecordFilter
 from swapkit.ingest.formats import LogStream, read_log
 from swapkit.ingest.formats.base import InvalidLines
 from swapkit.ingest.formats.jsonl import JsonlFormat, split_lines
@@ -54,6 +56,7 @@ class LogStats(BaseModel):
     invalid_lines: int = 0
     invalid_line_numbers: list[int] = Field(default_factory=list)
     skipped: dict[str, int] = Field(default_factory=dict)  # entries passed over, by reason
+    filtered_by: dict[str, int] = Field(default_factory=dict)  # records a filter dropped, by reason
     unique_requests: int = 0
     duplicates: int = 0
     segments: dict[str, int] = Field(default_factory=dict)
@@ -103,6 +106,7 @@ class _Collector:
         self.tokens = {k: array("I") for k in ("prompt", "completion", "reasoning")}
         self.first: datetime | None = None
         self.last: datetime | None = None
+        self.filtered: Counter[str] = Counter()
 
     def add(self, record: Record) -> None:
         self.records += 1
@@ -158,7 +162,8 @@ class _Collector:
         self.records += other.records
         self.hashes.extend(other.hashes)
         for mine, theirs in ((self.segments, other.segments), (self.flags, other.flags),
-                             (self.status, other.status), (self.formats, other.formats)):
+                             (self.status, other.status), (self.formats, other.formats),
+                             (self.filtered, other.filtered)):
             mine.update(theirs)
         for key, values in other.lengths.items():
             self.lengths[key].extend(values)
@@ -179,6 +184,7 @@ class _Collector:
             path=path, format=fmt, records=n,
             invalid_lines=invalid.count, invalid_line_numbers=list(invalid.lines),
             skipped=dict(Counter(skipped).most_common()),
+            filtered_by=dict(self.filtered.most_common()),
             unique_requests=unique, duplicates=n - unique,
             segments=dict(self.segments.most_common()),
             shares={k: (self.flags[k] / n if n else 0.0) for k in SHARE_KEYS},
@@ -193,21 +199,27 @@ class _Collector:
         )
 
 
-def _collect(stream: Iterable[Record]) -> _Collector:
+def _collect(stream: Iterable[Record], keep: RecordFilter | None = None) -> _Collector:
     collector = _Collector()
     for record in stream:
-        collector.add(record)
+        reason = keep.reason(record) if keep is not None else None
+        if reason is None:
+            collector.add(record)
+        else:
+            collector.filtered[reason] += 1
     return collector
 
 
-def _collect_span(source: LogSource) -> tuple[_Collector, InvalidLines, dict[str, int]]:
+def _collect_span(source: LogSource, keep: RecordFilter | None = None
+                  ) -> tuple[_Collector, InvalidLines, dict[str, int]]:
     stream = read_log(source)
-    return _collect(stream), stream.invalid, stream.skipped
+    return _collect(stream, keep), stream.invalid, stream.skipped
 
 
-def collect_stats(stream: LogStream) -> LogStats:
-    """Read ``stream`` to the end (in this process) and summarise it."""
-    collector = _collect(stream)
+def collect_stats(stream: LogStream, keep: RecordFilter | None = None) -> LogStats:
+    """Read ``stream`` to the end (in this process) and summarise it (the records ``keep``
+    keeps, when given)."""
+    collector = _collect(stream, keep)
     return collector.stats(str(stream.source.path), stream.format.name, stream.invalid,
                            stream.skipped)
 
@@ -224,18 +236,20 @@ def _workers(stream: LogStream) -> int:
     return max(1, min(len(os.sched_getaffinity(0)), MAX_WORKERS))
 
 
-def inspect_stats(source: LogSource) -> LogStats:
-    """Summarise a log, reading a large JSONL file in parallel parts (one per core)."""
+def inspect_stats(source: LogSource, keep: RecordFilter | None = None) -> LogStats:
+    """Summarise a log (the records ``keep`` keeps, when given), reading a large JSONL file
+    in parallel parts (one per core)."""
     stream = read_log(source)
     workers = _workers(stream)
     if workers == 1:
-        return collect_stats(stream)
+        return collect_stats(stream, keep)
     spans = split_lines(source.path, workers)
     parts = [dataclasses.replace(source, format=stream.format.name, span=span) for span in spans]
     total, invalid, skipped = _Collector(), InvalidLines(), Counter[str]()
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for collector, part_invalid, part_skipped in pool.map(_collect_span, parts):
+        for collector, part_invalid, part_skipped in pool.map(partial(_collect_span, keep=keep),
+                                                              parts):
             total.merge(collector)
             invalid.merge(part_invalid)
             skipped.update(part_skipped)

@@ -20,17 +20,17 @@ import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, NamedTuple, Protocol, TypeVar
 
-from swapkit.config import SampleSpec
-from swapkit.ingest.formats.base import resolve_path
+from swapkit.config import LogConfig, SampleSpec
+from swapkit.ingest.filtering import NO_SEGMENT, RecordFilter, filter_for_log
+from swapkit.ingest.formats import read_log
 from swapkit.records import Record
 
 __all__ = ["Drawn", "Sample", "SampleSpill", "allocate", "draw_sample", "noise_subset",
-           "unit_interval"]
+           "sample_log", "unit_interval"]
 
-NO_SEGMENT = "(none)"
 SPILL_CHUNK = 5000
 
 
@@ -106,6 +106,9 @@ class Sample:
     records: list[Record]  # empty when spilled: then ``drawn`` and ``spill`` hold them
     seen: int = 0
     filtered_out: int = 0
+    filtered_by: dict[str, int] = field(default_factory=dict)  # reason -> records, see filtering
+    since: datetime | None = None  # the filter's time window, relative bounds resolved
+    until: datetime | None = None
     duplicates: int = 0
     available: dict[str, int] = field(default_factory=dict)
     selected: dict[str, int] = field(default_factory=dict)
@@ -120,29 +123,6 @@ def unit_interval(seed: int, key: str) -> float:
     """A uniform number in [0, 1) derived from ``seed`` and ``key`` alone."""
     digest = hashlib.blake2b(f"{seed}\x00{key}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big") / 2**64
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _keep(record: Record, spec: SampleSpec) -> bool:
-    if spec.segments is not None and (record.segment or NO_SEGMENT) not in spec.segments:
-        return False
-    for path, wanted in spec.where.items():
-        value = resolve_path(record, path)
-        accepted = wanted if isinstance(wanted, list) else [wanted]
-        if value not in accepted and str(value) not in [str(a) for a in accepted]:
-            return False
-    if spec.since or spec.until:
-        if record.timestamp is None:
-            return False
-        moment = _aware(record.timestamp)
-        if spec.since and moment < _aware(spec.since):
-            return False
-        if spec.until and moment >= _aware(spec.until):
-            return False
-    return True
 
 
 def allocate(counts: dict[str, int], n: int, minimum: int = 0) -> dict[str, int]:
@@ -179,23 +159,37 @@ def allocate(counts: dict[str, int], n: int, minimum: int = 0) -> dict[str, int]
     return alloc
 
 
-def draw_sample(records: Iterable[Record], spec: SampleSpec, spill: bool = False) -> Sample:
+def sample_log(log: LogConfig, spill: bool = False) -> Sample:
+    """The sample every stage draws from a config's log (inspect, plan, replay): its
+    filter in force (``log.filter`` with the ``log.sample`` aliases) applied, then sampled."""
+    source = log.source()
+    keep = filter_for_log(log.selection(), source)
+    return draw_sample(read_log(source), log.sample, spill=spill, keep=keep)
+
+
+def draw_sample(records: Iterable[Record], spec: SampleSpec, spill: bool = False,
+                keep: RecordFilter | None = None) -> Sample:
     """Filter, deduplicate, sample and order ``records`` (one pass, bounded memory).
 
-    With ``spill`` the records kept go to a :class:`SampleSpill` as they are read, and the
-    sample holds only their keys (``drawn``); the same records are chosen, in the same order.
+    ``keep`` is the filter to apply; by default the one ``spec``'s alias keys ask for
+    (``where``, ``since``, ...). With ``spill`` the records kept go to a
+    :class:`SampleSpill` as they are read, and the sample holds only their keys
+    (``drawn``); the same records are chosen, in the same order.
     """
+    keep = keep or RecordFilter(spec.as_filter())
     seen_hashes: set[int] = set()
     heaps: dict[str, list[tuple[float, int, Any]]] = {}
     store = SampleSpill() if spill else None
     available: Counter[str] = Counter()
-    sample = Sample(records=[])
+    filtered_by: Counter[str] = Counter()
+    sample = Sample(records=[], since=keep.since, until=keep.until)
     # Stratified: a segment never gets more than n; unstratified: one heap for all.
     cap = spec.n
     for order, record in enumerate(records):
         sample.seen += 1
-        if not _keep(record, spec):
-            sample.filtered_out += 1
+        reason = keep.reason(record)
+        if reason is not None:
+            filtered_by[reason] += 1
             continue
         digest = record.request_hash
         if spec.dedupe:
@@ -213,6 +207,8 @@ def draw_sample(records: Iterable[Record], spec: SampleSpec, spill: bool = False
             heapq.heappush(heap, (-priority, order, _keep_as(store, order, record)))
         elif (-priority, order) > heap[0][:2]:
             heapq.heapreplace(heap, (-priority, order, _keep_as(store, order, record)))
+    sample.filtered_by = dict(filtered_by.most_common())
+    sample.filtered_out = filtered_by.total()
     sample.available = dict(available)
     chosen: list[Any] = _choose(heaps, available, spec)
     sample.selected = dict(Counter(r.segment or NO_SEGMENT for r in chosen))

@@ -36,9 +36,9 @@ from swapkit.config import (
     check_environment,
     target_headers,
 )
-from swapkit.errors import RuntimeFailure
-from swapkit.ingest.formats import read_log
-from swapkit.ingest.sampling import draw_sample, noise_subset
+from swapkit.errors import ConfigError, RuntimeFailure
+from swapkit.ingest.filtering import describe_drops
+from swapkit.ingest.sampling import noise_subset, sample_log
 from swapkit.records import Record
 from swapkit.replay.call import CallContext, call_target
 from swapkit.replay.limits import RateLimiter
@@ -228,8 +228,14 @@ def _prepare(config: SwapConfig, store: RunStore) -> tuple[int, int]:
 
     The sample's records go through a temporary file (:class:`SampleSpill`) to the store:
     memory holds their keys, not the records."""
-    sample = draw_sample(read_log(config.log.source()), config.log.sample, spill=True)
+    sample = sample_log(config.log, spill=True)
     assert sample.spill is not None
+    if sample.filtered_out and not len(sample):
+        sample.spill.close()
+        raise ConfigError(
+            f"log.filter kept none of the {sample.seen} calls in {config.log.path}: filtered "
+            f"{describe_drops(sample.filtered_by)}",
+            hint="`swapkit inspect swap.yaml` shows what each condition removes; loosen it")
     try:
         endpoint_baseline = config.baseline.recorded is False
         noise = noise_subset(sample.drawn, config.noise.subset, config.log.sample.seed) if (
@@ -239,6 +245,11 @@ def _prepare(config: SwapConfig, store: RunStore) -> tuple[int, int]:
              for d, text in sample.spill.texts(sample.drawn)), noise)
     finally:
         sample.spill.close()
+    # What the filter removed, its relative bounds resolved: the run says which calls it chose.
+    store.set_meta("filter", {
+        "since": sample.since.isoformat() if sample.since else None,
+        "until": sample.until.isoformat() if sample.until else None,
+        "filtered_out": sample.filtered_out, "filtered_by": sample.filtered_by})
     config_json = config.model_dump(mode="json")
     store.set_meta("config", config_json)
     # The run id (which seeds every bootstrap) depends on what the run measures, not on
