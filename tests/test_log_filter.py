@@ -65,12 +65,12 @@ def test_model_globs_case_insensitive_on_the_model_that_answered() -> None:
     assert why(record(model=42), model="42") == "no model"  # not a model name
 
 
-def test_name_reads_span_name_then_langfuse_and_langsmith_names() -> None:
+def test_name_reads_the_span_name_every_trace_reader_sets() -> None:
     assert why(record(span_name="chat deepseek-r1"), name="chat *") is None
-    assert why(record(name="Plan-Step"), name="plan-*") is None  # Langfuse observation
-    assert why(record(run_name="ChatOpenAI"), name="chatopenai") is None  # LangSmith run
-    assert why(record(name="write-answer"), name=["plan-*", "critique"]) == (
+    assert why(record(span_name="Plan-Step"), name="plan-*") is None  # case-insensitive
+    assert why(record(span_name="write-answer"), name=["plan-*", "critique"]) == (
         "name not in [plan-*, critique]")
+    assert why(record(name="plan-step"), name="plan-*") == "no name"  # a log's own "name"
     assert why(record(), name="x") == "no name"
     assert why(record(span_name=["not", "text"]), name="x") == "no name"
 

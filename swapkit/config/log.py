@@ -168,7 +168,7 @@ class LogFilter(BaseModel):
         "(response.model), else the one asked for (request.model)")
     name: Patterns | None = Field(default=None,
         description="span / observation / run name patterns, case-insensitive "
-        "(metadata.span_name, else name or run_name)")
+        "(metadata.span_name, which every trace reader sets)")
     where: dict[str, Any] = Field(default_factory=dict,
         description="dotted path → accepted value or list of them; strings may be globs, "
         "e.g. metadata.locale: en*")

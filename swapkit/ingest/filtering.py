@@ -25,13 +25,13 @@ from swapkit.ingest.formats.base import resolve_path
 from swapkit.records import Record
 from swapkit.support.numbers import fmt_count
 
-__all__ = ["NAME_KEYS", "NO_SEGMENT", "RecordFilter", "describe_drops", "filter_for_log",
+__all__ = ["NAME_KEY", "NO_SEGMENT", "RecordFilter", "describe_drops", "filter_for_log",
            "latest_timestamp", "recorded_model"]
 
 NO_SEGMENT = "(none)"
-# Where readers keep the span / observation / run name: OpenTelemetry's span_name first,
-# then Langfuse's name and LangSmith's run_name.
-NAME_KEYS = ("span_name", "name", "run_name")
+# Where every trace reader (OpenTelemetry, OpenLLMetry, Langfuse, LangSmith) keeps the span,
+# observation or run name.
+NAME_KEY = "span_name"
 
 
 def recorded_model(record: Record) -> str | None:
@@ -44,11 +44,8 @@ def recorded_model(record: Record) -> str | None:
 
 
 def _span_name(record: Record) -> str | None:
-    for key in NAME_KEYS:
-        value = record.metadata.get(key)
-        if isinstance(value, str) and value:
-            return value
-    return None
+    value = record.metadata.get(NAME_KEY)
+    return value if isinstance(value, str) and value else None
 
 
 def _matches(value: str, patterns: list[str]) -> bool:
