@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 from swapkit.config import LogSource
 from swapkit.ingest.formats import LogStream, read_log
 from swapkit.ingest.formats.base import InvalidLines
-from swapkit.ingest.formats.jsonl import JsonlFormat, split_lines
+from swapkit.ingest.formats.jsonl import JsonlFormat, is_json_document, split_lines
 from swapkit.records import Record, RecordedResponse, message_text
 
 __all__ = ["Distribution", "LogStats", "collect_stats", "distribution", "inspect_stats"]
@@ -212,11 +212,14 @@ def collect_stats(stream: LogStream) -> LogStats:
 
 
 def _workers(stream: LogStream) -> int:
-    """How many processes may share this log: JSONL on disk, large enough to be worth it."""
+    """How many processes may share this log: JSON Lines on disk (a JSON document cannot be
+    cut at line boundaries), large enough to be worth it."""
     path = stream.source.path
     if not isinstance(stream.format, JsonlFormat) or stream.source.output is not None:
         return 1
     if path.suffix == ".gz" or not path.is_file() or path.stat().st_size < PARALLEL_MIN_BYTES:
+        return 1
+    if is_json_document(path):
         return 1
     return max(1, min(len(os.sched_getaffinity(0)), MAX_WORKERS))
 
