@@ -2,6 +2,7 @@
 
     python -m benchmarks                 # every scenario, table on stdout
     python -m benchmarks inspect --lines 200000
+    python -m benchmarks json            # JSON Lines vs arrays and list pages, same records
     python -m benchmarks default encoder # e2e-default and the encoder rows only
     python -m benchmarks calibration     # the decision's error rates (Monte Carlo)
     python -m benchmarks gate            # `swapkit gate`, 100,000 recorded records
@@ -20,10 +21,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import calibration, e2e, e2e_default, gate, inspect_log, replay, scoring
+from benchmarks import (
+    calibration,
+    e2e,
+    e2e_default,
+    gate,
+    inspect_log,
+    json_documents,
+    replay,
+    scoring,
+)
 
 SCENARIOS: dict[str, Callable[[argparse.Namespace], list[dict[str, Any]]]] = {
     "inspect": lambda args: inspect_log.run(args.lines),
+    "json": lambda args: json_documents.run(args.json_lines),
     "replay": lambda args: replay.run(args.replay_n, args.replay_slow_n),
     "scoring": lambda args: scoring.run(args.embed_pairs, args.stats_records),
     "e2e": lambda args: e2e.run(),
@@ -101,6 +112,8 @@ def main() -> None:
     parser.add_argument("scenarios", nargs="*", choices=[*SCENARIOS, "calibration", []],
                         default=[])
     parser.add_argument("--lines", type=int, default=1_000_000, help="records for inspect")
+    parser.add_argument("--json-lines", type=int, default=200_000,
+                        help="records for json (each shape of the same log)")
     parser.add_argument("--replay-n", type=int, default=5000, help="records per target, "
                         "zero-latency replay")
     parser.add_argument("--replay-slow-n", type=int, default=5000, help="records per target, "
