@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -30,6 +31,7 @@ __all__ = [
 
 BOM = b"\xef\xbb\xbf"
 PEEK = 1 << 16
+_DATA_LIST = re.compile(rb'"data"[ \t]*:[ \t]*\[')  # a list page's key, or a nested one
 
 
 def open_binary(path: Path) -> IO[bytes]:
@@ -107,7 +109,7 @@ def iter_entries(
                 raise LogError(f"{path}: cannot be read to the end: {err}") from None
         return
     for number, line in iter_lines(path, span):
-        if line.startswith(b"[") or b'"data"' in line:  # an array or maybe a page
+        if line.startswith(b"[") or _DATA_LIST.search(line):  # an array or maybe a page
             yield from iter_document(path, io.BytesIO(line), number)
         else:
             yield number, line
