@@ -4,6 +4,7 @@ for every JSON format, with the line where each entry starts."""
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 import tracemalloc
 from pathlib import Path
@@ -173,3 +174,16 @@ def test_memory_stays_flat_on_a_large_array(tmp_path: Path) -> None:
         tracemalloc.stop()
     assert count == 200_000
     assert peak < 8_000_000  # a couple of read blocks, not the 60 MB file
+
+
+def test_broken_tail_of_a_page_larger_than_a_read_block(tmp_path: Path) -> None:
+    """The scanner forgets what it has read past a block; a page broken after its entries
+    still resumes forward (no entry twice, no loop)."""
+    page = json.dumps({"object": "list", "data": [row(i, "y" * 400) for i in range(3000)]})
+    path = tmp_path / "p.json"
+    path.write_text("{\n" + page[1:-1] + ', "x": "cut\nhere"}\n' + json.dumps(row(7)) + "\n",
+                    encoding="utf-8")
+    got = list(itertools.islice(iter_entries(path), 4000))
+    good = [json.loads(e) for _, e in got if not isinstance(e, LogLineError)]
+    assert good == [row(i, "y" * 400) for i in range(3000)] + [row(7)]
+    assert [n for n, e in got if isinstance(e, LogLineError)] == [1, 3]

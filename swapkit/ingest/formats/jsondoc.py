@@ -156,12 +156,12 @@ def iter_document(
         try:
             if char == 0x5B:  # [
                 scan.pos += 1
-                yield from _elements(path, scan, line)
+                yield from _elements(path, scan)
             elif char == 0x7B:  # {
                 end = scan.value_end(start, stop_at_data=True)
                 if end < 0:  # a page: its data entries, then the rest of it is skipped
                     scan.pos = -end
-                    yield from _elements(path, scan, line)
+                    yield from _elements(path, scan)
                     scan.pos = scan.value_end(scan.pos, depth=1)
                 else:
                     yield line, bytes(scan.buf[start:end])
@@ -177,8 +177,7 @@ def iter_document(
             return
         except _BrokenString:
             yield line, _broken(path, line)
-            scan.pos = start
-            if not _next_line(scan):
+            if not _next_line(scan):  # the position is still behind every entry yielded
                 return
         scan.drop()
 
@@ -202,9 +201,7 @@ def _next_line(scan: _Scanner) -> bool:
             return False
 
 
-def _elements(
-    path: Path, scan: _Scanner, line: int
-) -> Iterator[tuple[int, bytes | LogLineError]]:
+def _elements(path: Path, scan: _Scanner) -> Iterator[tuple[int, bytes | LogLineError]]:
     """The elements of the array whose ``[`` is just behind the position, up to its ``]``.
     A broken element is reported and the scan goes on from the next line."""
     while True:
