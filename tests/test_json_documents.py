@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from swapkit.config import LogSource
-from swapkit.errors import LogLineError
+from swapkit.errors import LogError, LogLineError
 from swapkit.ingest.formats import read_log, sniff_format
 from swapkit.ingest.formats.jsonl import first_json_object, is_json_document, iter_entries
 from swapkit.ingest.logstats import inspect_stats
@@ -136,6 +136,12 @@ def test_gzip_and_bom(tmp_path: Path) -> None:
     assert is_json_document(gz)
     assert [e for _, e in entries(gz)] == [row(0), row(1)]
     assert len(read(gz)) == 2
+    cut = tmp_path / "cut.json.gz"
+    whole = gzip.compress(json.dumps([row(i, "z" * 300) for i in range(5000)]).encode())
+    cut.write_bytes(whole[: len(whole) // 2])
+    assert sniff_format(cut).name == "openai-chat"  # from the first entries
+    with pytest.raises(LogError, match="cannot be read to the end"):
+        read(cut)
     bom = tmp_path / "b.json"
     bom.write_bytes(b"\xef\xbb\xbf\r\n" + body.replace(b"\n", b"\r\n"))
     assert [e for _, e in entries(bom)] == [row(0), row(1)]

@@ -24,6 +24,7 @@ from swapkit.errors import LogLineError
 __all__ = ["iter_document"]
 
 BLOCK = 1 << 20
+FIRST_BLOCK = 1 << 16  # small, so sniffing reads little (and a cut .gz still sniffs)
 # Everything up to the next bracket or quote, with whole strings (a raw newline ends a
 # string: JSON strings cannot hold one, so a line cut short does not swallow the file).
 _STRING = rb'"(?:[^"\\\n]++|\\.)*+"'
@@ -64,7 +65,7 @@ class _Scanner:
 
     def __init__(self, handle: IO[bytes], first_line: int, skip: int) -> None:
         self.handle = handle
-        self.buf = bytearray(handle.read(BLOCK))
+        self.buf = bytearray(handle.read(FIRST_BLOCK))
         self.pos = skip
         self.line = first_line  # line number at ``line_pos``
         self.line_pos = 0
