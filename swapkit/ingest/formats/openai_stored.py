@@ -106,8 +106,8 @@ class OpenAIStoredFormat(JsonlFormat):
     """Stored ``chat.completion`` objects, each with its request ``messages``."""
 
     name = "openai-stored"
-    description = ("OpenAI stored chat completions (store: true): chat.completion objects "
-                   "with their messages (examples/export_openai_stored.py)")
+    description = ("OpenAI stored chat completions (store: true), each with its messages "
+                   "(examples/export_openai_stored.py); max_tokens, stop etc. are not stored")
     hint = ('each entry is a stored chat.completion with its request "messages" (see '
             "examples/export_openai_stored.py); use --skip-invalid to count and skip "
             "malformed entries")
