@@ -3,6 +3,7 @@
     python -m benchmarks                 # every scenario, table on stdout
     python -m benchmarks inspect --lines 200000
     python -m benchmarks formats         # inspect on every JSON log format, 200,000 records each
+    python -m benchmarks json            # JSON Lines vs arrays and list pages, same records
     python -m benchmarks default encoder # e2e-default and the encoder rows only
     python -m benchmarks calibration     # the decision's error rates (Monte Carlo)
     python -m benchmarks gate            # `swapkit gate`, 100,000 recorded records
@@ -28,6 +29,7 @@ from benchmarks import (
     gate,
     inspect_formats,
     inspect_log,
+    json_documents,
     replay,
     scoring,
 )
@@ -35,6 +37,7 @@ from benchmarks import (
 SCENARIOS: dict[str, Callable[[argparse.Namespace], list[dict[str, Any]]]] = {
     "inspect": lambda args: inspect_log.run(args.lines),
     "formats": lambda args: inspect_formats.run(args.format_records),
+    "json": lambda args: json_documents.run(args.json_lines),
     "replay": lambda args: replay.run(args.replay_n, args.replay_slow_n),
     "scoring": lambda args: scoring.run(args.embed_pairs, args.stats_records),
     "e2e": lambda args: e2e.run(),
@@ -114,6 +117,8 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=1_000_000, help="records for inspect")
     parser.add_argument("--format-records", type=int, default=200_000,
                         help="records per format for formats")
+    parser.add_argument("--json-lines", type=int, default=200_000,
+                        help="records for json (each shape of the same log)")
     parser.add_argument("--replay-n", type=int, default=5000, help="records per target, "
                         "zero-latency replay")
     parser.add_argument("--replay-slow-n", type=int, default=5000, help="records per target, "

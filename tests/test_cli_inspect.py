@@ -145,8 +145,8 @@ def test_config_typo_and_missing_config_exit_2(tmp_path: Path) -> None:
 def test_formats_and_schema_commands() -> None:
     result = run_cli(["formats"])
     assert_cli_ok(result)
-    for name in ("swapkit", "openai-chat", "openai-batch", "messages", "csv", "parquet",
-                 "hf-dataset"):
+    for name in ("swapkit", "openai-chat", "openai-batch", "openai-stored", "messages", "csv",
+                 "parquet", "hf-dataset"):
         assert name in result.output
 
 

@@ -106,7 +106,7 @@ BAD = [
       "request_created_at": 5}, "request_created_at"),
     ({"data": 3, "error": None}, "list of request rows"),
     ({"data": None, "error": "Unauthorized"}, "API error page"),
-    ({"data": [7], "error": None}, "not an object"),
+    ({"data": [7], "error": None}, "expected a JSON object"),
 ]
 
 

@@ -40,6 +40,8 @@ VALID = {
                  "input": [{"role": "user", "content": "hi"}], "output": "hello"},
     "helicone": {"request_id": "a", "response_status": 200,
                  "request_body": {"messages": [{"role": "user", "content": "hi"}]}},
+    "openai-stored": {"object": "chat.completion", "id": "c", "choices": [],
+                      "messages": [{"id": "c-0", "role": "user", "content": "hi"}]},
     "anthropic": {"request": {"max_tokens": 8, "messages": [{"role": "user", "content": "hi"}]},
                   "response": {"type": "message", "content": [{"type": "text", "text": "hi"}],
                                "stop_reason": "end_turn"}},
@@ -78,7 +80,7 @@ def read_all(path: Path, fmt: str, skip: bool) -> int:
 @SETTINGS
 @given(lines=st.lists(line_strategy, max_size=12),
        fmt=st.sampled_from([*JSONL_FORMATS, "otel", "litellm", "langsmith", "langfuse",
-                                    "helicone", "anthropic", "custom"]),
+                                    "helicone", "anthropic", "custom", "openai-stored"]),
        skip=st.booleans(), crlf=st.booleans())
 def test_jsonl_readers_parse_or_name_the_line(tmp_path: Path, lines: list[bytes], fmt: str,
                                               skip: bool, crlf: bool) -> None:
@@ -168,6 +170,26 @@ def test_custom_mapping_on_hostile_shapes(tmp_path: Path, lines: list[dict[str, 
         assert not skip and err.line >= 2 and str(path) in str(err)
     else:
         assert count >= 2
+
+
+@SETTINGS
+@given(entries=st.lists(line_strategy, max_size=8), fmt=st.sampled_from(sorted(VALID)),
+       skip=st.booleans(), pretty=st.booleans())
+def test_json_documents_parse_or_name_the_line(tmp_path: Path, entries: list[bytes], fmt: str,
+                                              skip: bool, pretty: bool) -> None:
+    """The same hostile entries inside a JSON array (or a list page): read, or a LogError
+    naming the file (and a line for a broken entry); never a traceback or a hang."""
+    path = tmp_path / "log.json"
+    valid = json.dumps(VALID[fmt], indent=1 if pretty else None).encode()
+    body = b",\n".join([valid, *entries, valid])
+    path.write_bytes(b'{"object": "list", "data": [\n' + body + b"\n]}" if pretty
+                     else b"[" + body + b"]")
+    try:
+        read_all(path, fmt, skip)
+    except LogLineError as err:
+        assert err.line >= 1 and str(path) in str(err)
+    except LogError as err:
+        assert str(path) in str(err)
 
 
 @SETTINGS

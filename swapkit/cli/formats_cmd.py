@@ -17,5 +17,7 @@ def formats_command() -> None:
     """
     from swapkit.ingest.formats import log_formats
 
-    for log_format in log_formats():
-        click.echo(f"{log_format.name:<12} {log_format.description}")
+    formats = list(log_formats())
+    width = max(len(log_format.name) for log_format in formats)
+    for log_format in formats:
+        click.echo(f"{log_format.name:<{width}}  {log_format.description}")

@@ -23,7 +23,7 @@ from swapkit.config import LogSource
 from swapkit.ingest.filtering import RecordFilter
 from swapkit.ingest.formats import LogStream, read_log
 from swapkit.ingest.formats.base import InvalidLines
-from swapkit.ingest.formats.jsonl import JsonlFormat, split_lines
+from swapkit.ingest.formats.jsonl import JsonlFormat, is_json_document, split_lines
 from swapkit.ingest.formats.tabular import is_table
 from swapkit.records import Record, RecordedResponse, message_text
 
@@ -225,13 +225,16 @@ def collect_stats(stream: LogStream, keep: RecordFilter | None = None) -> LogSta
 
 
 def _workers(stream: LogStream) -> int:
-    """How many processes may share this log: JSONL on disk, large enough to be worth it."""
+    """How many processes may share this log: JSON Lines on disk (a JSON document cannot be
+    cut at line boundaries), large enough to be worth it."""
     path = stream.source.path
     if not isinstance(stream.format, JsonlFormat) or stream.source.output is not None:
         return 1
     if is_table(path):  # a vendor's CSV / Parquet export: rows do not split on lines
         return 1
     if path.suffix == ".gz" or not path.is_file() or path.stat().st_size < PARALLEL_MIN_BYTES:
+        return 1
+    if is_json_document(path):
         return 1
     return max(1, min(len(os.sched_getaffinity(0)), MAX_WORKERS))
 

@@ -23,11 +23,12 @@ def register_log_formats(register: Callable[[LogFormat], None]) -> None:
     from swapkit.ingest.formats.messages import MessagesFormat
     from swapkit.ingest.formats.native import NativeFormat
     from swapkit.ingest.formats.openai_chat import OpenAIChatFormat
+    from swapkit.ingest.formats.openai_stored import OpenAIStoredFormat
     from swapkit.ingest.formats.otel import OtelFormat
     from swapkit.ingest.formats.tabular import CsvFormat, HFDatasetFormat, ParquetFormat
 
     for log_format in (
-        HFDatasetFormat(), CsvFormat(), ParquetFormat(), BatchFormat(),
+        HFDatasetFormat(), CsvFormat(), ParquetFormat(), BatchFormat(), OpenAIStoredFormat(),
         AnthropicFormat(), NativeFormat(), OpenAIChatFormat(), LiteLLMFormat(), MessagesFormat(),
         OtelFormat(), LangsmithFormat(), LangfuseFormat(), HeliconeFormat(), CustomFormat(),
     ):

@@ -140,40 +140,30 @@ class HeliconeFormat(JsonlFormat):
             return False
         if _looks_like_row(first):
             return True
-        if not _is_page(first):
-            return False
-        data = first["data"]
-        if isinstance(data, list):
-            return bool(data) and _looks_like_row(data[0])
-        return _looks_like_row(data)
+        return _is_page(first) and _looks_like_row(first["data"])
 
     def to_records(
         self, obj: dict[str, Any], number: int
     ) -> Iterator[Record | Skipped | ValueError]:
-        """One record per chat request of the line; a malformed row is a ValueError item."""
+        """The record of a request row or a single-request result (the rows of a page's
+        ``data`` list reach here one by one: see ``iter_entries``); a malformed row is a
+        ValueError item."""
         if _is_page(obj):
             data, error = obj["data"], obj["error"]
             if error is not None and not data:
                 raise ValueError(f"an API error page: {str(error)[:200]}")
-            if isinstance(data, dict):
-                data = [data]
-            if not isinstance(data, list):
+            if not isinstance(data, dict):
                 raise ValueError('"data" must be a list of request rows')
-            for k, row in enumerate(data):
-                yield from self._row(row, number, k)
-            return
-        yield from self._row(obj, number, 0)
+            obj = data
+        yield from self._row(obj, number)
 
     def to_record(self, obj: dict[str, Any], number: int) -> Record:
         """One row as a record (anything else is an error here)."""
-        return self.only_record(self._row(obj, number, 0), "no request row")
+        return self.only_record(self._row(obj, number), "no request row")
 
-    def _row(self, row: Any, number: int, k: int) -> Iterator[Record | Skipped | ValueError]:
-        if not isinstance(row, dict):
-            yield ValueError(f"request {k + 1}: not an object")
-            return
+    def _row(self, row: dict[str, Any], number: int) -> Iterator[Record | Skipped | ValueError]:
         row_id = row.get("request_id")
-        where = f"request {str(row_id)[:60] if row_id is not None else k + 1}"
+        where = "request" if row_id is None else f"request {str(row_id)[:60]}"
         if row_id is None:
             yield ValueError(f'{where}: no "request_id" (not a Helicone request row)')
             return
@@ -187,14 +177,13 @@ class HeliconeFormat(JsonlFormat):
             if "messages" not in body:
                 yield Skipped(number, _skip_reason(row, body))
                 return
-            yield self._record(row, body, number, k)
+            yield self._record(row, body, number)
         except ValidationError as err:
             yield ValueError(f"{where}: {err.errors(include_url=False)[0]['msg']}")
         except (ValueError, TypeError, KeyError, RecursionError) as err:
             yield ValueError(f"{where}: {err}")
 
-    def _record(self, row: dict[str, Any], body: dict[str, Any], number: int,
-                k: int) -> Record:
+    def _record(self, row: dict[str, Any], body: dict[str, Any], number: int) -> Record:
         messages = body["messages"]
         if not isinstance(messages, list) or not messages:
             raise ValueError("request_body.messages must be a non-empty list")
@@ -249,7 +238,7 @@ class HeliconeFormat(JsonlFormat):
             "prompt_version": row.get("prompt_version"),
         }.items() if value not in (None, "", {})}
         return Record.model_validate({
-            "id": str(row["request_id"]) or f"line-{number}-{k + 1}",
+            "id": str(row["request_id"]) or f"line-{number}",
             "request": request,
             "response": measured(self._response(row, latency),
                                  None if ttft_ms is None else ttft_ms / 1000, cost_usd),

@@ -1,5 +1,8 @@
 """Reading JSON Lines files as a stream: gzip, BOM, CRLF, blank lines, line numbers.
 
+A log may also be a JSON document (an array of entries, API list pages: see
+:mod:`~swapkit.ingest.formats.jsondoc`), and a line may hold an array or a page: every
+JSON format reads its entries through :func:`iter_entries`, which yields them one by one.
 A format whose vendor also exports tables (CSV / Parquet) reads those through
 :mod:`swapkit.ingest.formats.table_rows`, row by row, with the same object reader.
 """
@@ -7,6 +10,8 @@ A format whose vendor also exports tables (CSV / Parquet) reads those through
 from __future__ import annotations
 
 import gzip
+import io
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -18,12 +23,18 @@ from pydantic import ValidationError
 from swapkit.config import LogSource
 from swapkit.errors import LogError, LogLineError
 from swapkit.ingest.formats.base import Skipped, validation_message
+from swapkit.ingest.formats.jsondoc import iter_document
 from swapkit.ingest.formats.tabular import is_table
 from swapkit.records import Record
 
-__all__ = ["JsonlFormat", "first_json_object", "iter_lines", "open_binary", "split_lines"]
+__all__ = [
+    "JsonlFormat", "first_json_object", "is_json_document", "iter_entries", "iter_lines",
+    "open_binary", "split_lines",
+]
 
 BOM = b"\xef\xbb\xbf"
+PEEK = 1 << 16
+_DATA_LIST = re.compile(rb'"data"[ \t]*:[ \t]*\[')  # a list page's key, or a nested one
 
 
 def open_binary(path: Path) -> IO[bytes]:
@@ -68,6 +79,45 @@ def iter_lines(
             raise LogError(f"{path}: cannot be read to the end: {err}") from None
 
 
+def is_json_document(path: Path) -> bool:
+    """True if the log is one JSON document rather than JSON Lines: it opens with ``[``,
+    or its first line opens an object it does not close (``{`` alone, ``{"data": [``)."""
+    with open_binary(path) as handle:
+        try:
+            head = handle.read(PEEK)
+        except (OSError, EOFError):
+            return False
+    head = head.removeprefix(BOM).lstrip()
+    if head.startswith(b"["):
+        return True
+    first = head.split(b"\n", 1)[0].rstrip()
+    return head.startswith(b"{") and len(first) < len(head) and first.endswith((b"{", b"["))
+
+
+def iter_entries(
+    path: Path, span: tuple[int, int, int] | None = None
+) -> Iterator[tuple[int, bytes | LogLineError]]:
+    """Yield ``(line_number, entry)`` for every entry of a log: each line of JSON Lines, each
+    element of an array or page on a line, each entry of a JSON document (read as a
+    stream); a broken document yields a LogLineError naming the line.
+
+    ``span`` (from :func:`split_lines`) reads part of a JSON Lines file."""
+    if span is None and is_json_document(path):
+        with open_binary(path) as handle:
+            try:
+                skip = len(BOM) if handle.read(len(BOM)) == BOM else 0
+                handle.seek(0)
+                yield from iter_document(path, handle, skip=skip)
+            except (OSError, EOFError) as err:  # e.g. a truncated .gz
+                raise LogError(f"{path}: cannot be read to the end: {err}") from None
+        return
+    for number, line in iter_lines(path, span):
+        if line.startswith(b"[") or _DATA_LIST.search(line):  # an array or maybe a page
+            yield from iter_document(path, io.BytesIO(line), number)
+        else:
+            yield number, line
+
+
 def _until(handle: IO[bytes], size: int) -> Iterator[bytes]:
     consumed = 0
     for line in handle:
@@ -107,11 +157,14 @@ def split_lines(path: Path, parts: int) -> list[tuple[int, int, int]]:
 
 
 def first_json_object(path: Path, max_lines: int = 5) -> dict[str, Any] | None:
-    """The first JSON object in a file, for sniffing; None if the start is not JSON Lines."""
+    """The first JSON object in a file (the first entry of a document), for sniffing; None
+    if the start is not JSON."""
     try:
-        for n, (_, line) in enumerate(iter_lines(path)):
+        for n, (_, line) in enumerate(iter_entries(path)):
             if n >= max_lines:
                 break
+            if isinstance(line, LogLineError):
+                continue
             try:
                 obj = orjson.loads(line)
             except orjson.JSONDecodeError:
@@ -199,12 +252,18 @@ class JsonlFormat(ABC):
         build: Callable[[dict[str, Any], int], Iterable[Record | Skipped | ValueError]],
     ) -> Iterator[Record | LogLineError | Skipped]:
         path = source.path
-        for number, line in iter_lines(path, source.span):
-            obj = parse_json(path, number, line)
+        previous, on_line = 0, 0  # entries of one line (an array or a page on it)
+        for number, line in iter_entries(path, source.span):
+            on_line = on_line + 1 if number == previous else 0
+            previous = number
+            obj = line if isinstance(line, LogLineError) else parse_json(path, number, line)
             if isinstance(obj, LogLineError):
                 yield obj
                 continue
-            yield from self.object_items(path, number, obj, build)
+            for item in self.object_items(path, number, obj, build):
+                if on_line and isinstance(item, Record) and item.id == f"line-{number}":
+                    item.id = f"line-{number}-{on_line + 1}"  # keep default ids unique
+                yield item
 
     def object_items(
         self, path: Path, number: int, obj: dict[str, Any],

@@ -1,4 +1,4 @@
-"""Langfuse observation exports: one observation a line, or a public-API page a line.
+"""Langfuse observation exports: observations one a line, in a JSON array, or in API pages.
 
 A line is either one observation (the UI / blob-storage JSONL export) or a page of
 ``GET /api/public/observations`` (``{"data": [observations], "meta": {...}}``). Every
@@ -17,9 +17,10 @@ latency; time to first token (``completionStartTime``) and cost (``costDetails.t
 ``calculatedTotalCost``) are the recorded response's ``ttft_s`` and ``cost_usd``; the
 observation's name is ``metadata.span_name``. The trace id (or ``sessionId``) is the
 conversation; the observation's own ``metadata`` is kept under
-``metadata`` (so ``--segment metadata.route`` works).
+``metadata`` (so ``--segment metadata.metadata.route`` works).
 
-A top-level JSON array file is not read (the reader is line based): export as JSONL.
+Pages and JSON arrays of observations are split into entries before this reader sees
+them (:mod:`.jsondoc`), as for every JSON format.
 """
 
 from __future__ import annotations
@@ -231,40 +232,30 @@ class LangfuseFormat(JsonlFormat):
             return False
         if _looks_like_observation(first):
             return True
-        data = first.get("data")
-        if isinstance(data, list) and isinstance(first.get("meta"), dict):
-            return not data or _looks_like_observation(data[0])
         return isinstance(first.get("observations"), list) and "timestamp" in first
 
     def to_records(
         self, obj: dict[str, Any], number: int
     ) -> Iterator[Record | Skipped | ValueError]:
-        """One record per generation of the line; a malformed one is a ValueError item."""
+        """The record of a generation (the observations of a page's ``data`` list reach
+        here one by one: see ``iter_entries``); a malformed one is a ValueError item."""
         if "data" in obj and "type" not in obj:
-            data = obj["data"]
-            if not isinstance(data, list):
-                raise ValueError('"data" must be a list of observations')
-            for k, item in enumerate(data):
-                yield from self._observation(item, number, k)
-            return
-        yield from self._observation(obj, number, 0)
+            raise ValueError('"data" must be a list of observations')
+        yield from self._observation(obj, number)
 
     def to_record(self, obj: dict[str, Any], number: int) -> Record:
         """One observation as a record (anything else is an error here)."""
-        return self.only_record(self._observation(obj, number, 0), "no observation")
+        return self.only_record(self._observation(obj, number), "no observation")
 
     def _observation(
-        self, obs: Any, number: int, k: int
+        self, obs: dict[str, Any], number: int
     ) -> Iterator[Record | Skipped | ValueError]:
-        if not isinstance(obs, dict):
-            yield ValueError(f"observation {k + 1}: not an object")
-            return
         kind = obs.get("type")
         if kind is None and any(key in obs for key in TRACE_KEYS):
             yield Skipped(number, "a trace, not an observation")
             return
         obs_id = obs.get("id")
-        where = f"observation {str(obs_id)[:60] if obs_id is not None else k + 1}"
+        where = "observation" if obs_id is None else f"observation {str(obs_id)[:60]}"
         if not isinstance(kind, str):
             yield ValueError(f"{where}: no observation 'type' (GENERATION, SPAN, ...)")
             return
@@ -272,13 +263,13 @@ class LangfuseFormat(JsonlFormat):
             yield Skipped(number, f"type={kind[:40]}")
             return
         try:
-            yield self._record(obs, number, k)
+            yield self._record(obs, number)
         except ValidationError as err:
             yield ValueError(f"{where}: {err.errors(include_url=False)[0]['msg']}")
         except (ValueError, TypeError, KeyError, RecursionError) as err:
             yield ValueError(f"{where}: {err}")
 
-    def _record(self, obs: dict[str, Any], number: int, k: int) -> Record:
+    def _record(self, obs: dict[str, Any], number: int) -> Record:
         messages, request = _input(obs.get("input"))
         request["messages"] = messages
         params = obs.get("modelParameters")
@@ -325,7 +316,7 @@ class LangfuseFormat(JsonlFormat):
             metadata["metadata"] = {"value": own}
         conversation = obs.get("sessionId") or obs.get("traceId")
         return Record.model_validate({
-            "id": str(obs.get("id") or f"line-{number}-{k + 1}"),
+            "id": str(obs.get("id") or f"line-{number}"),
             "request": request,
             "response": measured(self._response(obs, latency), ttft, _cost(obs)),
             "conversation_id": None if conversation is None else str(conversation),

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from swapkit.config import LogSource
 from swapkit.errors import LogLineError
 from swapkit.ingest.formats.base import validation_message
-from swapkit.ingest.formats.jsonl import JsonlFormat, iter_lines
+from swapkit.ingest.formats.jsonl import JsonlFormat, iter_entries
 from swapkit.records import Record
 
 __all__ = ["NativeFormat"]
@@ -43,7 +43,10 @@ class NativeFormat(JsonlFormat):
         """Validate each line straight from its JSON bytes (the fast path)."""
         path = source.path
         validate = Record.__pydantic_validator__.validate_json
-        for number, line in iter_lines(path, source.span):
+        for number, line in iter_entries(path, source.span):
+            if isinstance(line, LogLineError):
+                yield line
+                continue
             try:
                 yield validate(line)
             except ValidationError as err:
