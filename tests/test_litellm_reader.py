@@ -13,6 +13,7 @@ from swapkit.errors import LogLineError
 from swapkit.ingest.formats import read_log, sniff_format
 
 FIXTURES = Path(__file__).parent / "fixtures" / "litellm"
+FIXTURE = FIXTURES / "payloads.jsonl"
 
 
 def test_payloads_become_records_and_skips() -> None:
@@ -109,3 +110,28 @@ def test_messages_log_is_not_taken_for_litellm(tmp_path: Path) -> None:
     path.write_text(json.dumps({"messages": [{"role": "user", "content": "hi"}],
                                 "call_type": "eval"}) + "\n")
     assert sniff_format(path).name == "messages"
+
+
+def test_inspect_shows_models_and_token_and_cost_totals(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The calls by the model that answered, token totals and the recorded cost: the same
+    from one process and from parallel parts of a larger log."""
+    from swapkit.ingest.logstats import inspect_stats
+
+    from .conftest import run_cli
+
+    result = run_cli(["inspect", str(FIXTURE)])
+    assert result.exit_code == 0, result.output
+    assert "models     gpt-4o-2024-08-06 1, claude-3-5-sonnet-20240620 1, gpt-4o 1" in (
+        result.output)
+    assert "totals     prompt tokens 62, completion tokens 20, recorded cost $0.000625 " \
+           "(3 calls)" in result.output
+    one = inspect_stats(LogSource(path=FIXTURE))
+    big = tmp_path / "big.jsonl"
+    big.write_text(FIXTURE.read_text(encoding="utf-8") * 40, encoding="utf-8")
+    monkeypatch.setattr("swapkit.ingest.logstats.PARALLEL_MIN_BYTES", 1)
+    many = inspect_stats(LogSource(path=big))
+    assert many.models == {model: 40 * n for model, n in one.models.items()}
+    assert many.cost_records == 40 * one.cost_records
+    assert many.cost_usd == pytest.approx(40 * one.cost_usd)
+    assert many.prompt_tokens.total == 40 * one.prompt_tokens.total

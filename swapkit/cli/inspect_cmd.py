@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from swapkit.cli.options import filter_options, filter_update, preflight_option
 from swapkit.errors import UsageError
-from swapkit.support.numbers import fmt_count, fmt_number, fmt_percent
+from swapkit.support.numbers import fmt_count, fmt_money, fmt_number, fmt_percent
 from swapkit.support.sanitize import clean
 
 if TYPE_CHECKING:
@@ -173,6 +173,18 @@ def render_stats(stats: LogStats) -> str:
     if stats.first_timestamp and stats.last_timestamp:
         lines.append(f"time span  {stats.first_timestamp.isoformat()} → "
                      f"{stats.last_timestamp.isoformat()}")
+    if stats.models:
+        shown = ", ".join(f"{name} {fmt_count(n)}" for name, n in list(stats.models.items())[:8])
+        more = f" and {len(stats.models) - 8} more" if len(stats.models) > 8 else ""
+        lines.append(f"models     {shown}{more}")
+    totals = [f"{label} {fmt_count(int(dist.total))}" for label, dist in (
+        ("prompt tokens", stats.prompt_tokens), ("completion tokens", stats.completion_tokens),
+        ("reasoning tokens", stats.reasoning_tokens)) if dist.count]
+    if stats.cost_records:
+        totals.append(f"recorded cost {fmt_money(stats.cost_usd)} "
+                      f"({fmt_count(stats.cost_records)} calls)")
+    if totals:
+        lines.append("totals     " + ", ".join(totals))
     lines.append("segments")
     for name, count in stats.segments.items():
         share = count / stats.records if stats.records else 0.0

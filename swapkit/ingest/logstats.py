@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from swapkit.config import LogSource
-from swapkit.ingest.filtering import RecordFilter
+from swapkit.ingest.filtering import RecordFilter, recorded_model
 from swapkit.ingest.formats import LogStream, read_log
 from swapkit.ingest.formats.base import InvalidLines
 from swapkit.ingest.formats.jsonl import JsonlFormat, is_json_document, split_lines
@@ -32,6 +32,9 @@ __all__ = ["Distribution", "LogStats", "collect_stats", "distribution", "inspect
 PARALLEL_MIN_BYTES = 16 << 20  # below this, starting workers costs more than it saves
 MAX_WORKERS = 8
 
+MAX_MODELS = 1000  # model names counted one by one; past that, together
+NO_MODEL = "(none)"
+OTHER_MODELS = "(other models)"
 SHARE_KEYS = ("response", "reference", "tools", "response_format", "multi_turn", "reasoning")
 
 
@@ -39,6 +42,7 @@ class Distribution(BaseModel):
     """Summary of a list of numbers (None fields when there were none)."""
 
     count: int = 0
+    total: float = 0.0
     mean: float | None = None
     min: float | None = None
     p50: float | None = None
@@ -60,6 +64,9 @@ class LogStats(BaseModel):
     unique_requests: int = 0
     duplicates: int = 0
     segments: dict[str, int] = Field(default_factory=dict)
+    models: dict[str, int] = Field(default_factory=dict)  # calls by the model that answered
+    cost_usd: float = 0.0  # what the calls with a recorded cost cost, in total
+    cost_records: int = 0  # how many calls had a recorded cost
     shares: dict[str, float] = Field(default_factory=dict)
     response_status: dict[str, int] = Field(default_factory=dict)
     response_formats: dict[str, int] = Field(default_factory=dict)
@@ -81,8 +88,9 @@ def distribution(values: array[Any] | list[float]) -> Distribution:
     data = np.asarray(values, dtype=np.float64)
     p50, p90, p99 = np.quantile(data, [0.5, 0.9, 0.99])
     return Distribution(
-        count=int(data.size), mean=float(data.mean()), min=float(data.min()),
-        p50=float(p50), p90=float(p90), p99=float(p99), max=float(data.max()),
+        count=int(data.size), total=float(data.sum()), mean=float(data.mean()),
+        min=float(data.min()), p50=float(p50), p90=float(p90), p99=float(p99),
+        max=float(data.max()),
     )
 
 
@@ -99,6 +107,9 @@ class _Collector:
         self.records = 0
         self.hashes: array[int] = array("Q")
         self.segments: Counter[str] = Counter()
+        self.models: Counter[str] = Counter()
+        self.cost_usd = 0.0
+        self.cost_records = 0
         self.flags: Counter[str] = Counter()
         self.status: Counter[str] = Counter()
         self.formats: Counter[str] = Counter()
@@ -112,6 +123,11 @@ class _Collector:
         self.records += 1
         self.hashes.append(int(record.request_hash[:16], 16))
         self.segments[record.segment or "(none)"] += 1
+        model = recorded_model(record) or NO_MODEL
+        if model in self.models or len(self.models) < MAX_MODELS:
+            self.models[model] += 1
+        else:  # a log naming thousands of models: the rest are counted together
+            self.models[OTHER_MODELS] += 1
         request = record.request
         flags = self.flags
         if request.get("tools") or request.get("functions"):
@@ -146,6 +162,9 @@ class _Collector:
             self.flags["reasoning"] += 1
         self.status[response.status] += 1
         self.lengths["response"].append(len(response.answer))
+        if response.cost_usd is not None:
+            self.cost_usd += response.cost_usd
+            self.cost_records += 1
         usage = response.usage
         if usage is not None:
             tokens = self.tokens
@@ -161,7 +180,10 @@ class _Collector:
         """Add another collector's counts (from a later part of the same log)."""
         self.records += other.records
         self.hashes.extend(other.hashes)
-        for mine, theirs in ((self.segments, other.segments), (self.flags, other.flags),
+        self.cost_usd += other.cost_usd
+        self.cost_records += other.cost_records
+        for mine, theirs in ((self.segments, other.segments), (self.models, other.models),
+                             (self.flags, other.flags),
                              (self.status, other.status), (self.formats, other.formats),
                              (self.filtered, other.filtered)):
             mine.update(theirs)
@@ -187,6 +209,8 @@ class _Collector:
             filtered_by=dict(self.filtered.most_common()),
             unique_requests=unique, duplicates=n - unique,
             segments=dict(self.segments.most_common()),
+            models=dict(self.models.most_common()), cost_usd=self.cost_usd,
+            cost_records=self.cost_records,
             shares={k: (self.flags[k] / n if n else 0.0) for k in SHARE_KEYS},
             response_status=dict(self.status.most_common()),
             response_formats=dict(self.formats.most_common()),
