@@ -24,7 +24,7 @@ TARGET_RATE = 50_000
 # format name -> fixture folder (every *.jsonl in it)
 FORMATS = {
     "otel": "otel", "langfuse": "langfuse", "langsmith": "langsmith", "litellm": "litellm",
-    "helicone": "helicone", "anthropic": "anthropic",
+    "helicone": "helicone", "anthropic": "anthropic", "openai-stored": "openai_stored",
 }
 
 
