@@ -14,12 +14,20 @@ from swapkit.config.load import (
     target_headers,
 )
 from swapkit.config.log import ColumnMapping, LogConfig, LogSource, SampleSpec
-from swapkit.config.suite import DEFAULT_SUITE, GateKind, GateSpec, MetricSpec, Suite
+from swapkit.config.suite import (
+    DEFAULT_SUITE,
+    JUDGE_METRICS,
+    GateKind,
+    GateSpec,
+    MetricSpec,
+    Suite,
+)
 from swapkit.config.swap import (
     DEFAULT_RUNS_DIR,
     REPORT_FORMATS,
     SIDES,
     EmbeddingsConfig,
+    JudgeConfig,
     NoiseConfig,
     Price,
     ReplayConfig,
@@ -32,12 +40,14 @@ from swapkit.config.swap import (
 __all__ = [
     "DEFAULT_RUNS_DIR",
     "DEFAULT_SUITE",
+    "JUDGE_METRICS",
     "REPORT_FORMATS",
     "SIDES",
     "ColumnMapping",
     "EmbeddingsConfig",
     "GateKind",
     "GateSpec",
+    "JudgeConfig",
     "LogConfig",
     "LogSource",
     "MetricSpec",
