@@ -16,12 +16,12 @@ import click
 from swapkit.config import SIDES
 
 if TYPE_CHECKING:
-    from swapkit.config import Suite
+    from swapkit.config import Suite, SwapConfig
     from swapkit.decision.model import Decision
 
 __all__ = ["exit_with_verdict", "inconclusive_option", "load_suite_option", "only_option",
-           "preflight_option", "stage_printer", "target_options", "target_overrides",
-           "threads_option"]
+           "preflight_option", "print_config_warnings", "stage_printer", "target_options",
+           "target_overrides", "threads_option"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -70,6 +70,12 @@ def target_overrides(values: dict[str, Any]) -> dict[str, dict[str, Any]]:
         if side in out and field in OVERRIDABLE:
             out[side][field] = value
     return out
+
+
+def print_config_warnings(config: SwapConfig) -> None:
+    """What is valid in swap.yaml but probably wrong (a self-judging judge), on stderr."""
+    for warning in config.warnings():
+        click.echo(f"warning: {warning}", err=True)
 
 
 def stage_printer(quiet: bool) -> Callable[[str], None]:

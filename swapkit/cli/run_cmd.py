@@ -12,6 +12,7 @@ from swapkit.cli.options import (
     inconclusive_option,
     only_option,
     preflight_option,
+    print_config_warnings,
     stage_printer,
     target_options,
     target_overrides,
@@ -69,6 +70,7 @@ def run_command(config_path: Path, dry_run: bool, max_records: int | None, only:
     from swapkit.pipeline import RunOptions, apply_overrides, run_migration
 
     config = apply_overrides(load_config(config_path), target_overrides(targets))
+    print_config_warnings(config)
     if threads is not None:
         config = config.model_copy(update={
             "embeddings": config.embeddings.model_copy(update={"threads": threads})})
