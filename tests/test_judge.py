@@ -429,3 +429,30 @@ def test_plan_counts_judge_requests_tokens_and_cost(tmp_path: Path) -> None:
     assert judge.wall_s is not None and judge.wall_s > 0
     no_judge = plan_migration(config.model_copy(update={"suite": Suite(metrics=["refusal"])}))
     assert all(t.side != "judge" for t in no_judge.targets)
+
+
+def test_swapkit_run_with_a_streaming_judge_reports_verdicts_and_consistency(
+        tmp_path: Path) -> None:
+    from .conftest import run_cli
+
+    log = write_log(tmp_path / "log.jsonl", N)
+    with start_simulator([profile("base-sim", quality=0.9), profile("cand-sim", seed=5),
+                          "judge-like"], [log]) as sim:
+        config = write_config(tmp_path, sim.base_url, log=log, suite=JUDGE_SUITE, judge={
+            "model": "judge-sim", "base_url": sim.base_url, "structured": False},
+            report={"dir": str(tmp_path / "report"), "formats": ["json", "md"]})
+        result = run_cli(["run", config, "-q", "--inconclusive", "pass"])
+    assert result.exit_code in (0, 1), result.output
+    gate = next(line for line in result.output.splitlines() if "judge_pairwise:" in line)
+    assert "judge position consistency" in gate
+    report = json.loads((tmp_path / "report" / "report.json").read_text(encoding="utf-8"))
+    details = [row["details"].get("judge_pairwise", "") for row in report["records"]]
+    assert any(d.startswith(("win —", "loss —", "tie —")) and "AB:" in d for d in details)
+    with RunStore(tmp_path / "run", lock=False) as store:
+        judge = store.targets()["judge"]
+        assert judge.simulated and judge.label == "judge-sim"
+        verdicts = list(store.completions(judge.target))
+    # Streamed, unstructured: fenced JSON, read all the same.
+    assert verdicts and all(c.ttft_s is not None for c in verdicts)
+    assert all(c.answer.startswith("```json") and parse_verdict(c.answer).verdict
+               for c in verdicts)

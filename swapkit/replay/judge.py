@@ -178,7 +178,10 @@ def suite_templates(suite: Suite) -> list[JudgeTemplate]:
             continue
         listed.add(name)
         template = (options or {}).get("template")
-        paths.append(Path(template) if isinstance(template, str) else None)
+        if template is not None and not isinstance(template, str):
+            raise ConfigError(f"metric {name}: template must be a file path, got "
+                              f"{template!r}", hint="e.g. template: judges/pairwise.jinja")
+        paths.append(Path(template) if template else None)
     paths += [None for gate in suite.gates if gate.metric in JUDGE_METRICS
               and gate.metric not in listed]
     return [load_template(path) for path in dict.fromkeys(paths)]

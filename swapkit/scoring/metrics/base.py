@@ -117,6 +117,8 @@ class MetricScores:
     # Why no gate on this metric may give a verdict, whatever its interval says (e.g. a
     # judge that contradicts itself when the answers swap places): gates turn INCONCLUSIVE.
     refuse: str | None = None
+    # What every gate on this metric shows beside its numbers (e.g. the judge's consistency).
+    gate_notes: list[str] = field(default_factory=list)
 
     @property
     def paired(self) -> np.ndarray:
@@ -153,6 +155,7 @@ class MetricScores:
             "missing_base": self.missing("baseline").astype(int).tolist(),
             "missing_cand": self.missing("candidate").astype(int).tolist(),
             "applies": self.applies_mask().astype(int).tolist(), "refuse": self.refuse,
+            "gate_notes": self.gate_notes,
         }
 
     @classmethod
@@ -171,7 +174,7 @@ class MetricScores:
             bounds=_bounds(data.get("bounds", list(UNIT))),
             missing_base=_mask(data.get("missing_base")),
             missing_cand=_mask(data.get("missing_cand")), applies=_mask(data.get("applies")),
-            refuse=data.get("refuse"),
+            refuse=data.get("refuse"), gate_notes=data.get("gate_notes", []),
         )
 
 

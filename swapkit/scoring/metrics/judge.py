@@ -39,7 +39,7 @@ from swapkit.scoring.metrics.verdict import (
     parse_verdict,
     preference,
 )
-from swapkit.support.numbers import fmt_percent
+from swapkit.support.numbers import fmt_money, fmt_percent
 
 __all__ = ["JudgeOptions", "JudgePairwise"]
 
@@ -77,32 +77,33 @@ class _Tally:
         self.unread = 0
         self.no_verdict = 0
         self.identical = 0
+        self.cost_usd = 0.0
+        self.calls = 0
 
-    def notes(self, min_consistency: float) -> tuple[list[str], str | None]:
+    def notes(self, min_consistency: float) -> tuple[list[str], str | None, str | None]:
+        """The metric's notes, the consistency line every gate on it shows, and why its gates
+        must refuse (None: they may decide)."""
         judged = sum(self.outcomes.values())
-        if not judged:
-            notes = [f"the judge gave no verdict on {self.no_verdict} records (missing: "
-                     "rerun to retry)"] if self.no_verdict else []
-            if self.identical:
-                notes.append(f"{self.identical} records with the same answer on both sides: "
-                             "ties, no judge asked")
-            return notes, None
-        notes = [f"judge: {self.outcomes['win']} wins, {self.outcomes['loss']} losses, "
-                 f"{self.outcomes['tie']} ties ({fmt_percent(self.outcomes['tie'] / judged, 0)}"
-                 f") over {judged} judged pairs"]
-        refuse = None
-        if self.both_read:
-            rate = self.consistent / self.both_read
-            notes.append(f"judge position consistency {fmt_percent(rate, 0)} ({self.consistent}"
-                         f" of {self.both_read} pairs judged alike in both orders)")
-            if rate < min_consistency:
-                refuse = (f"the judge agreed with itself across the two orders on "
-                          f"{fmt_percent(rate, 0)} of pairs, below "
-                          f"{fmt_percent(min_consistency, 0)}: its verdicts cannot certify "
-                          "the swap")
-        else:
-            refuse = ("no pair had both verdicts readable: the judge's consistency cannot be "
-                      "measured, and its verdicts cannot certify the swap")
+        notes, consistency, refuse = [], None, None
+        if judged:
+            ties = self.outcomes["tie"]
+            notes.append(f"judge: {self.outcomes['win']} wins, {self.outcomes['loss']} "
+                         f"losses, {ties} ties ({fmt_percent(ties / judged, 0)}) over {judged} "
+                         "judged pairs")
+            if self.both_read:
+                rate = self.consistent / self.both_read
+                consistency = (f"judge position consistency {fmt_percent(rate, 0)} "
+                               f"({self.consistent} of {self.both_read} pairs judged alike in "
+                               "both orders)")
+                notes.append(consistency)
+                if rate < min_consistency:
+                    refuse = (f"the judge agreed with itself across the two orders on "
+                              f"{fmt_percent(rate, 0)} of pairs, below "
+                              f"{fmt_percent(min_consistency, 0)}: its verdicts cannot certify "
+                              "the swap")
+            else:
+                refuse = ("no pair had both verdicts readable: the judge's consistency cannot "
+                          "be measured, and its verdicts cannot certify the swap")
         if self.unread:
             notes.append(f"{self.unread} judge verdicts could not be read (scored as ties)")
         if self.identical:
@@ -111,7 +112,9 @@ class _Tally:
         if self.no_verdict:
             notes.append(f"the judge gave no verdict on {self.no_verdict} records (missing: "
                          "rerun to retry)")
-        return notes, refuse
+        if self.calls:
+            notes.append(f"judge calls read: {self.calls}, costing {fmt_money(self.cost_usd)}")
+        return notes, consistency, refuse
 
 
 class JudgePairwise:
@@ -163,6 +166,8 @@ class JudgePairwise:
                 base[i], cand[i] = VALUES["tie"]
                 details[i] = "tie: the same answer on both sides (no judge asked)"
                 continue
+            tally.calls += sum(c is not None for c in pair)
+            tally.cost_usd += sum(c.cost_usd or 0.0 for c in pair if c is not None)
             verdicts = self._verdicts(pair)
             if verdicts is None:
                 missing[i] = True
@@ -183,12 +188,13 @@ class JudgePairwise:
             details[i] = f"{result} — " + "; ".join(
                 _said(order, parsed, pref)
                 for order, parsed, pref in zip(("AB", "BA"), (ab, ba), prefs, strict=True))
-        notes, refuse = tally.notes(opts.min_consistency)
+        notes, consistency, refuse = tally.notes(opts.min_consistency)
         return MetricScores(
             self.name, self.kind, True, base, cand, failed[0], failed[1], dict(excluded),
             details, extra={"judge_consistent": consistent}, notes=notes,
             missing_base=missing, missing_cand=missing.copy(),
-            applies=np.ones(n, dtype=bool), refuse=refuse)
+            applies=np.ones(n, dtype=bool), refuse=refuse,
+            gate_notes=[consistency] if consistency and not refuse else [])
 
     @staticmethod
     def _verdicts(pair: tuple[Completion | None, Completion | None]
