@@ -310,9 +310,10 @@ def serve(log: Path, candidate: dict[str, Any] | None = None,
                             profile("judge-sim", judge=judge or {})], [log])
 
 
-def judge_config(tmp_path: Path, sim: RunningSimulator, log: Path, **top: Any) -> Path:
+def judge_config(tmp_path: Path, sim: RunningSimulator, log: Path,
+                 judge_overrides: dict[str, Any] | None = None, **top: Any) -> Path:
     judge = {"model": "judge-sim", "base_url": sim.base_url, "stream": False,
-             "concurrency": 4, "price": {"input": 3.0, "output": 15.0}}
+             "concurrency": 4, "price": {"input": 3.0, "output": 15.0}, **(judge_overrides or {})}
     return write_config(tmp_path, sim.base_url, log=log, suite=JUDGE_SUITE, judge=judge, **top)
 
 
@@ -456,3 +457,44 @@ def test_swapkit_run_with_a_streaming_judge_reports_verdicts_and_consistency(
     assert verdicts and all(c.ttft_s is not None for c in verdicts)
     assert all(c.answer.startswith("```json") and parse_verdict(c.answer).verdict
                for c in verdicts)
+
+
+def test_a_judge_stage_killed_with_sigkill_resumes_without_asking_twice(
+        tmp_path: Path) -> None:
+    from swapkit.replay.targets import target_identity
+    from swapkit.sim import prompt_key
+    from swapkit.store.runs import stored_config
+
+    from .test_resume import committed, kill_after
+
+    def judged_at(run_dir: Path) -> dict[str, tuple[str, str, int]]:
+        """Stored judge completion key → (model, prompt key, sample) as the simulator
+        counts them."""
+        with RunStore(run_dir, lock=False) as store:
+            judge = stored_config(store).judge
+            assert judge is not None
+            targets = store.targets()
+            stored = {c.key for c in store.completions(targets["judge"].target)}
+            base = store.completion_sequence(targets["baseline"].target, 0)
+            cand = store.completion_sequence(targets["candidate"].target, 0)
+            return {call.key: ("judge-sim", prompt_key(call.record.messages), 0)
+                    for r, b, c in zip(store.record_sequence(), base, cand, strict=True)
+                    for call in judge_calls(r, b, c, load_template(None),
+                                            target_identity(judge), judge.structured)
+                    if call.key in stored}
+
+    log = write_log(tmp_path / "log.jsonl", 30)
+    slow = {"median_s": 0.03, "p95_s": 0.05}
+    with start_simulator([profile("base-sim"), profile("cand-sim", seed=5),
+                          profile("judge-sim", latency=slow)], [log]) as sim:
+        config = judge_config(tmp_path, sim, log, judge_overrides={"concurrency": 2})
+        run_dir = tmp_path / "run"
+        kill_after(config, run_dir, 30 + 5 + 30 + 10)  # both sides, then 10 verdicts
+        at_kill = judged_at(run_dir)
+        served = {(m, k, s): c for m, k, s, c in sim.stats(detail=True)["served"]}
+        assert at_kill and committed(run_dir) < 30 + 5 + 30 + 60, "killed too late"
+        assert replay(config).complete
+        after = {(m, k, s): c for m, k, s, c in sim.stats(detail=True)["served"]}
+    for key, sim_key in at_kill.items():
+        assert after[sim_key] == served[sim_key], f"stored verdict {key} was asked again"
+    assert len(judged_at(run_dir)) == 2 * differing_pairs(tmp_path)

@@ -110,8 +110,9 @@ class _Tally:
             notes.append(f"{self.identical} records with the same answer on both sides: ties, "
                          "no judge asked")
         if self.no_verdict:
-            notes.append(f"the judge gave no verdict on {self.no_verdict} records (missing: "
-                         "rerun to retry)")
+            notes.append(f"the judge gave no verdict on {self.no_verdict} records (a call "
+                         "failed or was not made; a rerun retries the ones the endpoint failed "
+                         "for infrastructure reasons): counted against the claim being made")
         if self.calls:
             notes.append(f"judge calls read: {self.calls}, costing {fmt_money(self.cost_usd)}")
         return notes, consistency, refuse
@@ -173,7 +174,8 @@ class JudgePairwise:
                 missing[i] = True
                 tally.no_verdict += 1
                 excluded["no judge verdict (bounded by the decision)"] += 1
-                details[i] = "the judge gave no verdict (missing: rerun to retry)"
+                details[i] = ("the judge gave no verdict (its call failed or was not made): "
+                              "counted against the claim being made")
                 continue
             (ab, ba) = verdicts
             prefs = (preference(ab.verdict, "AB"), preference(ba.verdict, "BA"))
