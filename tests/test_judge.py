@@ -428,6 +428,7 @@ def test_plan_counts_judge_requests_tokens_and_cost(tmp_path: Path) -> None:
     expected = (judge.prompt_tokens * 3.0 + judge.completion_tokens * 15.0) / 1e6
     assert judge.cost_usd == pytest.approx(expected)
     assert judge.wall_s is not None and judge.wall_s > 0
+    assert plan.coverage == []  # a judge checks free-text answers
     no_judge = plan_migration(config.model_copy(update={"suite": Suite(metrics=["refusal"])}))
     assert all(t.side != "judge" for t in no_judge.targets)
 
