@@ -1,12 +1,15 @@
 """``swapkit plan`` and ``swapkit run --dry-run``: what a run would send, cost and need.
 
-Requests are exact (the sample, plus the noise-floor samples). Tokens are estimated at
-four characters a token for prompts; completion tokens come from the usage recorded in
-the log when there is some (less its reasoning tokens for a target whose params turn
-thinking off), else from the reference's length. Cost applies each
+Requests are exact (the sample, plus the noise-floor samples); the judge's are an upper
+bound (two orders per record and judge template: records a side fails, or both sides
+answer alike, are not judged). Tokens are estimated at four characters a token for
+prompts; completion tokens come from the usage recorded in the log when there is some
+(less its reasoning tokens for a target whose params turn thinking off), else from the
+reference's length. A judge request's prompt is its template, the conversation and both
+expected answers; its completion, a short reason and the verdict. Cost applies each
 target's price table; wall time is requests x latency / concurrency, or the rpm limit
-when that is slower. Sample sizes per gate follow docs/methodology.md §5.3, using the discordance
-or spread observed in a previous run of the same config when its store exists.
+when that is slower. Sample sizes per gate follow docs/methodology.md §5.3, using the
+discordance or spread observed in a previous run of the same config when its store exists.
 """
 
 from __future__ import annotations
@@ -19,11 +22,12 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from swapkit.completion import cost_usd
-from swapkit.config import DEFAULT_SUITE, SIDES, Suite, SwapConfig, TargetConfig
+from swapkit.config import DEFAULT_SUITE, JUDGE_METRICS, SIDES, Suite, SwapConfig, TargetConfig
 from swapkit.decision.stats.power import n_for_noninferiority
 from swapkit.ingest.sampling import noise_subset, sample_log
 from swapkit.records import Record, Usage, message_text
 from swapkit.replay.call import build_body
+from swapkit.replay.judge import suite_templates
 from swapkit.scoring.metrics.text import reference_text
 from swapkit.scoring.suggest import coverage_warnings
 from swapkit.store import DB_NAME, RunStore
@@ -32,12 +36,13 @@ from swapkit.support.numbers import fmt_seconds, fmt_value
 __all__ = ["GatePlan", "Plan", "TargetPlan", "plan_migration", "prompt_tokens"]
 
 # Typical discordance between two models (docs/methodology.md §5.3), by kind of pass/fail metric.
-ASSUMED_PSI = {"failure": 0.02, "format": 0.05, "quality": 0.10}
+ASSUMED_PSI = {"failure": 0.02, "format": 0.05, "quality": 0.10, "judge": 0.40}
 FORMAT_METRICS = ("json_valid", "json_schema_valid")
 QUALITY_METRICS = ("exact_match", "label_match", "tool_call_match", "refusal", "language_match",
                    "contains", "regex")
 ASSUMED_SD = 0.10  # per-record difference spread of a [0,1] score, without a pilot
 ASSUMED_LATENCY_S = 2.0
+JUDGE_COMPLETION_TOKENS = 80  # a sentence or two of reason and the verdict, as JSON
 
 
 class TargetPlan(BaseModel):
@@ -80,6 +85,8 @@ class Plan(BaseModel):
     example_request: dict[str, object]
     coverage: list[str] = Field(default_factory=list,
                                 description="traffic the suite checks nothing for")
+    warnings: list[str] = Field(default_factory=list,
+                                description="valid but probably wrong (a self-judging judge)")
 
 
 def prompt_tokens(record: Record) -> int:
@@ -136,6 +143,32 @@ def _target_plan(side: str, target: TargetConfig, records: list[Record], noise: 
                       cost_usd=cost, wall_s=wall, basis=basis)
 
 
+def _judge_plan(config: SwapConfig, suite: Suite, records: list[Record]) -> TargetPlan | None:
+    """The judge's load: two requests per record and template, each reading the
+    conversation and both answers."""
+    judge = config.judge
+    templates = suite_templates(suite) if judge is not None else []
+    if judge is None or not templates:
+        return None
+    per_record = [prompt_tokens(r) + 2 * _completion_tokens(r, False) for r in records]
+    template_tokens = sum(len(t.source) // 4 for t in templates) / len(templates)
+    requests = 2 * len(records) * len(templates)
+    mean_prompt = (sum(per_record) / len(per_record) if per_record else 0) + template_tokens
+    total_prompt = round(mean_prompt * requests)
+    total_completion = JUDGE_COMPLETION_TOKENS * requests
+    wall = requests * ASSUMED_LATENCY_S / judge.concurrency
+    basis = (f"at most: 2 orders x {len(templates)} template(s) per record; latency "
+             f"{fmt_seconds(ASSUMED_LATENCY_S)} (assumed), concurrency {judge.concurrency}")
+    if judge.rpm:
+        wall = max(wall, requests * 60 / judge.rpm)
+        basis += f", {judge.rpm} rpm"
+    return TargetPlan(side="judge", label=judge.display_name, requests=requests,
+                      prompt_tokens=total_prompt, completion_tokens=total_completion,
+                      cost_usd=cost_usd(Usage(prompt_tokens=total_prompt,
+                                              completion_tokens=total_completion), judge.price),
+                      wall_s=wall, basis=basis)
+
+
 def _observed(config: SwapConfig) -> dict[str, tuple[str, float]]:
     """metric → (binary|continuous, ψ or σ_d) from a previous run's stored scores."""
     run_dir = config.run_dir
@@ -177,9 +210,11 @@ def _gate_plans(suite: Suite, config: SwapConfig, by_segment: dict[str, int],
             elif kind == "continuous":
                 variance = value**2
                 plan.variability = f"σ_d = {fmt_value(value, False)} (previous run)"
-            elif gate.metric.endswith("_rate") or gate.metric in FORMAT_METRICS + QUALITY_METRICS:
+            elif gate.metric.endswith("_rate") or gate.metric in (
+                    FORMAT_METRICS + QUALITY_METRICS + JUDGE_METRICS):
                 family = ("failure" if gate.metric.endswith("_rate") else
-                          "format" if gate.metric in FORMAT_METRICS else "quality")
+                          "format" if gate.metric in FORMAT_METRICS else
+                          "judge" if gate.metric in JUDGE_METRICS else "quality")
                 variance = ASSUMED_PSI[family]
                 plan.variability = f"assumed ψ = {variance} ({family} metrics)"
             else:
@@ -204,6 +239,9 @@ def plan_migration(config: SwapConfig) -> Plan:
         extra = config.noise.samples if side == "baseline" or config.noise.candidate else 0
         targets.append(_target_plan(side, getattr(config, side), records, noise, extra))
     suite = config.suite if isinstance(config.suite, Suite) else DEFAULT_SUITE
+    judge = _judge_plan(config, suite, records)
+    if judge is not None:
+        targets.append(judge)
     example: dict[str, object] = {}
     if records and config.candidate.recorded is False:
         example = {"model": config.candidate.model,
@@ -212,4 +250,5 @@ def plan_migration(config: SwapConfig) -> Plan:
     return Plan(name=config.name, sample_size=len(records), by_segment=sample.selected,
                 filtered_by=sample.filtered_by, noise_records=noise, targets=targets,
                 gates=_gate_plans(suite, config, sample.selected, len(records)),
-                example_request=example, coverage=coverage_warnings(suite, records))
+                example_request=example, coverage=coverage_warnings(suite, records),
+                warnings=config.warnings())

@@ -107,10 +107,12 @@ def inspect_command(
         if not no_preflight:
             import asyncio
 
-            from swapkit.config import load_config
+            from swapkit.config import SIDES, load_config
             from swapkit.replay.preflight import preflight
 
-            checks = asyncio.run(preflight(load_config(target)))
+            config = load_config(target)
+            sides = (*SIDES, "judge") if config.judge is not None else SIDES
+            checks = asyncio.run(preflight(config, sides))
             report.preflight = [c.line() for c in checks]
             report.preflight_ok = all(c.ok for c in checks)
         click.echo(report.model_dump_json(indent=2) if json_ else render_config(report))
@@ -238,6 +240,7 @@ def render_config(report: ConfigReport) -> str:
     lines.append("requests   " + ", ".join(
         f"{side} {fmt_count(n)}" for side, n in report.requests_per_target.items()))
     lines.extend(f"preflight  {line}" for line in report.preflight)
+    lines.extend(f"warning    {line}" for line in report.warnings)
     lines.append("")
     lines.append(render_stats(report.log))
     return clean("\n".join(lines))  # log text may carry ANSI escapes

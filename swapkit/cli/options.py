@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
 __all__ = ["apply_filter_flags", "exit_with_verdict", "filter_options", "filter_update",
            "inconclusive_option", "load_suite_option", "only_option", "preflight_option",
-           "stage_printer", "target_options", "target_overrides", "threads_option"]
+           "print_config_warnings", "stage_printer", "target_options", "target_overrides",
+           "threads_option"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -136,6 +137,12 @@ def apply_filter_flags(config: SwapConfig, values: dict[str, Any]) -> SwapConfig
     if not update:
         return config
     return config.model_copy(update={"log": config.log.with_filter(update)})
+
+
+def print_config_warnings(config: SwapConfig) -> None:
+    """What is valid in swap.yaml but probably wrong (a self-judging judge), on stderr."""
+    for warning in config.warnings():
+        click.echo(f"warning: {warning}", err=True)
 
 
 def stage_printer(quiet: bool) -> Callable[[str], None]:

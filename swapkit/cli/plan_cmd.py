@@ -71,7 +71,7 @@ def render_plan(plan: Plan, example: bool = False) -> str:
         lines.append(f"  {g.gate:<28} needs ~{fmt_count(g.needed)} records for 80% power at margin "
                      f"{g.margin} ({g.variability}); the sample has up to {fmt_count(g.records)}: "
                      f"{verdict}")
-    for warning in plan.coverage:
+    for warning in [*plan.coverage, *plan.warnings]:
         lines.append(f"warning    {warning}")
     if example and plan.example_request:
         lines.append("first request to the candidate (no key is shown or sent here):")

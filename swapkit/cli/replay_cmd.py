@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from swapkit.cli.options import only_option, preflight_option
+from swapkit.cli.options import only_option, preflight_option, print_config_warnings
 from swapkit.support.numbers import fmt_count, fmt_duration, fmt_money
 from swapkit.support.sanitize import clean
 
@@ -47,6 +47,7 @@ def replay_command(config_path: Path, run_dir: Path | None, only: str | None,
     from swapkit.replay.engine import ReplayOptions, replay_run
 
     config = load_config(config_path)
+    print_config_warnings(config)
     options = ReplayOptions(run_dir=run_dir, only=only, max_requests=max_requests,
                             max_spend_usd=max_spend, fail_fast=fail_fast, quiet=quiet,
                             preflight=not no_preflight)

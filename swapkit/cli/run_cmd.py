@@ -14,6 +14,7 @@ from swapkit.cli.options import (
     inconclusive_option,
     only_option,
     preflight_option,
+    print_config_warnings,
     stage_printer,
     target_options,
     target_overrides,
@@ -75,6 +76,7 @@ def run_command(config_path: Path, dry_run: bool, max_records: int | None, only:
 
     config = apply_overrides(load_config(config_path), target_overrides(flags))
     config = apply_filter_flags(config, flags)
+    print_config_warnings(config)
     if threads is not None:
         config = config.model_copy(update={
             "embeddings": config.embeddings.model_copy(update={"threads": threads})})

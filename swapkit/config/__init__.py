@@ -21,12 +21,20 @@ from swapkit.config.log import (
     LogSource,
     SampleSpec,
 )
-from swapkit.config.suite import DEFAULT_SUITE, GateKind, GateSpec, MetricSpec, Suite
+from swapkit.config.suite import (
+    DEFAULT_SUITE,
+    JUDGE_METRICS,
+    GateKind,
+    GateSpec,
+    MetricSpec,
+    Suite,
+)
 from swapkit.config.swap import (
     DEFAULT_RUNS_DIR,
     REPORT_FORMATS,
     SIDES,
     EmbeddingsConfig,
+    JudgeConfig,
     NoiseConfig,
     Price,
     ReplayConfig,
@@ -39,6 +47,7 @@ from swapkit.config.swap import (
 __all__ = [
     "DEFAULT_RUNS_DIR",
     "DEFAULT_SUITE",
+    "JUDGE_METRICS",
     "REPORT_FORMATS",
     "SIDES",
     "ColumnMapping",
@@ -46,6 +55,7 @@ __all__ = [
     "FieldMapping",
     "GateKind",
     "GateSpec",
+    "JudgeConfig",
     "LogConfig",
     "LogFilter",
     "LogSource",

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from swapkit.config.suite import Suite
+from swapkit.config.suite import JUDGE_METRICS, Suite
 from swapkit.config.swap import SIDES, SwapConfig, TargetConfig
 from swapkit.errors import ConfigError
 from swapkit.support.yamlfile import Located, load_yaml, substitute_env
@@ -112,7 +112,25 @@ def load_config(path: Path | str, env: Mapping[str, str] | None = None) -> SwapC
     _check_write_paths(path, located, resolved)
     if isinstance(resolved.suite, Path):
         resolved = resolved.model_copy(update={"suite": load_suite(resolved.suite, env)})
+    elif isinstance(resolved.suite, Suite):
+        resolved = resolved.model_copy(update={"suite": _resolve_templates(resolved.suite,
+                                                                           path.parent)})
+    _check_judge(path, located, resolved)
     return resolved
+
+
+def _check_judge(path: Path, located: Located, config: SwapConfig) -> None:
+    """Judge metrics need a judge: say which metric, and where the judge goes."""
+    suite = config.suite
+    if config.judge is not None or not isinstance(suite, Suite):
+        return
+    needing = suite.judge_metrics()
+    if needing:
+        raise ConfigError(
+            f"{located.where(('suite',))}: metric {', '.join(needing)} needs a judge, and "
+            f"{path} has no judge: section",
+            hint="add judge: {model: ..., base_url: ..., api_key_env: ...} (an "
+            "OpenAI-compatible endpoint, preferably neither the baseline nor the candidate)")
 
 
 def _check_write_paths(path: Path, located: Located, config: SwapConfig) -> None:
@@ -138,12 +156,26 @@ def load_suite(path: Path, env: Mapping[str, str] | None = None) -> Suite:
     located = load_yaml(path)
     try:
         data = substitute_env(located, env)
-        return Suite.model_validate(data)
+        return _resolve_templates(Suite.model_validate(data), path.parent)
     except ValidationError as err:
         raise ConfigError(
             f"{path}: invalid suite\n{format_validation_error(err, located, data, Suite)}",
             hint="see `swapkit schema suite` for every key and its meaning",
         ) from None
+
+
+def _resolve_templates(suite: Suite, base: Path) -> Suite:
+    """The suite with its judge metrics' ``template:`` paths made relative to ``base`` (the
+    folder of the file that names them), as other paths are."""
+    metrics: list[Any] = []
+    for spec in suite.metrics:
+        if isinstance(spec, dict) and len(spec) == 1:
+            name, options = next(iter(spec.items()))
+            template = (options or {}).get("template")
+            if name in JUDGE_METRICS and isinstance(template, str) and template:
+                spec = {name: {**(options or {}), "template": str(base / template)}}
+        metrics.append(spec)
+    return suite.model_copy(update={"metrics": metrics})
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -185,3 +217,5 @@ def check_environment(config: SwapConfig, env: Mapping[str, str] | None = None) 
         target: TargetConfig = getattr(config, side)
         if target.recorded is False:
             target_headers(target, side, env)
+    if config.judge is not None:
+        target_headers(config.judge, "judge", env)

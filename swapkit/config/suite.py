@@ -17,9 +17,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["DEFAULT_SUITE", "GateKind", "GateSpec", "MetricSpec", "Suite"]
+__all__ = ["DEFAULT_SUITE", "JUDGE_METRICS", "GateKind", "GateSpec", "MetricSpec", "Suite"]
 
 MetricSpec = str | dict[str, dict[str, Any] | None]
+# Metrics that need swap.yaml's judge: (a model that reads both answers).
+JUDGE_METRICS = ("judge_pairwise",)
 
 GateKind = Literal["noninferiority", "equivalence", "superiority", "ratio_noninferiority",
                    "noise_ratio", "max_rate"]
@@ -81,6 +83,12 @@ class Suite(BaseModel):
         description="smaller segments: not tested")
     segment_fdr: float = Field(default=0.10, gt=0, lt=1,
                                description="Benjamini-Hochberg q for segment flags")
+
+    def judge_metrics(self) -> list[str]:
+        """The judge metrics the suite lists or gates, in order, each once."""
+        names = [spec if isinstance(spec, str) else next(iter(spec), "")
+                 for spec in self.metrics] + [gate.metric for gate in self.gates]
+        return list(dict.fromkeys(n for n in names if n in JUDGE_METRICS))
 
 
 DEFAULT_SUITE = Suite(

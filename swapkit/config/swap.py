@@ -23,6 +23,7 @@ __all__ = [
     "REPORT_FORMATS",
     "SIDES",
     "EmbeddingsConfig",
+    "JudgeConfig",
     "NoiseConfig",
     "Price",
     "ReplayConfig",
@@ -166,6 +167,22 @@ class TargetConfig(BaseModel):
         return self.model or "recorded"
 
 
+class JudgeConfig(TargetConfig):
+    """The model that judges answers (judge metrics, e.g. ``judge_pairwise``): an
+    OpenAI-compatible endpoint with the same fields as a baseline or candidate."""
+
+    structured: bool = Field(
+        default=True, description="ask for the verdict with response_format json_schema "
+        "(false for endpoints that refuse it: the verdict is then parsed from the text)")
+
+    @model_validator(mode="after")
+    def _endpoint_only(self) -> JudgeConfig:
+        if self.recorded is not False:
+            raise ValueError("a judge must be an endpoint (model and base_url): recorded "
+                             "answers cannot judge")
+        return self
+
+
 class NoiseConfig(BaseModel):
     """Extra baseline samples: the baseline's own variability (docs/methodology.md §4.3)."""
 
@@ -237,6 +254,9 @@ class SwapConfig(BaseModel):
     log: LogConfig = Field(description="the prompt log: where, which format, how to sample")
     baseline: TargetConfig = Field(description="the model in production today")
     candidate: TargetConfig = Field(description="the model that would replace it")
+    judge: JudgeConfig | None = Field(
+        default=None, description="the model that judges answers, for judge metrics "
+        "(judge_pairwise); same fields as baseline/candidate, plus structured")
     noise: NoiseConfig = Field(default_factory=NoiseConfig,
                                description="second baseline samples for the noise floor")
     replay: ReplayConfig = Field(default_factory=ReplayConfig,
@@ -247,6 +267,20 @@ class SwapConfig(BaseModel):
     report: ReportConfig = Field(default_factory=ReportConfig,
                                  description="where reports go, which formats")
     run_dir: Path | None = Field(default=None, description="run store folder")
+
+    def warnings(self) -> list[str]:
+        """What is valid but probably wrong: a judge that is also a side it judges."""
+        out = []
+        if self.judge is not None:
+            judge = ((self.judge.base_url or "").rstrip("/"), self.judge.model)
+            for side in SIDES:
+                target: TargetConfig = getattr(self, side)
+                if target.recorded is False and judge == (
+                        (target.base_url or "").rstrip("/"), target.model):
+                    out.append(f"the judge is the {side} itself ({self.judge.model} at "
+                               f"{self.judge.base_url}): a model tends to prefer its own "
+                               "answers; use another model as judge")
+        return out
 
     def resolve_paths(self, base: Path) -> SwapConfig:
         """A copy with every relative path made relative to ``base`` (the config's folder)."""

@@ -111,6 +111,10 @@ def _overall(results: list[GateResult], missing: int) -> tuple[str, str, list[st
         return "NO-GO", f"NO-GO: {which} regressed beyond {margins}.", failed
     if not hard:
         return "INCONCLUSIVE", "INCONCLUSIVE: no hard gate could be evaluated on this run.", []
+    refused = [g for g in hard if g.status == "INCONCLUSIVE" and g.refused]
+    if open_ and len(refused) == len(open_):
+        return "INCONCLUSIVE", "INCONCLUSIVE: " + "; ".join(
+            f"{g.name}: {g.refused}" for g in refused) + ".", open_
     if open_ and missing:
         return "INCONCLUSIVE", (f"INCONCLUSIVE: {fmt_count(missing)} records missing: rerun to "
                                 f"complete ({', '.join(open_)} open until then)."), open_

@@ -363,6 +363,11 @@ def evaluate_gate(inp: GateInput) -> GateResult:
     {"rate": _max_rate, "divergence": _noise_ratio, "ratio": _ratio,
      "difference": _difference}[result.scale](inp, result)
     _record_counts(inp, result)
+    result.annotations.extend(scores.gate_notes)
+    if scores.refuse:
+        result.raw_status = "INCONCLUSIVE"
+        result.refused = scores.refuse
+        result.annotations.append(scores.refuse)
     result.status = result.raw_status
     if result.missing and result.status == "INCONCLUSIVE":
         result.annotations.append(f"{fmt_count(result.missing)} records missing: rerun to "

@@ -65,6 +65,8 @@ class GateResult(BaseModel):
                                  "scored worst for the side they happened on")
     missing: int = Field(default=0, description="records with a missing answer, counted "
                          "against the claim being made")
+    refused: str | None = Field(default=None, description="why the metric's own data forbid "
+                                "a verdict (e.g. a judge inconsistent across answer orders)")
     annotations: list[str] = Field(default_factory=list)
     reason: str = ""
 

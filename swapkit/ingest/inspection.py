@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from swapkit.config import SIDES, LogFilter, LogSource, check_environment, load_config
+from swapkit.config import SIDES, LogFilter, LogSource, Suite, check_environment, load_config
 from swapkit.ingest.filtering import filter_for_log
 from swapkit.ingest.logstats import LogStats, inspect_stats
 from swapkit.ingest.sampling import sample_log
@@ -51,6 +51,8 @@ class ConfigReport(BaseModel):
     preflight: list[str] = Field(default_factory=list,
                                  description="each live target: reachable, key, model")
     preflight_ok: bool = True
+    warnings: list[str] = Field(default_factory=list,
+                                description="valid but probably wrong (a self-judging judge)")
 
 
 def inspect_log(source: LogSource, keep: LogFilter | None = None) -> LogStats:
@@ -87,9 +89,20 @@ def inspect_config(path: Path, env: Mapping[str, str] | None = None,
         ))
         extra = noise if side == "baseline" or config.noise.candidate else 0
         requests[side] = 0 if recorded else n + extra
+    judging = config.judge is not None and isinstance(config.suite, Suite) and bool(
+        config.suite.judge_metrics())
+    if config.judge is not None:
+        judge = config.judge
+        targets.append(TargetSummary(
+            side="judge", name=judge.display_name, kind="endpoint", model=judge.model,
+            base_url=judge.base_url, api_key_env=judge.api_key_env, params=judge.params))
+        # At most: two orders per record (records a side fails, or answers identically,
+        # are not judged).
+        requests["judge"] = 2 * n if judging else 0
     return ConfigReport(
         config=str(path), name=config.name, log=stats, targets=targets, sample_size=n,
         sample_by_segment=sample.selected, filtered_out=sample.filtered_out,
         filtered_by=sample.filtered_by, since=sample.since, until=sample.until,
         duplicates_dropped=sample.duplicates, noise_subset=noise, requests_per_target=requests,
+        warnings=config.warnings(),
     )

@@ -2,10 +2,14 @@
 
 ``replay_run(config)`` draws the sample (seeded, stratified, in replay order), stores it,
 then runs each endpoint target's jobs with ``concurrency`` workers, both targets at
-once. Work already in the store is skipped; infrastructure failures from earlier runs
-are retried. A request cap or spend cap stops the run cleanly (in-flight requests
-finish and are stored); a target failing ``max_consecutive_failures`` times in a row
-aborts it (exit 3); Ctrl-C stops at once and keeps what was committed.
+once. When the suite has a judge metric and swap.yaml a ``judge:``, the judge stage
+follows (:mod:`swapkit.replay.judge`): the judge is a third target (side ``judge``)
+whose jobs are the judge requests of the records both sides answered, run by the same
+workers under the same caps. Work already in the store is skipped; infrastructure
+failures from earlier runs are retried. A request cap or spend cap stops the run
+cleanly (in-flight requests finish and are stored); a target failing
+``max_consecutive_failures`` times in a row aborts it (exit 3); Ctrl-C stops at once
+and keeps what was committed.
 
 Completions are committed in batches, every ``COMMIT_INTERVAL_S`` (or every
 ``COMMIT_ROWS`` completions, whichever comes first) and whenever the replay ends, for
@@ -31,6 +35,7 @@ from swapkit.completion import Completion, needs_retry
 from swapkit.config import (
     DEFAULT_RUNS_DIR,
     SIDES,
+    Suite,
     SwapConfig,
     TargetConfig,
     check_environment,
@@ -41,6 +46,7 @@ from swapkit.ingest.filtering import describe_drops
 from swapkit.ingest.sampling import noise_subset, sample_log
 from swapkit.records import Record
 from swapkit.replay.call import CallContext, call_target
+from swapkit.replay.judge import JudgeTemplate, judge_calls, suite_templates
 from swapkit.replay.limits import RateLimiter
 from swapkit.replay.preflight import preflight
 from swapkit.replay.progress import Progress, TargetProgress
@@ -202,6 +208,27 @@ def _pending(store: RunStore, name: str, jobs: list[Job]) -> list[Job]:
     return [job for job in jobs if job[2] not in done]
 
 
+def _judge_templates(config: SwapConfig, options: ReplayOptions) -> list[JudgeTemplate]:
+    """The templates the judge stage asks with (none: no judge stage in this replay)."""
+    if config.judge is None or options.only is not None or not isinstance(config.suite, Suite):
+        return []
+    return suite_templates(config.suite)
+
+
+def _judge_jobs(store: RunStore, identity: dict[str, Any], templates: list[JudgeTemplate],
+                structured: bool) -> list[Job]:
+    """The judge requests of every record whose two sides answered, each once."""
+    targets = store.targets()
+    base = store.completion_sequence(targets["baseline"].target, 0)
+    cand = store.completion_sequence(targets["candidate"].target, 0)
+    jobs: dict[str, Job] = {}
+    for record, b, c in zip(store.record_sequence(), base, cand, strict=True):
+        for template in templates:
+            for call in judge_calls(record, b, c, template, identity, structured):
+                jobs.setdefault(call.key, (call.record, call.request_hash, call.key, 0))
+    return list(jobs.values())
+
+
 def _counted(progress: TargetProgress, completions: Iterable[Completion]
              ) -> Iterator[Completion]:
     """The completions, each counted in ``progress`` as it goes by (none held)."""
@@ -286,6 +313,9 @@ async def replay_async(config: SwapConfig, options: ReplayOptions | None = None)
         live: dict[str, ChatTransport] = {
             side: _transport(getattr(config, side), side) for side in sides
             if getattr(config, side).recorded is False}
+        templates = _judge_templates(config, options)
+        if templates and config.judge is not None:
+            live["judge"] = _transport(config.judge, "judge")
         transports = list(live.values())
         try:
             simulated_sides = await _checked(config, list(live), live, options.preflight)
@@ -325,6 +355,10 @@ async def replay_async(config: SwapConfig, options: ReplayOptions | None = None)
         summary = ReplaySummary(run_dir, sample_size, noise_count, progresses)
         try:
             await _wait(run, tasks)
+            if templates and not run.stopping.is_set():
+                tasks += _judge_stage(run, templates, live["judge"],
+                                      simulated_sides.get("judge", False), progresses, display)
+                await _wait(run, tasks)
         except asyncio.CancelledError:
             summary.interrupted = True
         finally:
@@ -344,6 +378,29 @@ async def replay_async(config: SwapConfig, options: ReplayOptions | None = None)
                 "request and a rerun resumes",
             )
         return summary
+
+
+def _judge_stage(run: _Run, templates: list[JudgeTemplate], transport: ChatTransport,
+                 simulated: bool, progresses: list[TargetProgress],
+                 display: Progress) -> list[asyncio.Task[None]]:
+    """Start the judge's workers on the judge requests not yet stored (after both sides)."""
+    judge = run.config.judge
+    assert judge is not None
+    store = run.store
+    store.flush()
+    identity = target_identity(judge)
+    name = target_hash(identity)
+    store.save_target(StoredTarget("judge", name, identity, judge.display_name, simulated))
+    jobs = _judge_jobs(store, identity, templates, judge.structured)
+    pending = _pending(store, name, jobs)
+    progress = TargetProgress("judge", judge.display_name, "endpoint", planned=len(jobs),
+                              skipped=len(jobs) - len(pending))
+    progresses.append(progress)
+    ctx = CallContext(judge, name, transport, RateLimiter(judge.rpm, judge.tpm),
+                      run.take_request, rng=random.Random(f"{name}:{os.getpid()}"))
+    shared = iter(pending)
+    return [asyncio.create_task(_worker(run, ctx, progress, shared, display))
+            for _ in range(min(judge.concurrency, max(1, len(pending))))]
 
 
 async def _wait(run: _Run, tasks: list[asyncio.Task[None]]) -> None:

@@ -20,6 +20,7 @@ from swapkit.config import DEFAULT_SUITE, SIDES, EmbeddingsConfig, Suite
 from swapkit.errors import UsageError
 from swapkit.scoring.embeddings.backends import resolve_backend
 from swapkit.scoring.embeddings.embedders import EmbeddingCache
+from swapkit.scoring.judging import StoredJudge
 from swapkit.scoring.metrics import MetricScores, RunData, get_metric, parse_spec
 from swapkit.store import RunStore
 from swapkit.store.runs import stored_config
@@ -110,6 +111,8 @@ def score_run(run_dir: Path, suite: Suite | None = None,
         data = load_run_data(store)
         cache = EmbeddingCache(store, settings)
         data.embedder = cache
+        if config.judge is not None:
+            data.judge = StoredJudge(store, data, config.judge)
         results: dict[str, MetricScores] = {}
         rows = []
         for name, options in specs:
@@ -128,6 +131,7 @@ def score_run(run_dir: Path, suite: Suite | None = None,
             summary.notes.append(
                 f"{cache.truncated} answer(s) were longer than the embedding model's window "
                 "and were truncated before embedding")
+        summary.notes.extend(config.warnings())
         store.set_meta("score_notes", summary.notes)
         store.set_meta("score_fingerprint", fingerprint)
         return summary

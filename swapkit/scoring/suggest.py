@@ -50,9 +50,10 @@ NUMBER = Need("number", "answer_match",
 LABEL = Need("label", "label_match", (), "references are short labels",
              ("exact_match", "answer_match"))
 TEXT = Need("text", "similarity_to_reference", (), "references are free text",
-            ("rouge_l", "bleu", "chrf", "answer_match", "exact_match", "contains"))
+            ("rouge_l", "bleu", "chrf", "answer_match", "exact_match", "contains",
+             "judge_pairwise"))
 AGREEMENT = Need("agreement", "similarity", (), "no reference: judged by agreement with the "
-                 "baseline against its own noise", ("answer_agreement",))
+                 "baseline against its own noise", ("answer_agreement", "judge_pairwise"))
 
 
 def needs(record: Record) -> list[Need]:

@@ -1,8 +1,8 @@
 """The OpenAI-compatible simulator: deterministic models with behaviour, latency and faults.
 
 Beside the pipeline, for the demo, dry runs and tests: takes profiles (YAML) and logs (to
-learn references), serves HTTP on loopback. May import ingest, the replay wire constants,
-the vocabulary and support; no pipeline stage imports it.
+learn references), serves HTTP on loopback. May import ingest, the replay wire constants
+and judge prompt format, the vocabulary and support; no pipeline stage imports it.
 """
 
 from swapkit.sim.index import SimIndex, prompt_key

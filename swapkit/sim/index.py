@@ -9,6 +9,7 @@ from typing import Any
 from swapkit.config import LogSource
 from swapkit.ingest.formats import read_log
 from swapkit.records import Record
+from swapkit.replay.judge import render_conversation
 from swapkit.sim.answers import Source
 from swapkit.support.hashing import content_hash
 
@@ -29,6 +30,8 @@ class SimIndex:
 
     def __init__(self) -> None:
         self._sources: dict[str, Source] = {}
+        # The conversation as a judge prompt shows it → the same Source (for judge requests).
+        self._by_conversation: dict[str, Source] = {}
 
     def __len__(self) -> int:
         return len(self._sources)
@@ -49,7 +52,9 @@ class SimIndex:
             if not tool_calls and response.tool_calls:
                 tool_calls = [{"name": c.name, "arguments": c.arguments}
                               for c in response.tool_calls]
-        self._sources[prompt_key(record.messages)] = Source(text, tool_calls, record.segment)
+        source = Source(text, tool_calls, record.segment)
+        self._sources[prompt_key(record.messages)] = source
+        self._by_conversation[content_hash(render_conversation(record.messages))] = source
 
     def add_records(self, records: Iterable[Record]) -> None:
         """Learn many records."""
@@ -64,6 +69,10 @@ class SimIndex:
     def get(self, key: str) -> Source:
         """What is known about a prompt (an empty Source when nothing is)."""
         return self._sources.get(key) or Source()
+
+    def by_conversation(self, rendered: str) -> Source:
+        """What is known about a prompt, from its conversation as a judge prompt shows it."""
+        return self._by_conversation.get(content_hash(rendered)) or Source()
 
 
 def _call(call: dict[str, Any]) -> dict[str, Any]:

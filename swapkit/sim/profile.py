@@ -16,7 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from swapkit.errors import ConfigError
 from swapkit.support.yamlfile import load_yaml, substitute_env
 
-__all__ = ["BUILTIN_PROFILES", "Behaviour", "Faults", "Latency", "SimProfile", "load_profile"]
+__all__ = ["BUILTIN_PROFILES", "Behaviour", "Faults", "JudgeKnobs", "Latency", "SimProfile",
+           "load_profile"]
 
 BUILTIN_DIR = Path(__file__).parent / "profiles"
 BUILTIN_PROFILES = sorted(p.stem for p in BUILTIN_DIR.glob("*.yaml"))
@@ -52,6 +53,23 @@ class Faults(BaseModel):
     hang_s: float = Field(default=30.0, gt=0, description="how long a timeout fault hangs")
 
 
+class JudgeKnobs(BaseModel):
+    """How the model judges two answers when asked to (a swapkit judge request). Each
+    verdict: a random one with probability ``noise``, else answer A (shown first) with
+    probability ``position_bias``, else the longer answer with ``verbosity_bias``, else a
+    tie with ``tie_rate``, else the answer closer to the reference (or the recorded answer)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    position_bias: float = Field(default=0.0, ge=0, le=1, description="picks the first shown")
+    verbosity_bias: float = Field(default=0.0, ge=0, le=1, description="picks the longer")
+    noise: float = Field(default=0.0, ge=0, le=1, description="a random verdict")
+    tie_rate: float = Field(default=0.0, ge=0, le=1, description="a tie regardless")
+    tie_margin: float = Field(default=0.02, ge=0, le=1,
+                              description="closeness to the reference within which both "
+                              "answers are equally good")
+
+
 class Behaviour(BaseModel):
     """How answers drift from the reference or recorded answer."""
 
@@ -73,6 +91,7 @@ class Behaviour(BaseModel):
     tokens_per_s: float = Field(default=0.0, ge=0, description="0: instant generation")
     latency: Latency = Field(default_factory=Latency)
     faults: Faults = Field(default_factory=Faults)
+    judge: JudgeKnobs = Field(default_factory=JudgeKnobs)
 
 
 class SimProfile(Behaviour):

@@ -1,7 +1,8 @@
 """The OpenAI-compatible simulator: an aiohttp server on loopback playing SimProfiles.
 
 Routes: ``POST /v1/chat/completions`` (JSON, or SSE with ``stream: true`` and a usage
-chunk when ``stream_options.include_usage``), ``POST /v1/embeddings``,
+chunk when ``stream_options.include_usage``; a swapkit judge request gets a verdict,
+:mod:`swapkit.sim.judge`), ``POST /v1/embeddings``,
 ``GET /v1/models``, and ``GET /stats`` / ``POST /stats/reset`` for tests and load runs.
 
 A request's sample index comes from the ``X-Swapkit-Sample`` header (swapkit's replay
@@ -22,8 +23,9 @@ import orjson
 from aiohttp import web
 
 from swapkit.replay.transport import SAMPLE_HEADER
-from swapkit.sim.answers import make_answer, rng_for
+from swapkit.sim.answers import SimAnswer, make_answer, rng_for
 from swapkit.sim.index import SimIndex, prompt_key
+from swapkit.sim.judge import is_judge_request, judge_reply
 from swapkit.sim.profile import Behaviour, SimProfile
 from swapkit.sim.wire import completion_body, stream_chunks, usage_for
 from swapkit.support.hashing import content_hash
@@ -171,7 +173,11 @@ class Simulator:
         if fault is not None:
             faulted: web.StreamResponse = await fault(request)
             return faulted
-        answer = make_answer(body, source, b, profile.seed, key, sample_index)
+        if is_judge_request(body):
+            answer = SimAnswer(judge_reply(body, self.index, b.judge, profile.seed, key), "",
+                               [], "stop")
+        else:
+            answer = make_answer(body, source, b, profile.seed, key, sample_index)
         rng = rng_for(profile.seed, "latency", key, sample_index)
         f = b.faults
         usage = None if rng.random() < f.no_usage else usage_for(body, answer)

@@ -27,6 +27,7 @@ from swapkit.records import Record
 __all__ = [
     "UNIT",
     "Bounds",
+    "JudgeVerdicts",
     "Kind",
     "Metric",
     "MetricScores",
@@ -40,6 +41,18 @@ __all__ = [
 Kind = Literal["binary", "continuous", "ratio", "agreement"]
 Bounds = tuple[float, float]
 UNIT: Bounds = (0.0, 1.0)
+
+
+class JudgeVerdicts(Protocol):
+    """The judge's stored completions of a run (swapkit.scoring.judging.StoredJudge)."""
+
+    def pair(self, i: int, template: str | None) -> tuple[Completion | None,
+                                                           Completion | None] | None:
+        """The judge's completions of record ``i`` in the orders AB and BA (baseline shown
+        first, then the candidate), None where none is stored; asked only for records whose
+        two sides answered. None instead of a pair: the two answers read the same to the
+        judge, who was not asked. ``template``: the template file (None: the shipped one)."""
+        ...
 
 
 @dataclass
@@ -57,6 +70,7 @@ class RunData:
     base_label: str = "baseline"
     cand_label: str = "candidate"
     embedder: Any = None  # swapkit.scoring.embeddings.embedders.EmbeddingCache, set by the scorer
+    judge: JudgeVerdicts | None = None  # the run's stored judge verdicts, set by the scorer
 
     def __len__(self) -> int:
         return len(self.records)
@@ -100,6 +114,11 @@ class MetricScores:
     # Records the metric applies to (None: wherever a side has a score or is missing). A
     # non-finite score there is the metric failing on that record (the decision counts it).
     applies: np.ndarray | None = None
+    # Why no gate on this metric may give a verdict, whatever its interval says (e.g. a
+    # judge that contradicts itself when the answers swap places): gates turn INCONCLUSIVE.
+    refuse: str | None = None
+    # What every gate on this metric shows beside its numbers (e.g. the judge's consistency).
+    gate_notes: list[str] = field(default_factory=list)
 
     @property
     def paired(self) -> np.ndarray:
@@ -135,7 +154,8 @@ class MetricScores:
             "bounds": list(self.bounds) if self.bounds is not None else None,
             "missing_base": self.missing("baseline").astype(int).tolist(),
             "missing_cand": self.missing("candidate").astype(int).tolist(),
-            "applies": self.applies_mask().astype(int).tolist(),
+            "applies": self.applies_mask().astype(int).tolist(), "refuse": self.refuse,
+            "gate_notes": self.gate_notes,
         }
 
     @classmethod
@@ -154,6 +174,7 @@ class MetricScores:
             bounds=_bounds(data.get("bounds", list(UNIT))),
             missing_base=_mask(data.get("missing_base")),
             missing_cand=_mask(data.get("missing_cand")), applies=_mask(data.get("applies")),
+            refuse=data.get("refuse"), gate_notes=data.get("gate_notes", []),
         )
 
 

@@ -14,6 +14,7 @@ __all__ = ["register_metrics"]
 def register_metrics(register: Callable[[Metric], None]) -> None:
     """Register the built-in metrics."""
     from swapkit.scoring.metrics.answers import AnswerAgreement, AnswerMatch
+    from swapkit.scoring.metrics.judge import JudgePairwise
     from swapkit.scoring.metrics.ops import RATE_METRICS, RATIO_METRICS
     from swapkit.scoring.metrics.overlap import OVERLAP_METRICS
     from swapkit.scoring.metrics.similarity import Similarity, SimilarityToReference
@@ -35,7 +36,8 @@ def register_metrics(register: Callable[[Metric], None]) -> None:
     metrics: tuple[Metric, ...] = (
         Similarity(), SimilarityToReference(), ExactMatch(), Contains(), RegexMatch(),
         JsonValid(), JsonSchemaValid(), JsonFieldMatch(), LabelMatch(), ToolCallMatch(),
-        Refusal(), LanguageMatch(), AnswerMatch(), AnswerAgreement(), *OVERLAP_METRICS,
+        Refusal(), LanguageMatch(), AnswerMatch(), AnswerAgreement(), JudgePairwise(),
+        *OVERLAP_METRICS,
         *RATE_METRICS, *RATIO_METRICS,
     )
     for metric in metrics:

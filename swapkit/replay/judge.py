@@ -1,0 +1,221 @@
+"""The judge's requests: a versioned template rendered into a chat request per record and
+order, run by the replay as a third target (side ``judge``) after both sides answered.
+
+For each record whose two sides both answered, the judge is asked twice: with the
+baseline's answer shown as A and the candidate's as B (order ``AB``), and swapped (``BA``).
+The default pairwise template ships in the package (``templates/pairwise-v1.jinja``); a
+suite may name its own file (``template:``) with the same variables: ``conversation``
+(the request's messages as text, system included), ``answer_a``, ``answer_b`` and
+``reference`` (None when the record has none). Templates run in Jinja's sandbox: a suite
+can come from a pull request.
+
+Rendering is deterministic: the replay's judge stage and the metric build the very same
+request, so the metric finds the stored verdict by its hash, and a changed template,
+answer or judge gives a new request (judged again) instead of a stale verdict.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import jinja2.sandbox
+import orjson
+
+from swapkit.completion import Completion, outcome
+from swapkit.config import JUDGE_METRICS, Suite
+from swapkit.errors import ConfigError
+from swapkit.records import Record, message_text
+from swapkit.support.hashing import completion_key, request_hash
+
+__all__ = ["JUDGE_SCHEMA_PREFIX", "ORDERS", "PAIRWISE_SCHEMA_NAME", "PAIRWISE_VERSION",
+           "JudgeCall", "JudgeTemplate", "answer_text", "cut", "judge_calls", "load_template",
+           "render_conversation", "suite_templates"]
+
+# AB: the baseline's answer shown first (as A); BA: the candidate's.
+ORDERS = ("AB", "BA")
+
+PAIRWISE_VERSION = "pairwise-v1"
+# The structured-output schema's name carries the template version: a new version is a
+# new request, judged again. The simulator recognises judge requests by its prefix.
+JUDGE_SCHEMA_PREFIX = "swapkit_judge_"
+PAIRWISE_SCHEMA_NAME = JUDGE_SCHEMA_PREFIX + PAIRWISE_VERSION.replace("-", "_")
+MAX_MESSAGE_CHARS = 4000  # each message of the conversation, shown to the judge
+MAX_ANSWER_CHARS = 8000  # each answer
+MAX_TEMPLATE_BYTES = 256 * 1024
+
+VERDICT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"reason": {"type": "string"},
+                   "verdict": {"type": "string", "enum": ["A", "B", "tie"]}},
+    "required": ["reason", "verdict"],
+    "additionalProperties": False,
+}
+
+
+def cut(text: str, limit: int) -> str:
+    """``text`` within ``limit`` characters: its start and end around a marker that says
+    how much was left out (the end of a long message often holds the question)."""
+    if len(text) <= limit:
+        return text
+    head, tail = limit * 2 // 3, limit // 3
+    return f"{text[:head]}\n[... {len(text) - head - tail:,} characters cut ...]\n{text[-tail:]}"
+
+
+def _tool_call_lines(calls: Any) -> list[str]:
+    lines = []
+    for call in calls if isinstance(calls, list) else []:
+        function = call.get("function") if isinstance(call, dict) else None
+        if isinstance(function, dict):
+            arguments = function.get("arguments")
+            if not isinstance(arguments, str):
+                arguments = orjson.dumps(arguments).decode() if arguments is not None else ""
+            lines.append(f"(tool call: {function.get('name')}({arguments}))")
+    return lines
+
+
+def render_conversation(messages: list[dict[str, Any]]) -> str:
+    """The messages as text, one ``[role]`` block each, long ones cut with a marker."""
+    blocks = []
+    for message in messages:
+        if not isinstance(message, dict):
+            continue
+        text = message_text(message)
+        parts = [text] if text else []
+        parts += _tool_call_lines(message.get("tool_calls"))
+        role = message.get("role") if isinstance(message.get("role"), str) else "message"
+        blocks.append(f"[{role}]\n{cut(chr(10).join(parts), MAX_MESSAGE_CHARS)}")
+    return "\n\n".join(blocks)
+
+
+def answer_text(completion: Completion) -> str:
+    """What a side answered, as the judge reads it: the text, then any tool calls."""
+    lines = [completion.answer] if completion.answer else []
+    lines += [f"(tool call: {c.name}({c.arguments}))" for c in completion.tool_calls]
+    return cut("\n".join(lines), MAX_ANSWER_CHARS)
+
+
+def _reference(record: Record) -> str | None:
+    reference = record.reference
+    if reference is None or reference == "":
+        return None
+    text = reference if isinstance(reference, str) else orjson.dumps(reference).decode()
+    return cut(text, MAX_ANSWER_CHARS)
+
+
+@dataclass(frozen=True)
+class JudgeTemplate:
+    """A pairwise judge template: its version (or file) and its compiled form."""
+
+    version: str
+    source: str
+
+    def request(self, record: Record, answer_a: str, answer_b: str,
+                structured: bool) -> dict[str, Any]:
+        """The chat request asking the judge to compare answer A and answer B."""
+        try:
+            prompt = _compiled(self.source).render(
+                conversation=render_conversation(record.messages), answer_a=answer_a,
+                answer_b=answer_b, reference=_reference(record))
+        except jinja2.TemplateError as err:
+            raise ConfigError(f"judge template {self.version}: {err}",
+                              hint="its variables: conversation, answer_a, answer_b, "
+                              "reference") from None
+        request: dict[str, Any] = {"messages": [{"role": "user", "content": prompt.strip()}],
+                                   "temperature": 0}
+        if structured:
+            request["response_format"] = {"type": "json_schema", "json_schema": {
+                "name": PAIRWISE_SCHEMA_NAME, "strict": True, "schema": VERDICT_SCHEMA}}
+        return request
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.sandbox.SandboxedEnvironment(
+        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        keep_trailing_newline=False, autoescape=False)
+
+
+@functools.lru_cache(maxsize=16)
+def _compiled(source: str) -> jinja2.Template:
+    return _environment().from_string(source)
+
+
+def load_template(path: Path | None) -> JudgeTemplate:
+    """The shipped pairwise template, or the user's file at ``path``."""
+    if path is None:
+        source = resources.files("swapkit.replay").joinpath(
+            "templates", f"{PAIRWISE_VERSION}.jinja").read_text(encoding="utf-8")
+        return JudgeTemplate(PAIRWISE_VERSION, source)
+    try:
+        if path.stat().st_size > MAX_TEMPLATE_BYTES:
+            raise ConfigError(f"judge template {path}: larger than "
+                              f"{MAX_TEMPLATE_BYTES // 1024} KB", hint="a prompt template "
+                              "is a few KB")
+        source = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"judge template {path}: cannot read it ({err})",
+                          hint="give a readable UTF-8 Jinja file (relative paths are "
+                          "relative to the suite file)") from None
+    try:
+        _environment().parse(source)
+    except jinja2.TemplateSyntaxError as err:
+        raise ConfigError(f"judge template {path}:{err.lineno}: {err.message}") from None
+    return JudgeTemplate(str(path), source)
+
+
+def suite_templates(suite: Suite) -> list[JudgeTemplate]:
+    """The templates of the suite's judge metrics, each once (a gated metric the suite
+    does not list uses the shipped template)."""
+    paths: list[Path | None] = []
+    listed = set()
+    for spec in suite.metrics:
+        name, options = (spec, None) if isinstance(spec, str) else next(iter(spec.items()))
+        if name not in JUDGE_METRICS:
+            continue
+        listed.add(name)
+        template = (options or {}).get("template")
+        if template is not None and not isinstance(template, str):
+            raise ConfigError(f"metric {name}: template must be a file path, got "
+                              f"{template!r}", hint="e.g. template: judges/pairwise.jinja")
+        paths.append(Path(template) if template else None)
+    paths += [None for gate in suite.gates if gate.metric in JUDGE_METRICS
+              and gate.metric not in listed]
+    return [load_template(path) for path in dict.fromkeys(paths)]
+
+
+@dataclass(frozen=True)
+class JudgeCall:
+    """One request to the judge: which order, the request as a record, its hash and key."""
+
+    order: str
+    record: Record
+    request_hash: str
+    key: str
+
+
+def judge_calls(record: Record, base: Completion | None, cand: Completion | None,
+                template: JudgeTemplate, identity: dict[str, Any],
+                structured: bool) -> list[JudgeCall]:
+    """The judge's two calls for one record (none unless both sides answered, and answered
+    differently: identical answers are a tie without asking).
+
+    ``identity``: the judge's target identity; a call's key is that of any completion,
+    ``completion_key(identity, request hash, 0)``."""
+    if base is None or cand is None or outcome(base) != "answer" or outcome(cand) != "answer":
+        return []
+    answers = {"AB": (answer_text(base), answer_text(cand)),
+               "BA": (answer_text(cand), answer_text(base))}
+    if answers["AB"][0] == answers["AB"][1]:
+        return []  # the judge would read the same answer twice: a tie, not worth a call
+    calls = []
+    for order in ORDERS:
+        request = template.request(record, *answers[order], structured)
+        digest = request_hash(request)
+        calls.append(JudgeCall(order, Record(id=f"{record.id}#judge-{order}", request=request,
+                                             segment=record.segment), digest,
+                               completion_key(identity, digest, 0)))
+    return calls

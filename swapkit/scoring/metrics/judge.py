@@ -1,0 +1,209 @@
+"""``judge_pairwise``: a judge model compares the two answers, in both orders.
+
+Each record whose two sides answered was judged twice by the replay's judge stage: the
+baseline's answer shown as A, then as B. Both orders prefer the candidate → win; both
+prefer the baseline → loss; anything else → tie (:mod:`.verdict`). The metric is a
+paired binary one, so the existing pass/fail machinery (Tango's interval) tests it:
+baseline = 1 on a loss, candidate = 1 on a win, and candidate − baseline is
+(wins − losses) / n.
+
+An answer failure on one side loses to the other side's answer (both failing: a tie), as
+failures score the worst value of every metric. A missing answer, or a judge that gave no
+verdict (not stored, or failed), leaves the record missing: the decision counts it as a
+loss for a GO and a win for a NO-GO. Unreadable verdicts count as ties, and are counted.
+
+The judge's own noise: the share of pairs whose two orders agree (position consistency),
+the share of ties and the unread verdicts go in the metric's notes. Below
+``min_consistency`` the metric refuses every gate on it (INCONCLUSIVE, with the reason):
+an inconsistent judge's ties would otherwise hand out a confident GO.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from swapkit.completion import Completion, outcome
+from swapkit.errors import ConfigError, UsageError
+from swapkit.scoring.metrics.base import Kind, MetricScores, RunData
+from swapkit.scoring.metrics.options import parse_options
+from swapkit.scoring.metrics.verdict import (
+    Outcome,
+    ParsedVerdict,
+    Preference,
+    combine,
+    parse_verdict,
+    preference,
+)
+from swapkit.support.numbers import fmt_money, fmt_percent
+
+__all__ = ["JudgeOptions", "JudgePairwise"]
+
+VALUES: dict[Outcome, tuple[float, float]] = {"win": (0.0, 1.0), "loss": (1.0, 0.0),
+                                              "tie": (0.0, 0.0)}
+
+
+class JudgeOptions(BaseModel):
+    """Options of ``judge_pairwise``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    template: str | None = Field(
+        default=None, description="a Jinja template file (relative to the suite file) with "
+        "the variables conversation, answer_a, answer_b, reference; default: the shipped "
+        "pairwise-v1")
+    min_consistency: float = Field(
+        default=0.8, ge=0, le=1, description="below this share of pairs judged alike in "
+        "both orders, gates on the metric are INCONCLUSIVE")
+
+
+def _said(order: str, parsed: ParsedVerdict, pref: Preference | None) -> str:
+    shown = pref if pref is not None else "unread verdict"
+    reason = f" ({parsed.reason.strip()})" if parsed.reason and parsed.reason.strip() else ""
+    return f"{order}: {shown}{reason}"
+
+
+class _Tally:
+    """The judge's own noise over the run."""
+
+    def __init__(self) -> None:
+        self.outcomes: Counter[str] = Counter()
+        self.consistent = 0
+        self.both_read = 0
+        self.unread = 0
+        self.no_verdict = 0
+        self.identical = 0
+        self.cost_usd = 0.0
+        self.calls = 0
+
+    def notes(self, min_consistency: float) -> tuple[list[str], str | None, str | None]:
+        """The metric's notes, the consistency line every gate on it shows, and why its gates
+        must refuse (None: they may decide)."""
+        judged = sum(self.outcomes.values())
+        notes, consistency, refuse = [], None, None
+        if judged:
+            ties = self.outcomes["tie"]
+            notes.append(f"judge: {self.outcomes['win']} wins, {self.outcomes['loss']} "
+                         f"losses, {ties} ties ({fmt_percent(ties / judged, 0)}) over {judged} "
+                         "judged pairs")
+            if self.both_read:
+                rate = self.consistent / self.both_read
+                consistency = (f"judge position consistency {fmt_percent(rate, 0)} "
+                               f"({self.consistent} of {self.both_read} pairs judged alike in "
+                               "both orders)")
+                notes.append(consistency)
+                if rate < min_consistency:
+                    refuse = (f"the judge agreed with itself across the two orders on "
+                              f"{fmt_percent(rate, 0)} of pairs, below "
+                              f"{fmt_percent(min_consistency, 0)}: its verdicts cannot certify "
+                              "the swap")
+            else:
+                refuse = ("no pair had both verdicts readable: the judge's consistency cannot "
+                          "be measured, and its verdicts cannot certify the swap")
+        if self.unread:
+            notes.append(f"{self.unread} judge verdicts could not be read (scored as ties)")
+        if self.identical:
+            notes.append(f"{self.identical} records with the same answer on both sides: ties, "
+                         "no judge asked")
+        if self.no_verdict:
+            notes.append(f"the judge gave no verdict on {self.no_verdict} records (a call "
+                         "failed or was not made; a rerun retries the ones the endpoint failed "
+                         "for infrastructure reasons): counted against the claim being made")
+        if self.calls:
+            notes.append(f"judge calls read: {self.calls}, costing {fmt_money(self.cost_usd)}")
+        return notes, consistency, refuse
+
+
+class JudgePairwise:
+    """Win / tie / loss of the candidate against the baseline, by a judge, in both orders."""
+
+    name = "judge_pairwise"
+    kind: Kind = "binary"
+    higher_is_better = True
+    description = ("a judge model compares both answers, twice with the order swapped: win, "
+                   "tie or loss (needs judge: in swap.yaml); options: template, "
+                   "min_consistency")
+
+    def score(self, data: RunData, options: dict[str, Any]) -> MetricScores:
+        """Score every record from the stored judge verdicts."""
+        opts = parse_options(self.name, JudgeOptions, options)
+        if opts.template is not None and not Path(opts.template).is_file():
+            raise ConfigError(f"metric {self.name}: template {opts.template} is not a file",
+                              hint="give a Jinja file (relative to the suite file), or drop "
+                              "template: for the shipped one")
+        n = len(data)
+        if n and data.judge is None:
+            raise UsageError(f"metric {self.name} needs the run's judge, and the run has none",
+                             hint="add judge: to swap.yaml and replay again (the stored "
+                             "answers are reused; only the judge is called)")
+        base, cand = np.full(n, np.nan), np.full(n, np.nan)
+        failed = (np.zeros(n, dtype=bool), np.zeros(n, dtype=bool))
+        missing = np.zeros(n, dtype=bool)
+        consistent = np.full(n, np.nan)
+        details: list[str | None] = [None] * n
+        tally = _Tally()
+        excluded: Counter[str] = Counter()
+        for i in range(n):
+            states = (outcome(data.base[i]), outcome(data.cand[i]))
+            if "missing" in states:
+                missing[i] = True
+                excluded["missing on a side (bounded by the decision)"] += 1
+                continue
+            if "failure" in states:
+                failed[0][i], failed[1][i] = states[0] == "failure", states[1] == "failure"
+                result: Outcome = ("tie" if all(failed[k][i] for k in (0, 1)) else
+                                   "loss" if failed[1][i] else "win")
+                base[i], cand[i] = VALUES[result]
+                details[i] = f"{result}: an answer failed, no judge asked"
+                continue
+            assert data.judge is not None
+            pair = data.judge.pair(i, opts.template)
+            if pair is None:
+                tally.identical += 1
+                base[i], cand[i] = VALUES["tie"]
+                details[i] = "tie: the same answer on both sides (no judge asked)"
+                continue
+            tally.calls += sum(c is not None for c in pair)
+            tally.cost_usd += sum(c.cost_usd or 0.0 for c in pair if c is not None)
+            verdicts = self._verdicts(pair)
+            if verdicts is None:
+                missing[i] = True
+                tally.no_verdict += 1
+                excluded["no judge verdict (bounded by the decision)"] += 1
+                details[i] = ("the judge gave no verdict (its call failed or was not made): "
+                              "counted against the claim being made")
+                continue
+            (ab, ba) = verdicts
+            prefs = (preference(ab.verdict, "AB"), preference(ba.verdict, "BA"))
+            result, alike = combine(*prefs)
+            tally.outcomes[result] += 1
+            tally.unread += sum(p is None for p in prefs)
+            if alike is not None:
+                tally.both_read += 1
+                tally.consistent += alike
+                consistent[i] = float(alike)
+            base[i], cand[i] = VALUES[result]
+            details[i] = f"{result} — " + "; ".join(
+                _said(order, parsed, pref)
+                for order, parsed, pref in zip(("AB", "BA"), (ab, ba), prefs, strict=True))
+        notes, consistency, refuse = tally.notes(opts.min_consistency)
+        return MetricScores(
+            self.name, self.kind, True, base, cand, failed[0], failed[1], dict(excluded),
+            details, extra={"judge_consistent": consistent}, notes=notes,
+            missing_base=missing, missing_cand=missing.copy(),
+            applies=np.ones(n, dtype=bool), refuse=refuse,
+            gate_notes=[consistency] if consistency and not refuse else [])
+
+    @staticmethod
+    def _verdicts(pair: tuple[Completion | None, Completion | None]
+                  ) -> tuple[ParsedVerdict, ParsedVerdict] | None:
+        """Both orders' parsed verdicts; None unless both judge calls answered."""
+        first, second = pair
+        if first is None or second is None or outcome(first) != "answer" or (
+                outcome(second) != "answer"):
+            return None
+        return parse_verdict(first.answer), parse_verdict(second.answer)
