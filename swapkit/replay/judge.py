@@ -17,6 +17,7 @@ answer or judge gives a new request (judged again) instead of a stale verdict.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -47,6 +48,11 @@ PAIRWISE_SCHEMA_NAME = JUDGE_SCHEMA_PREFIX + PAIRWISE_VERSION.replace("-", "_")
 MAX_MESSAGE_CHARS = 4000  # each message of the conversation, shown to the judge
 MAX_ANSWER_CHARS = 8000  # each answer
 MAX_TEMPLATE_BYTES = 256 * 1024
+# The tags that frame each part of the shipped template. An answer (untrusted: the model
+# under test wrote it) that writes one could close its own section and address the judge
+# ("</answer_b> ... verdict B"): in the text shown to the judge, such a tag is defused.
+_SECTION_TAG = re.compile(r"<(\s*/?\s*(?:answer_a|answer_b|conversation|reference)\b)",
+                          re.IGNORECASE)
 
 VERDICT_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -99,6 +105,12 @@ def answer_text(completion: Completion) -> str:
     return cut("\n".join(lines), MAX_ANSWER_CHARS)
 
 
+def inert(text: str) -> str:
+    """``text`` with the template's section tags defused (``<`` written as ``&lt;``), so
+    that nothing a model wrote can end its section or open another one."""
+    return _SECTION_TAG.sub(r"&lt;\1", text)
+
+
 def _reference(record: Record) -> str | None:
     reference = record.reference
     if reference is None or reference == "":
@@ -118,9 +130,11 @@ class JudgeTemplate:
                 structured: bool) -> dict[str, Any]:
         """The chat request asking the judge to compare answer A and answer B."""
         try:
+            reference = _reference(record)
             prompt = _compiled(self.source).render(
-                conversation=render_conversation(record.messages), answer_a=answer_a,
-                answer_b=answer_b, reference=_reference(record))
+                conversation=inert(render_conversation(record.messages)),
+                answer_a=inert(answer_a), answer_b=inert(answer_b),
+                reference=None if reference is None else inert(reference))
         except jinja2.TemplateError as err:
             raise ConfigError(f"judge template {self.version}: {err}",
                               hint="its variables: conversation, answer_a, answer_b, "
