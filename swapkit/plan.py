@@ -1,15 +1,17 @@
 """``swapkit plan`` and ``swapkit run --dry-run``: what a run would send, cost and need.
 
 Requests are exact (the sample, plus the noise-floor samples); the judge's are an upper
-bound (two orders per record and judge template: records a side fails, or both sides
-answer alike, are not judged). Tokens are estimated at four characters a token for
-prompts; completion tokens come from the usage recorded in the log when there is some
-(less its reasoning tokens for a target whose params turn thinking off), else from the
-reference's length. A judge request's prompt is its template, the conversation and both
-expected answers; its completion, a short reason and the verdict. Cost applies each
-target's price table; wall time is requests x latency / concurrency, or the rpm limit
-when that is slower. Sample sizes per gate follow docs/methodology.md §5.3, using the
-discordance or spread observed in a previous run of the same config when its store exists.
+bound (per record, two for each judge metric: both orders for judge_pairwise, each side for
+judge_score and judge_reference, the latter only where the record has a reference; failed
+answers are not judged, nor, pairwise, two alike). Tokens are estimated at four characters a
+token for prompts; completion tokens come from the usage recorded in the log when there is
+some (less its reasoning tokens for a target whose params turn thinking off), else from the
+reference's length. A judge request's prompt is its template, the conversation, the
+reference and the expected answers it shows (two pairwise, one pointwise); its completion, a
+short reason and the verdict. Cost applies each target's price table; wall time is requests
+x latency / concurrency, or the rpm limit when that is slower. Sample sizes per gate follow
+docs/methodology.md §5.3, using the discordance or spread observed in a previous run of the
+same config when its store exists.
 """
 
 from __future__ import annotations
@@ -22,12 +24,14 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from swapkit.completion import cost_usd
-from swapkit.config import DEFAULT_SUITE, JUDGE_METRICS, SIDES, Suite, SwapConfig, TargetConfig
+from swapkit.config import DEFAULT_SUITE, SIDES, Suite, SwapConfig, TargetConfig
 from swapkit.decision.stats.power import n_for_noninferiority
 from swapkit.ingest.sampling import noise_subset, sample_log
 from swapkit.records import Record, Usage, message_text
 from swapkit.replay.call import build_body
-from swapkit.replay.judge import suite_templates
+from swapkit.replay.judge import PAIRWISE_METRIC, shown_reference
+from swapkit.replay.judge_asks import PairwiseAsk, suite_asks
+from swapkit.replay.pointwise import PointwiseAsk
 from swapkit.scoring.metrics.text import reference_text
 from swapkit.scoring.suggest import coverage_warnings
 from swapkit.store import DB_NAME, RunStore
@@ -39,7 +43,7 @@ __all__ = ["GatePlan", "Plan", "TargetPlan", "plan_migration", "prompt_tokens"]
 ASSUMED_PSI = {"failure": 0.02, "format": 0.05, "quality": 0.10, "judge": 0.40}
 FORMAT_METRICS = ("json_valid", "json_schema_valid")
 QUALITY_METRICS = ("exact_match", "label_match", "tool_call_match", "refusal", "language_match",
-                   "contains", "regex")
+                   "contains", "regex", "judge_reference")
 ASSUMED_SD = 0.10  # per-record difference spread of a [0,1] score, without a pilot
 ASSUMED_LATENCY_S = 2.0
 JUDGE_COMPLETION_TOKENS = 80  # a sentence or two of reason and the verdict, as JSON
@@ -144,21 +148,25 @@ def _target_plan(side: str, target: TargetConfig, records: list[Record], noise: 
 
 
 def _judge_plan(config: SwapConfig, suite: Suite, records: list[Record]) -> TargetPlan | None:
-    """The judge's load: two requests per record and template, each reading the
-    conversation and both answers."""
+    """The judge's load: two requests per record and judge metric, each reading the
+    template, the conversation, the reference and the answers it shows."""
     judge = config.judge
-    templates = suite_templates(suite) if judge is not None else []
-    if judge is None or not templates:
+    asks = suite_asks(suite) if judge is not None else []
+    if judge is None or not asks:
         return None
-    per_record = [prompt_tokens(r) + 2 * _completion_tokens(r, False) for r in records]
-    template_tokens = sum(len(t.source) // 4 for t in templates) / len(templates)
-    requests = 2 * len(records) * len(templates)
-    mean_prompt = (sum(per_record) / len(per_record) if per_record else 0) + template_tokens
-    total_prompt = round(mean_prompt * requests)
+    requests = total_prompt = 0
+    for ask in asks:
+        shown = 2 if isinstance(ask, PairwiseAsk) else 1
+        judged = [r for r in records if not isinstance(ask, PointwiseAsk) or ask.applies(r)]
+        requests += 2 * len(judged)
+        total_prompt += 2 * sum(
+            len(ask.template.source) // 4 + prompt_tokens(r) + len(shown_reference(r) or "")
+            // 4 + shown * _completion_tokens(r, False) for r in judged)
     total_completion = JUDGE_COMPLETION_TOKENS * requests
     wall = requests * ASSUMED_LATENCY_S / judge.concurrency
-    basis = (f"at most: 2 orders x {len(templates)} template(s) per record; latency "
-             f"{fmt_seconds(ASSUMED_LATENCY_S)} (assumed), concurrency {judge.concurrency}")
+    basis = (f"at most: 2 per record for each of {len(asks)} judge metric(s) (both orders, or "
+             f"each side alone); latency {fmt_seconds(ASSUMED_LATENCY_S)} (assumed), "
+             f"concurrency {judge.concurrency}")
     if judge.rpm:
         wall = max(wall, requests * 60 / judge.rpm)
         basis += f", {judge.rpm} rpm"
@@ -211,10 +219,10 @@ def _gate_plans(suite: Suite, config: SwapConfig, by_segment: dict[str, int],
                 variance = value**2
                 plan.variability = f"σ_d = {fmt_value(value, False)} (previous run)"
             elif gate.metric.endswith("_rate") or gate.metric in (
-                    FORMAT_METRICS + QUALITY_METRICS + JUDGE_METRICS):
+                    (*FORMAT_METRICS, *QUALITY_METRICS, PAIRWISE_METRIC)):
                 family = ("failure" if gate.metric.endswith("_rate") else
                           "format" if gate.metric in FORMAT_METRICS else
-                          "judge" if gate.metric in JUDGE_METRICS else "quality")
+                          "judge" if gate.metric == PAIRWISE_METRIC else "quality")
                 variance = ASSUMED_PSI[family]
                 plan.variability = f"assumed ψ = {variance} ({family} metrics)"
             else:

@@ -20,8 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 __all__ = ["DEFAULT_SUITE", "JUDGE_METRICS", "GateKind", "GateSpec", "MetricSpec", "Suite"]
 
 MetricSpec = str | dict[str, dict[str, Any] | None]
-# Metrics that need swap.yaml's judge: (a model that reads both answers).
-JUDGE_METRICS = ("judge_pairwise",)
+# Metrics that need swap.yaml's judge: (a model that reads the answers).
+JUDGE_METRICS = ("judge_pairwise", "judge_score", "judge_reference")
 
 GateKind = Literal["noninferiority", "equivalence", "superiority", "ratio_noninferiority",
                    "noise_ratio", "max_rate"]

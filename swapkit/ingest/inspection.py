@@ -89,16 +89,15 @@ def inspect_config(path: Path, env: Mapping[str, str] | None = None,
         ))
         extra = noise if side == "baseline" or config.noise.candidate else 0
         requests[side] = 0 if recorded else n + extra
-    judging = config.judge is not None and isinstance(config.suite, Suite) and bool(
-        config.suite.judge_metrics())
+    judged = len(config.suite.judge_metrics()) if isinstance(config.suite, Suite) else 0
     if config.judge is not None:
         judge = config.judge
         targets.append(TargetSummary(
             side="judge", name=judge.display_name, kind="endpoint", model=judge.model,
             base_url=judge.base_url, api_key_env=judge.api_key_env, params=judge.params))
-        # At most: two orders per record (records a side fails, or answers identically,
-        # are not judged).
-        requests["judge"] = 2 * n if judging else 0
+        # At most: two per record and judge metric (both orders, or each side alone;
+        # failed answers are not judged, nor, pairwise, two alike).
+        requests["judge"] = 2 * n * judged
     return ConfigReport(
         config=str(path), name=config.name, log=stats, targets=targets, sample_size=n,
         sample_by_segment=sample.selected, filtered_out=sample.filtered_out,

@@ -3,8 +3,8 @@
 ``replay_run(config)`` draws the sample (seeded, stratified, in replay order), stores it,
 then runs each endpoint target's jobs with ``concurrency`` workers, both targets at
 once. When the suite has a judge metric and swap.yaml a ``judge:``, the judge stage
-follows (:mod:`swapkit.replay.judge`): the judge is a third target (side ``judge``)
-whose jobs are the judge requests of the records both sides answered, run by the same
+follows (:mod:`swapkit.replay.judge_asks`): the judge is a third target (side ``judge``)
+whose jobs are the judge requests of the records the sides answered, run by the same
 workers under the same caps. Work already in the store is skipped; infrastructure
 failures from earlier runs are retried. A request cap or spend cap stops the run
 cleanly (in-flight requests finish and are stored); a target failing
@@ -46,7 +46,7 @@ from swapkit.ingest.filtering import describe_drops
 from swapkit.ingest.sampling import noise_subset, sample_log
 from swapkit.records import Record
 from swapkit.replay.call import CallContext, call_target
-from swapkit.replay.judge import JudgeTemplate, judge_calls, suite_templates
+from swapkit.replay.judge_asks import JudgeAsk, suite_asks
 from swapkit.replay.limits import RateLimiter
 from swapkit.replay.preflight import preflight
 from swapkit.replay.progress import Progress, TargetProgress
@@ -208,23 +208,24 @@ def _pending(store: RunStore, name: str, jobs: list[Job]) -> list[Job]:
     return [job for job in jobs if job[2] not in done]
 
 
-def _judge_templates(config: SwapConfig, options: ReplayOptions) -> list[JudgeTemplate]:
-    """The templates the judge stage asks with (none: no judge stage in this replay)."""
+def _judge_asks(config: SwapConfig, options: ReplayOptions) -> list[JudgeAsk]:
+    """What the judge stage asks (nothing: no judge stage in this replay)."""
     if config.judge is None or options.only is not None or not isinstance(config.suite, Suite):
         return []
-    return suite_templates(config.suite)
+    return suite_asks(config.suite)
 
 
-def _judge_jobs(store: RunStore, identity: dict[str, Any], templates: list[JudgeTemplate],
+def _judge_jobs(store: RunStore, identity: dict[str, Any], asks: list[JudgeAsk],
                 structured: bool) -> list[Job]:
-    """The judge requests of every record whose two sides answered, each once."""
+    """The judge requests of every record (pairwise: both sides answered; pointwise: each
+    side that answered), each once."""
     targets = store.targets()
     base = store.completion_sequence(targets["baseline"].target, 0)
     cand = store.completion_sequence(targets["candidate"].target, 0)
     jobs: dict[str, Job] = {}
     for record, b, c in zip(store.record_sequence(), base, cand, strict=True):
-        for template in templates:
-            for call in judge_calls(record, b, c, template, identity, structured):
+        for ask in asks:
+            for call in ask.calls(record, b, c, identity, structured):
                 jobs.setdefault(call.key, (call.record, call.request_hash, call.key, 0))
     return list(jobs.values())
 
@@ -313,8 +314,8 @@ async def replay_async(config: SwapConfig, options: ReplayOptions | None = None)
         live: dict[str, ChatTransport] = {
             side: _transport(getattr(config, side), side) for side in sides
             if getattr(config, side).recorded is False}
-        templates = _judge_templates(config, options)
-        if templates and config.judge is not None:
+        asks = _judge_asks(config, options)
+        if asks and config.judge is not None:
             live["judge"] = _transport(config.judge, "judge")
         transports = list(live.values())
         try:
@@ -355,8 +356,8 @@ async def replay_async(config: SwapConfig, options: ReplayOptions | None = None)
         summary = ReplaySummary(run_dir, sample_size, noise_count, progresses)
         try:
             await _wait(run, tasks)
-            if templates and not run.stopping.is_set():
-                tasks += _judge_stage(run, templates, live["judge"],
+            if asks and not run.stopping.is_set():
+                tasks += _judge_stage(run, asks, live["judge"],
                                       simulated_sides.get("judge", False), progresses, display)
                 await _wait(run, tasks)
         except asyncio.CancelledError:
@@ -380,7 +381,7 @@ async def replay_async(config: SwapConfig, options: ReplayOptions | None = None)
         return summary
 
 
-def _judge_stage(run: _Run, templates: list[JudgeTemplate], transport: ChatTransport,
+def _judge_stage(run: _Run, asks: list[JudgeAsk], transport: ChatTransport,
                  simulated: bool, progresses: list[TargetProgress],
                  display: Progress) -> list[asyncio.Task[None]]:
     """Start the judge's workers on the judge requests not yet stored (after both sides)."""
@@ -391,7 +392,7 @@ def _judge_stage(run: _Run, templates: list[JudgeTemplate], transport: ChatTrans
     identity = target_identity(judge)
     name = target_hash(identity)
     store.save_target(StoredTarget("judge", name, identity, judge.display_name, simulated))
-    jobs = _judge_jobs(store, identity, templates, judge.structured)
+    jobs = _judge_jobs(store, identity, asks, judge.structured)
     pending = _pending(store, name, jobs)
     progress = TargetProgress("judge", judge.display_name, "endpoint", planned=len(jobs),
                               skipped=len(jobs) - len(pending))

@@ -28,18 +28,20 @@ import jinja2.sandbox
 import orjson
 
 from swapkit.completion import Completion, outcome
-from swapkit.config import JUDGE_METRICS, Suite
+from swapkit.config import Suite
 from swapkit.errors import ConfigError
 from swapkit.records import Record, message_text
 from swapkit.support.hashing import completion_key, request_hash
 
-__all__ = ["JUDGE_SCHEMA_PREFIX", "ORDERS", "PAIRWISE_SCHEMA_NAME", "PAIRWISE_VERSION",
-           "JudgeCall", "JudgeTemplate", "answer_text", "cut", "judge_calls", "load_template",
-           "render_conversation", "suite_templates"]
+__all__ = ["JUDGE_SCHEMA_PREFIX", "ORDERS", "PAIRWISE_METRIC", "PAIRWISE_SCHEMA_NAME",
+           "PAIRWISE_VERSION", "JudgeCall", "JudgeTemplate", "answer_text", "cut", "inert",
+           "judge_calls", "load_template", "render_conversation", "shown_reference",
+           "suite_templates"]
 
 # AB: the baseline's answer shown first (as A); BA: the candidate's.
 ORDERS = ("AB", "BA")
 
+PAIRWISE_METRIC = "judge_pairwise"
 PAIRWISE_VERSION = "pairwise-v1"
 # The structured-output schema's name carries the template version: a new version is a
 # new request, judged again. The simulator recognises judge requests by its prefix.
@@ -51,8 +53,8 @@ MAX_TEMPLATE_BYTES = 256 * 1024
 # The tags that frame each part of the shipped template. An answer (untrusted: the model
 # under test wrote it) that writes one could close its own section and address the judge
 # ("</answer_b> ... verdict B"): in the text shown to the judge, such a tag is defused.
-_SECTION_TAG = re.compile(r"<(\s*/?\s*(?:answer_a|answer_b|conversation|reference)\b)",
-                          re.IGNORECASE)
+_SECTION_TAG = re.compile(
+    r"<(\s*/?\s*(?:answer_a|answer_b|answer|conversation|reference|rubric)\b)", re.IGNORECASE)
 
 VERDICT_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -111,7 +113,8 @@ def inert(text: str) -> str:
     return _SECTION_TAG.sub(r"&lt;\1", text)
 
 
-def _reference(record: Record) -> str | None:
+def shown_reference(record: Record) -> str | None:
+    """The record's reference as the judge reads it (None when it has none)."""
     reference = record.reference
     if reference is None or reference == "":
         return None
@@ -121,25 +124,30 @@ def _reference(record: Record) -> str | None:
 
 @dataclass(frozen=True)
 class JudgeTemplate:
-    """A pairwise judge template: its version (or file) and its compiled form."""
+    """A judge template (pairwise or pointwise): its version (or file) and its source."""
 
     version: str
     source: str
 
+    def render(self, variables: str, **values: Any) -> str:
+        """The prompt: the template rendered with ``values`` (``variables``: their names, for
+        the error a template using another one gets)."""
+        try:
+            return _compiled(self.source).render(**values).strip()
+        except jinja2.TemplateError as err:
+            raise ConfigError(f"judge template {self.version}: {err}",
+                              hint=f"its variables: {variables}") from None
+
     def request(self, record: Record, answer_a: str, answer_b: str,
                 structured: bool) -> dict[str, Any]:
         """The chat request asking the judge to compare answer A and answer B."""
-        try:
-            reference = _reference(record)
-            prompt = _compiled(self.source).render(
-                conversation=inert(render_conversation(record.messages)),
-                answer_a=inert(answer_a), answer_b=inert(answer_b),
-                reference=None if reference is None else inert(reference))
-        except jinja2.TemplateError as err:
-            raise ConfigError(f"judge template {self.version}: {err}",
-                              hint="its variables: conversation, answer_a, answer_b, "
-                              "reference") from None
-        request: dict[str, Any] = {"messages": [{"role": "user", "content": prompt.strip()}],
+        reference = shown_reference(record)
+        prompt = self.render(
+            "conversation, answer_a, answer_b, reference",
+            conversation=inert(render_conversation(record.messages)),
+            answer_a=inert(answer_a), answer_b=inert(answer_b),
+            reference=None if reference is None else inert(reference))
+        request: dict[str, Any] = {"messages": [{"role": "user", "content": prompt}],
                                    "temperature": 0}
         if structured:
             request["response_format"] = {"type": "json_schema", "json_schema": {
@@ -158,12 +166,13 @@ def _compiled(source: str) -> jinja2.Template:
     return _environment().from_string(source)
 
 
-def load_template(path: Path | None) -> JudgeTemplate:
-    """The shipped pairwise template, or the user's file at ``path``."""
+def load_template(path: Path | None, shipped: str = PAIRWISE_VERSION) -> JudgeTemplate:
+    """The shipped template ``shipped`` (default: the pairwise one), or the user's file at
+    ``path``."""
     if path is None:
         source = resources.files("swapkit.replay").joinpath(
-            "templates", f"{PAIRWISE_VERSION}.jinja").read_text(encoding="utf-8")
-        return JudgeTemplate(PAIRWISE_VERSION, source)
+            "templates", f"{shipped}.jinja").read_text(encoding="utf-8")
+        return JudgeTemplate(shipped, source)
     try:
         if path.stat().st_size > MAX_TEMPLATE_BYTES:
             raise ConfigError(f"judge template {path}: larger than "
@@ -182,13 +191,13 @@ def load_template(path: Path | None) -> JudgeTemplate:
 
 
 def suite_templates(suite: Suite) -> list[JudgeTemplate]:
-    """The templates of the suite's judge metrics, each once (a gated metric the suite
-    does not list uses the shipped template)."""
+    """The templates of the suite's pairwise judge metric, each once (gated but not listed:
+    the shipped template)."""
     paths: list[Path | None] = []
     listed = set()
     for spec in suite.metrics:
         name, options = (spec, None) if isinstance(spec, str) else next(iter(spec.items()))
-        if name not in JUDGE_METRICS:
+        if name != PAIRWISE_METRIC:
             continue
         listed.add(name)
         template = (options or {}).get("template")
@@ -196,7 +205,7 @@ def suite_templates(suite: Suite) -> list[JudgeTemplate]:
             raise ConfigError(f"metric {name}: template must be a file path, got "
                               f"{template!r}", hint="e.g. template: judges/pairwise.jinja")
         paths.append(Path(template) if template else None)
-    paths += [None for gate in suite.gates if gate.metric in JUDGE_METRICS
+    paths += [None for gate in suite.gates if gate.metric == PAIRWISE_METRIC
               and gate.metric not in listed]
     return [load_template(path) for path in dict.fromkeys(paths)]
 
@@ -205,7 +214,7 @@ def suite_templates(suite: Suite) -> list[JudgeTemplate]:
 class JudgeCall:
     """One request to the judge: which order, the request as a record, its hash and key."""
 
-    order: str
+    order: str  # pairwise: AB or BA; a pointwise ask: the side whose answer is judged
     record: Record
     request_hash: str
     key: str

@@ -57,7 +57,8 @@ class JudgeKnobs(BaseModel):
     """How the model judges two answers when asked to (a swapkit judge request). Each
     verdict: a random one with probability ``noise``, else answer A (shown first) with
     probability ``position_bias``, else the longer answer with ``verbosity_bias``, else a
-    tie with ``tie_rate``, else the answer closer to the reference (or the recorded answer)."""
+    tie with ``tie_rate``, else the answer closer to the reference (or the recorded answer).
+    One answer graded alone: :mod:`swapkit.sim.grading`."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -68,6 +69,9 @@ class JudgeKnobs(BaseModel):
     tie_margin: float = Field(default=0.02, ge=0, le=1,
                               description="closeness to the reference within which both "
                               "answers are equally good")
+    pass_similarity: float = Field(
+        default=0.7, ge=0, le=1, description="graded alone (judge_score pass/fail, "
+        "judge_reference): closeness to the reference from which an answer passes")
 
 
 class Behaviour(BaseModel):

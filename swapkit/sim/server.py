@@ -2,7 +2,7 @@
 
 Routes: ``POST /v1/chat/completions`` (JSON, or SSE with ``stream: true`` and a usage
 chunk when ``stream_options.include_usage``; a swapkit judge request gets a verdict,
-:mod:`swapkit.sim.judge`), ``POST /v1/embeddings``,
+:mod:`swapkit.sim.judge`, or a grade, :mod:`swapkit.sim.grading`), ``POST /v1/embeddings``,
 ``GET /v1/models``, and ``GET /stats`` / ``POST /stats/reset`` for tests and load runs.
 
 A request's sample index comes from the ``X-Swapkit-Sample`` header (swapkit's replay
@@ -24,6 +24,7 @@ from aiohttp import web
 
 from swapkit.replay.transport import SAMPLE_HEADER
 from swapkit.sim.answers import SimAnswer, make_answer, rng_for
+from swapkit.sim.grading import grading_form, grading_reply
 from swapkit.sim.index import SimIndex, prompt_key
 from swapkit.sim.judge import is_judge_request, judge_reply
 from swapkit.sim.profile import Behaviour, SimProfile
@@ -173,7 +174,11 @@ class Simulator:
         if fault is not None:
             faulted: web.StreamResponse = await fault(request)
             return faulted
-        if is_judge_request(body):
+        form = grading_form(body)
+        if form is not None:
+            answer = SimAnswer(grading_reply(body, form, self.index, b.judge, profile.seed,
+                                             key), "", [], "stop")
+        elif is_judge_request(body):
             answer = SimAnswer(judge_reply(body, self.index, b.judge, profile.seed, key), "",
                                [], "stop")
         else:

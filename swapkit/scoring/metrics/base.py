@@ -17,12 +17,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import numpy as np
 
 from swapkit.completion import Completion, outcome
 from swapkit.records import Record
+
+if TYPE_CHECKING:
+    from swapkit.replay.pointwise import PointwiseAsk
 
 __all__ = [
     "UNIT",
@@ -52,6 +55,13 @@ class JudgeVerdicts(Protocol):
         first, then the candidate), None where none is stored; asked only for records whose
         two sides answered. None instead of a pair: the two answers read the same to the
         judge, who was not asked. ``template``: the template file (None: the shipped one)."""
+        ...
+
+    def pointwise(self, i: int, ask: PointwiseAsk) -> tuple[Completion | None,
+                                                           Completion | None]:
+        """The judge's completions of record ``i``'s baseline and candidate answers, each
+        judged alone by ``ask``; None for a side not judged (it did not answer, or the
+        metric does not apply) or whose verdict is not stored."""
         ...
 
 

@@ -15,6 +15,7 @@ def register_metrics(register: Callable[[Metric], None]) -> None:
     """Register the built-in metrics."""
     from swapkit.scoring.metrics.answers import AnswerAgreement, AnswerMatch
     from swapkit.scoring.metrics.judge import JudgePairwise
+    from swapkit.scoring.metrics.judge_pointwise import JudgeReference, JudgeScore
     from swapkit.scoring.metrics.ops import RATE_METRICS, RATIO_METRICS
     from swapkit.scoring.metrics.overlap import OVERLAP_METRICS
     from swapkit.scoring.metrics.similarity import Similarity, SimilarityToReference
@@ -37,6 +38,7 @@ def register_metrics(register: Callable[[Metric], None]) -> None:
         Similarity(), SimilarityToReference(), ExactMatch(), Contains(), RegexMatch(),
         JsonValid(), JsonSchemaValid(), JsonFieldMatch(), LabelMatch(), ToolCallMatch(),
         Refusal(), LanguageMatch(), AnswerMatch(), AnswerAgreement(), JudgePairwise(),
+        JudgeScore(), JudgeReference(),
         *OVERLAP_METRICS,
         *RATE_METRICS, *RATIO_METRICS,
     )

@@ -17,7 +17,7 @@ import re
 from typing import Any, Literal, NamedTuple
 
 __all__ = ["Order", "Outcome", "ParsedVerdict", "Preference", "Verdict", "combine",
-           "parse_verdict", "preference"]
+           "first_field", "json_objects", "parse_verdict", "preference"]
 
 Verdict = Literal["A", "B", "tie"]
 Preference = Literal["baseline", "candidate", "tie"]
@@ -56,7 +56,7 @@ def _normalise(value: Any) -> Verdict | None:
     return None
 
 
-def _objects(text: str) -> list[dict[str, Any]]:
+def json_objects(text: str) -> list[dict[str, Any]]:
     """The JSON objects found in ``text``: the whole, else each ``{`` that starts one."""
     try:
         whole = json.loads(text)
@@ -81,7 +81,8 @@ def _objects(text: str) -> list[dict[str, Any]]:
     return found
 
 
-def _field(data: dict[str, Any], keys: tuple[str, ...]) -> Any:
+def first_field(data: dict[str, Any], keys: tuple[str, ...]) -> Any:
+    """The value of the first of ``keys`` in ``data`` (keys compared trimmed, lower-case)."""
     lowered = {str(k).strip().lower(): v for k, v in data.items()}
     for key in keys:
         if key in lowered:
@@ -94,10 +95,10 @@ def parse_verdict(text: Any) -> ParsedVerdict:
     if not isinstance(text, str) or not text.strip():
         return ParsedVerdict(None, None)
     text = text[:MAX_TEXT]
-    for data in _objects(text):
-        verdict = _normalise(_field(data, VERDICT_KEYS))
+    for data in json_objects(text):
+        verdict = _normalise(first_field(data, VERDICT_KEYS))
         if verdict is not None:
-            reason = _field(data, REASON_KEYS)
+            reason = first_field(data, REASON_KEYS)
             return ParsedVerdict(verdict, reason[:MAX_REASON] if isinstance(reason, str)
                                  else None)
     match = _TEXT_VERDICT.search(text)
