@@ -4,10 +4,16 @@ suggesting one for a log."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from swapkit.support.sanitize import clean
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from swapkit.config import Suite
 
 __all__ = ["suites_group"]
 
@@ -72,7 +78,9 @@ def validate_command(paths: tuple[Path, ...]) -> None:
 @suites_group.command("show")
 @click.argument("name")
 def show_command(name: str) -> None:
-    """Print a suite: a bundled one by name, or a suite file.
+    """Print a suite: a bundled one by name, or a suite file; then, for each judge metric,
+    its options (defaults included), its gates' margins and its prompt template (the
+    shipped version, or the suite's own file).
 
     Example:
 
@@ -81,8 +89,65 @@ def show_command(name: str) -> None:
     from swapkit.scoring.suite_check import check_suite
 
     path = suite_path(name)
-    check_suite(path)
+    suite = check_suite(path)
     click.echo(clean(path.read_text(encoding="utf-8").rstrip()))
+    for section in _judge_sections(suite):
+        click.echo("")
+        click.echo(clean(section))  # a user template is the suite author's text
+
+
+def _judge_sections(suite: Suite) -> list[str]:
+    """For each judge metric of ``suite``: its options, gates and template, as text."""
+    from swapkit.config import JUDGE_METRICS
+    from swapkit.decision.gates import default_margin
+    from swapkit.replay.judge import load_template
+    from swapkit.replay.pointwise import ReferenceOptions, ScoreOptions, pointwise_ask
+    from swapkit.scoring.metrics import get_metric
+    from swapkit.scoring.metrics.base import RunData
+    from swapkit.scoring.metrics.judge import JudgeOptions
+    from swapkit.scoring.score import suite_specs
+
+    models: dict[str, type[BaseModel]] = {"judge_pairwise": JudgeOptions,
+                                          "judge_score": ScoreOptions,
+                                          "judge_reference": ReferenceOptions}
+    sections = []
+    for name, options in suite_specs(suite):
+        if name not in JUDGE_METRICS:
+            continue
+        shown = [f"{option}: {_shown(options.get(option, field.default))}" + (
+            "" if option in options else " (default)")
+            for option, field in models[name].model_fields.items() if option != "template"]
+        lines = [f"judge metric {name}:"] + (
+            ["  options:", *(f"    {line}" for line in shown)] if shown else [])
+        kind = get_metric(name).score(RunData([], [], [], []), options)
+        gates = [gate for gate in suite.gates if gate.metric == name]
+        lines += [f"  gate {gate.display_name}: {gate.kind}, margin "
+                  f"{default_margin(gate, kind):g}" + (
+                      "" if gate.margin is not None else " (default, docs/methodology.md "
+                      "§2.6)") + ("" if gate.hard else ", soft") for gate in gates]
+        if not gates:
+            lines.append("  not gated (scored and reported only)")
+        template = (load_template(Path(options["template"]) if options.get("template")
+                                  else None) if name == "judge_pairwise"
+                    else pointwise_ask(name, options).template)
+        shipped = options.get("template") is None
+        lines.append(f"  template: {template.version}" + (
+            " (shipped; the option template: names a file of your own)" if shipped
+            else " (the suite's file)"))
+        lines += [f"    | {line}" if line else "    |"
+                  for line in template.source.rstrip().splitlines()]
+        sections.append("\n".join(lines))
+    return sections
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    return str(value).replace("\n", "\n      ")  # a rubric's lines stay under its option
 
 
 @suites_group.command("suggest")

@@ -51,9 +51,10 @@ LABEL = Need("label", "label_match", (), "references are short labels",
              ("exact_match", "answer_match"))
 TEXT = Need("text", "similarity_to_reference", (), "references are free text",
             ("rouge_l", "bleu", "chrf", "answer_match", "exact_match", "contains",
-             "judge_pairwise"))
+             "judge_pairwise", "judge_score", "judge_reference"))
 AGREEMENT = Need("agreement", "similarity", (), "no reference: judged by agreement with the "
-                 "baseline against its own noise", ("answer_agreement", "judge_pairwise"))
+                 "baseline against its own noise", ("answer_agreement", "judge_pairwise",
+                                                    "judge_score"))
 
 
 def needs(record: Record) -> list[Need]:
