@@ -172,15 +172,18 @@ def _parse(metric: str, model: type[M], options: dict[str, Any] | None) -> M:
                           hint=f"options of {metric}: {', '.join(model.model_fields)}") from None
 
 
+def _template(metric: str, path: str | None, shipped: str) -> JudgeTemplate:
+    try:
+        return load_template(Path(path) if path else None, shipped)
+    except ConfigError as err:
+        raise ConfigError(f"metric {metric}: {err.message}", hint=err.hint) from None
+
+
 def pointwise_ask(metric: str, options: dict[str, Any] | None) -> PointwiseAsk:
     """The ask of ``metric`` (judge_score or judge_reference) with its suite options."""
     if metric == SCORE_METRIC:
         score = _parse(metric, ScoreOptions, options)
-        template = load_template(Path(score.template) if score.template else None,
-                                 SCORE_VERSION)
-        return PointwiseAsk(metric, template, score.rubric,
-                            None if score.pass_fail else score.scale)
+        return PointwiseAsk(metric, _template(metric, score.template, SCORE_VERSION),
+                            score.rubric, None if score.pass_fail else score.scale)
     reference = _parse(metric, ReferenceOptions, options)
-    template = load_template(Path(reference.template) if reference.template else None,
-                             REFERENCE_VERSION)
-    return PointwiseAsk(metric, template)
+    return PointwiseAsk(metric, _template(metric, reference.template, REFERENCE_VERSION))

@@ -87,6 +87,12 @@ def _pass_value(raw: Any) -> float | None:
     return 1.0 if word in GOOD else 0.0 if word in BAD else None
 
 
+def _bare(text: str) -> str | None:
+    """The reply, when it is short enough to be the grade alone (and no JSON object)."""
+    text = text.strip()
+    return text if len(text) <= MAX_BARE and "{" not in text else None
+
+
 def _reason(data: dict[str, Any]) -> str | None:
     reason = first_field(data, REASON_KEYS)
     return reason[:MAX_REASON] if isinstance(reason, str) else None
@@ -109,8 +115,7 @@ def parse_score(text: Any, low: int, high: int) -> ParsedGrade:
         problem = problem or why
     if problem is None:
         match = _TEXT_SCORE.search(text)
-        bare = text.strip() if len(text.strip()) <= MAX_BARE else None
-        found = (match.group(1) or match.group(2)) if match else bare
+        found = (match.group(1) or match.group(2)) if match else _bare(text)
         if found is not None:
             value, problem = _score_value(found, low, high)
             if value is not None:
@@ -129,9 +134,7 @@ def parse_pass(text: Any) -> ParsedGrade:
         if value is not None:
             return ParsedGrade(value, _reason(data), None)
     match = _TEXT_PASS.search(text)
-    bare = text.strip() if len(text.strip()) <= MAX_BARE else None
-    value = _pass_value(match.group(1) or match.group(2)) if match else (
-        _pass_value(bare) if bare is not None else None)
+    value = _pass_value(match.group(1) or match.group(2) if match else _bare(text))
     if value is not None:
         return ParsedGrade(value, text.strip()[:MAX_REASON], None)
     return ParsedGrade(None, None, "no pass/fail verdict found")
