@@ -78,9 +78,10 @@ def validate_command(paths: tuple[Path, ...]) -> None:
 @suites_group.command("show")
 @click.argument("name")
 def show_command(name: str) -> None:
-    """Print a suite: a bundled one by name, or a suite file; then, for each judge metric,
-    its options (defaults included), its gates' margins and its prompt template (the
-    shipped version, or the suite's own file).
+    """Print a suite (a bundled one by name, or a suite file) and its judge templates.
+
+    For each judge metric: its options (defaults included), its gates' margins and its
+    prompt template (the shipped version and its text, or the suite's own file).
 
     Example:
 

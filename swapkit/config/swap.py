@@ -168,8 +168,9 @@ class TargetConfig(BaseModel):
 
 
 class JudgeConfig(TargetConfig):
-    """The model that judges answers (judge metrics, e.g. ``judge_pairwise``): an
-    OpenAI-compatible endpoint with the same fields as a baseline or candidate."""
+    """The model that judges answers (judge metrics: ``judge_pairwise``, ``judge_score``,
+    ``judge_reference``): an OpenAI-compatible endpoint with the same fields as a baseline
+    or candidate."""
 
     structured: bool = Field(
         default=True, description="ask for the verdict with response_format json_schema "
@@ -256,7 +257,8 @@ class SwapConfig(BaseModel):
     candidate: TargetConfig = Field(description="the model that would replace it")
     judge: JudgeConfig | None = Field(
         default=None, description="the model that judges answers, for judge metrics "
-        "(judge_pairwise); same fields as baseline/candidate, plus structured")
+        "(judge_pairwise, judge_score, judge_reference); same fields as baseline/candidate, "
+        "plus structured")
     noise: NoiseConfig = Field(default_factory=NoiseConfig,
                                description="second baseline samples for the noise floor")
     replay: ReplayConfig = Field(default_factory=ReplayConfig,
