@@ -1,8 +1,8 @@
 """``swapkit plan`` and ``swapkit run --dry-run``: what a run would send, cost and need.
 
 Requests are exact (the sample, plus the noise-floor samples); the judge's are an upper
-bound (two orders per record and judge template: records a side fails, or both sides
-answer alike, are not judged). Tokens are estimated at four characters a token for
+bound (two orders per record and judge template, again for each of the ``rejudge``
+records judged twice: records a side fails, or both sides answer alike, are not judged). Tokens are estimated at four characters a token for
 prompts; completion tokens come from the usage recorded in the log when there is some
 (less its reasoning tokens for a target whose params turn thinking off), else from the
 reference's length. A judge request's prompt is its template, the conversation and both
@@ -145,19 +145,21 @@ def _target_plan(side: str, target: TargetConfig, records: list[Record], noise: 
 
 def _judge_plan(config: SwapConfig, suite: Suite, records: list[Record]) -> TargetPlan | None:
     """The judge's load: two requests per record and template, each reading the
-    conversation and both answers."""
+    conversation and both answers, and two more per re-judged record."""
     judge = config.judge
     templates = suite_templates(suite) if judge is not None else []
     if judge is None or not templates:
         return None
     per_record = [prompt_tokens(r) + 2 * _completion_tokens(r, False) for r in records]
     template_tokens = sum(len(t.source) // 4 for t in templates) / len(templates)
-    requests = 2 * len(records) * len(templates)
+    judged = len(records) + min(judge.rejudge, len(records))
+    requests = 2 * judged * len(templates)
     mean_prompt = (sum(per_record) / len(per_record) if per_record else 0) + template_tokens
     total_prompt = round(mean_prompt * requests)
     total_completion = JUDGE_COMPLETION_TOKENS * requests
     wall = requests * ASSUMED_LATENCY_S / judge.concurrency
-    basis = (f"at most: 2 orders x {len(templates)} template(s) per record; latency "
+    basis = (f"at most: 2 orders x {len(templates)} template(s) per record, and per "
+             f"re-judged record (judge.rejudge: {judge.rejudge}); latency "
              f"{fmt_seconds(ASSUMED_LATENCY_S)} (assumed), concurrency {judge.concurrency}")
     if judge.rpm:
         wall = max(wall, requests * 60 / judge.rpm)

@@ -35,6 +35,7 @@ from swapkit.completion import Completion, needs_retry
 from swapkit.config import (
     DEFAULT_RUNS_DIR,
     SIDES,
+    JudgeConfig,
     Suite,
     SwapConfig,
     TargetConfig,
@@ -46,7 +47,14 @@ from swapkit.ingest.filtering import describe_drops
 from swapkit.ingest.sampling import noise_subset, sample_log
 from swapkit.records import Record
 from swapkit.replay.call import CallContext, call_target
-from swapkit.replay.judge import JudgeTemplate, judge_calls, suite_templates
+from swapkit.replay.judge import (
+    REJUDGE_SAMPLE,
+    JudgeCall,
+    JudgeTemplate,
+    judge_calls,
+    rejudge_subset,
+    suite_templates,
+)
 from swapkit.replay.limits import RateLimiter
 from swapkit.replay.preflight import preflight
 from swapkit.replay.progress import Progress, TargetProgress
@@ -216,16 +224,27 @@ def _judge_templates(config: SwapConfig, options: ReplayOptions) -> list[JudgeTe
 
 
 def _judge_jobs(store: RunStore, identity: dict[str, Any], templates: list[JudgeTemplate],
-                structured: bool) -> list[Job]:
-    """The judge requests of every record whose two sides answered, each once."""
+                judge: JudgeConfig, seed: int) -> list[Job]:
+    """The judge requests of every record whose two sides answered, each once; then the
+    second judging (sample 1) of the re-judged subset."""
     targets = store.targets()
     base = store.completion_sequence(targets["baseline"].target, 0)
     cand = store.completion_sequence(targets["candidate"].target, 0)
     jobs: dict[str, Job] = {}
+    judged: list[tuple[Record, list[JudgeCall]]] = []
     for record, b, c in zip(store.record_sequence(), base, cand, strict=True):
-        for template in templates:
-            for call in judge_calls(record, b, c, template, identity, structured):
-                jobs.setdefault(call.key, (call.record, call.request_hash, call.key, 0))
+        calls = [call for template in templates for call in judge_calls(
+            record, b, c, template, identity, judge.structured)]
+        for call in calls:
+            jobs.setdefault(call.key, (call.record, call.request_hash, call.key, 0))
+        if calls and judge.rejudge:
+            judged.append((record, calls))
+    again = rejudge_subset([record for record, _ in judged], judge.rejudge, seed)
+    for record, calls in judged:
+        if record.request_hash in again:
+            for call in calls:
+                key = completion_key(identity, call.request_hash, REJUDGE_SAMPLE)
+                jobs.setdefault(key, (call.record, call.request_hash, key, REJUDGE_SAMPLE))
     return list(jobs.values())
 
 
@@ -391,7 +410,7 @@ def _judge_stage(run: _Run, templates: list[JudgeTemplate], transport: ChatTrans
     identity = target_identity(judge)
     name = target_hash(identity)
     store.save_target(StoredTarget("judge", name, identity, judge.display_name, simulated))
-    jobs = _judge_jobs(store, identity, templates, judge.structured)
+    jobs = _judge_jobs(store, identity, templates, judge, run.config.log.sample.seed)
     pending = _pending(store, name, jobs)
     progress = TargetProgress("judge", judge.display_name, "endpoint", planned=len(jobs),
                               skipped=len(jobs) - len(pending))

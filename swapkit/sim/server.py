@@ -174,8 +174,8 @@ class Simulator:
             faulted: web.StreamResponse = await fault(request)
             return faulted
         if is_judge_request(body):
-            answer = SimAnswer(judge_reply(body, self.index, b.judge, profile.seed, key), "",
-                               [], "stop")
+            answer = SimAnswer(judge_reply(body, self.index, b.judge, profile.seed, key,
+                                           sample_index), "", [], "stop")
         else:
             answer = make_answer(body, source, b, profile.seed, key, sample_index)
         rng = rng_for(profile.seed, "latency", key, sample_index)

@@ -54,6 +54,13 @@ class JudgeVerdicts(Protocol):
         judge, who was not asked. ``template``: the template file (None: the shipped one)."""
         ...
 
+    def rejudged(self, judged: list[int], template: str | None
+                 ) -> dict[int, tuple[Completion | None, Completion | None]]:
+        """The judge's second completions (orders AB and BA) of the re-judged subset of the
+        ``judged`` records (those :meth:`pair` gave a pair for), by record index; empty when
+        no subset is re-judged."""
+        ...
+
 
 @dataclass
 class RunData:
