@@ -1,15 +1,16 @@
 """``swapkit plan`` and ``swapkit run --dry-run``: what a run would send, cost and need.
 
 Requests are exact (the sample, plus the noise-floor samples); the judge's are an upper
-bound (two orders per record and judge template, again for each of the ``rejudge``
-records judged twice: records a side fails, or both sides answer alike, are not judged). Tokens are estimated at four characters a token for
-prompts; completion tokens come from the usage recorded in the log when there is some
-(less its reasoning tokens for a target whose params turn thinking off), else from the
-reference's length. A judge request's prompt is its template, the conversation and both
-expected answers; its completion, a short reason and the verdict. Cost applies each
-target's price table; wall time is requests x latency / concurrency, or the rpm limit
-when that is slower. Sample sizes per gate follow docs/methodology.md §5.3, using the
-discordance or spread observed in a previous run of the same config when its store exists.
+bound (two orders per record and judge template, again for each of the ``rejudge`` records
+judged twice: records a side fails, or both sides answer alike, are not judged). Tokens are
+estimated at four characters a token for prompts; completion tokens come from the usage
+recorded in the log when there is some (less its reasoning tokens for a target whose params
+turn thinking off), else from the reference's length. A judge request's prompt is its
+template, the conversation and both expected answers; its completion, a short reason and the
+verdict. Cost applies each target's price table; wall time is requests x latency /
+concurrency, or the rpm limit when that is slower. Sample sizes per gate follow
+docs/methodology.md §5.3, using the discordance or spread observed in a previous run of the
+same config when its store exists.
 """
 
 from __future__ import annotations

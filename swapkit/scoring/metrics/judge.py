@@ -207,14 +207,12 @@ class JudgePairwise:
                 _said(order, parsed, pref)
                 for order, parsed, pref in zip(("AB", "BA"), (ab, ba), prefs, strict=True))
         notes, consistency, refuse = tally.notes(opts.min_consistency)
-        gate_notes = [consistency] if consistency and not refuse else []
         noise, refuse_noise = self._self_agreement(data.judge, judged, first, opts)
         bias = length_bias(list(first.values()), [b for b, _ in lengths],
                            [c for _, c in lengths]).lines()
         notes += noise + bias
         refuse = "; ".join(r for r in (refuse, refuse_noise) if r) or None
-        if not refuse:
-            gate_notes += noise + bias
+        gate_notes = [] if refuse else [consistency, *noise, *bias] if consistency else []
         return MetricScores(
             self.name, self.kind, True, base, cand, failed[0], failed[1], dict(excluded),
             details, extra={"judge_consistent": consistent}, notes=notes,
