@@ -84,7 +84,7 @@ def test_length_bias_counts_the_longer_answers_wins() -> None:
     assert (bias.decided, bias.longer_won) == (4, 3)
     assert bias.net == {"longer": (1, 4), "shorter": (-1, 1), "as long": (1, 1)}
     text = " | ".join(bias.lines())
-    assert "the longer answer won 3 of 4 decided pairs" in text
+    assert "the longer answer won 75% of 4 decided pairs" in text
     assert "longer +25 pts (n = 4), shorter -100 pts (n = 1)" in text
     assert length_bias([], [], []).lines() == []
 
@@ -130,7 +130,7 @@ def test_the_metric_reads_length_bias_from_the_answers_the_judge_saw() -> None:
     replies = [WIN] * (n // 2) + [TIE] * (n // 4) + [LOSS] * (n // 4)
     scores = judged(replies, base, cand)
     notes = " | ".join(scores.notes)
-    assert "the longer answer won 20 of 20 decided pairs" in notes
+    assert "the longer answer won 100% of 20 decided pairs" in notes
     assert "longer +100 pts (n = 20), as long -50 pts (n = 20)" in notes
     assert any("judge length bias" in n for n in scores.gate_notes)
 

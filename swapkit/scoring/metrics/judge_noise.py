@@ -94,21 +94,19 @@ class LengthBias:
     net: dict[str, tuple[int, int]]  # longer / shorter / as long → (wins − losses, pairs)
 
     def lines(self) -> list[str]:
-        """Lines for the metric's notes and its gates (none when nothing was judged)."""
-        lines = []
+        """Its line for the metric's notes and its gates (none when nothing was judged)."""
+        parts = []
         if self.decided:
             low, high = _wilson(self.longer_won, self.decided)
-            lines.append(f"judge length bias: the longer answer won {self.longer_won} of "
-                         f"{self.decided} decided pairs whose lengths differ by "
-                         f"{fmt_percent(LENGTH_GAP, 0)} or more ("
-                         f"{fmt_percent(self.longer_won / self.decided, 0)}, 95% CI "
-                         f"{fmt_percent(low, 0)} to {fmt_percent(high, 0)}; 50% is no bias)")
+            parts.append(f"the longer answer won {fmt_percent(self.longer_won / self.decided, 0)}"
+                         f" of {self.decided} decided pairs with lengths "
+                         f"{fmt_percent(LENGTH_GAP, 0)}+ apart (95% CI {fmt_percent(low, 0)} "
+                         f"to {fmt_percent(high, 0)}; 50%: no bias)")
         groups = [f"{label} {_points(diff, count)} (n = {count})"
                   for label, (diff, count) in self.net.items() if count]
         if groups:
-            lines.append("judge net wins (wins − losses) / n when the candidate's answer is "
-                         + ", ".join(groups))
-        return lines
+            parts.append("net wins with the candidate's answer " + ", ".join(groups))
+        return ["judge length bias: " + "; ".join(parts)] if parts else []
 
 
 def _points(diff: int, count: int) -> str:
