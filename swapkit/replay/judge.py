@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -35,7 +36,7 @@ import orjson
 from swapkit.completion import Completion, outcome
 from swapkit.config import JUDGE_METRICS, Suite
 from swapkit.errors import ConfigError
-from swapkit.ingest.sampling import noise_subset
+from swapkit.ingest.sampling import Keyed, noise_subset
 from swapkit.records import Record, message_text
 from swapkit.support.hashing import completion_key, request_hash
 
@@ -242,7 +243,7 @@ def judge_calls(record: Record, base: Completion | None, cand: Completion | None
     return calls
 
 
-def rejudge_subset(judged: list[Record], size: int, seed: int) -> set[str]:
+def rejudge_subset(judged: Sequence[Keyed], size: int, seed: int) -> set[str]:
     """Request hashes of the records judged a second time: a seeded, segment-stratified
     subset of ``size`` of the ``judged`` records (those the judge was asked about), drawn
     like the noise floor's subset but independently of it."""

@@ -11,6 +11,7 @@ their sample-1 keys.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 from swapkit.completion import Completion
 from swapkit.config import JudgeConfig
@@ -26,6 +27,14 @@ from swapkit.scoring.metrics.base import RunData
 from swapkit.store import RunStore
 
 __all__ = ["StoredJudge"]
+
+
+class _Key(NamedTuple):
+    """What the re-judged subset's draw reads of a record."""
+
+    id: str
+    segment: str | None
+    request_hash: str
 
 
 class StoredJudge:
@@ -60,13 +69,16 @@ class StoredJudge:
         """The second judging of the re-judged subset of the ``judged`` records: record
         index → its stored sample-1 completions in orders AB and BA (None where none is
         stored). Empty when ``rejudge`` is 0."""
-        records = {i: self.data.records[i] for i in judged}
-        again = rejudge_subset(list(records.values()), self.rejudge, self.seed)
+        if not self.rejudge:
+            return {}
+        keys = {i: _Key(r.id, r.segment, r.request_hash)
+                for i, r in ((i, self.data.records[i]) for i in judged)}
+        again = rejudge_subset(list(keys.values()), self.rejudge, self.seed)
         second: dict[int, tuple[Completion | None, Completion | None]] = {}
-        for i, record in records.items():
-            if record.request_hash not in again:
+        for i, key in keys.items():
+            if key.request_hash not in again:
                 continue
-            calls = judge_calls(record, self.data.base[i], self.data.cand[i],
+            calls = judge_calls(self.data.records[i], self.data.base[i], self.data.cand[i],
                                 self._template(template), self.identity, self.structured,
                                 REJUDGE_SAMPLE)
             if len(calls) == 2:
