@@ -6,6 +6,7 @@
     python -m benchmarks json            # JSON Lines vs arrays and list pages, same records
     python -m benchmarks default encoder # e2e-default and the encoder rows only
     python -m benchmarks calibration     # the decision's error rates (Monte Carlo)
+    python -m benchmarks calibration --kind judge --write  # only the judge gate's cells
     python -m benchmarks gate            # `swapkit gate`, 100,000 recorded records
     python -m benchmarks gate1m          # the same at 1,000,000 (about 15 minutes)
     python -m benchmarks --write         # also rewrite benchmarks/RESULTS.md
@@ -92,9 +93,29 @@ def _replace(path: Path, name: str, body: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+def _merged_calibration(cells: list[calibration.Cell], note: str) -> str:
+    """The stored calibration section with the rows of ``cells`` in place of those of the
+    same cell (new cells at the end of the table) and ``note`` under it, in place of an
+    earlier note on the same kinds."""
+    stored = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
+    block = re.search(r"<!-- BEGIN calibration -->\n(.*?)<!-- END calibration -->", stored,
+                      re.DOTALL)
+    lines = (block.group(1) if block else "").rstrip().splitlines()
+
+    def key(row: str) -> str:
+        return " | ".join(row.split(" | ")[:4])
+
+    fresh = {key(row): row for row in calibration.table(cells).splitlines()[2:]}
+    kept = [fresh.pop(key(line), line) if line.startswith("| ") else line for line in lines
+            if not line.startswith(note.split(":")[0])]
+    rows = [i for i, line in enumerate(kept) if line.startswith("| ")]
+    at = rows[-1] + 1 if rows else len(kept)
+    return "\n".join([*kept[:at], *fresh.values(), *kept[at:], "", note])
+
+
 def run_calibration(args: argparse.Namespace) -> bool:
     """The calibration cells; prints (and with --write stores) the table. True: calibrated."""
-    cells, broken = calibration.run(args.reps, args.workers)
+    cells, broken = calibration.run(args.reps, args.workers, kind=args.kind)
     verdict = ("every cell and every pooled kind within the bar" if not broken else
                "BROKEN: " + "; ".join(broken))
     text = (f"Machine: {machine()}\nDate: {datetime.now(UTC):%Y-%m-%d}; "
@@ -102,7 +123,12 @@ def run_calibration(args: argparse.Namespace) -> bool:
             f"MC SE, each kind pooled ≤ α + 2 pooled SE (SE at α). Result: {verdict}.\n\n"
             f"{calibration.table(cells)}\n")
     print(text)
-    if args.write:
+    if args.write and args.kind:  # a subset: its rows replace theirs, the others stay
+        _replace(RESULTS, "calibration", _merged_calibration(cells, (
+            f"Rows of the kinds naming \"{args.kind}\": `python -m benchmarks calibration "
+            f"--kind {args.kind} --write`, {datetime.now(UTC):%Y-%m-%d}, {args.reps:,} "
+            f"replications a cell, {machine()}. Result: {verdict}.")))
+    elif args.write:
         _replace(RESULTS, "calibration", "## Calibration of the decision\n\n"
                  "`python -m benchmarks calibration --write` (Monte Carlo over `decide()`).\n\n"
                  + text)
@@ -131,6 +157,9 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=2000,
                         help="calibration: replications a cell")
     parser.add_argument("--workers", type=int, default=2, help="calibration: processes")
+    parser.add_argument("--kind", default=None, help="calibration: only the cells of the "
+                        "kinds whose name holds this (e.g. judge); with --write their rows "
+                        "replace theirs")
     parser.add_argument("--write", action="store_true", help="rewrite benchmarks/RESULTS.md")
     args = parser.parse_args()
     chosen = args.scenarios or [*(s for s in SCENARIOS if s not in ON_REQUEST), "calibration"]

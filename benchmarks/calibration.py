@@ -9,6 +9,11 @@ computed at α, so that a cell with no error still has a bar).
 
     python -m benchmarks calibration              # ≥ 2,000 replications a cell
     python -m benchmarks calibration --reps 200   # quicker, looser
+    python -m benchmarks calibration --kind judge # the cells of kinds naming "judge" only
+
+The judge kinds are ``judge_pairwise``'s gate: per record a win, a tie or a loss (paired
+binary, baseline = 1 on a loss, candidate = 1 on a win), ties at a realistic rate, the true
+(wins − losses)/n at −margin or 0, and the margin a judge gate takes (5 points).
 """
 
 from __future__ import annotations
@@ -27,11 +32,13 @@ from swapkit.config import GateSpec, Suite
 from swapkit.decision.decide import decide
 from swapkit.records import Record
 from swapkit.scoring.metrics.base import MetricScores, RunData
+from swapkit.support.hashing import content_hash
 
 __all__ = ["CELLS", "Cell", "run", "run_cells", "summary", "table"]
 
 ALPHA = 0.05
 MARGIN = 0.03
+JUDGE_MARGIN = 0.05
 RATIO_MARGIN = 0.2
 NOISE_MAX = 1.5
 Scores = tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]
@@ -53,6 +60,19 @@ def _binary(psi: float) -> Generator:
         cells = rng.multinomial(n, [both, r, g, 1 - both - r - g])
         base = np.repeat([1.0, 1.0, 0.0, 0.0], cells)
         cand = np.repeat([1.0, 0.0, 1.0, 0.0], cells)
+        order = rng.permutation(n)
+        return base[order], cand[order], {}
+    return generate
+
+
+def _judge(ties: float) -> Generator:
+    """A judge's outcomes: a tie with probability ``ties``, else a win or a loss, with
+    E[wins − losses]/n = δ."""
+    def generate(rng: np.random.Generator, n: int, delta: float) -> Scores:
+        win, loss = (1 - ties + delta) / 2, (1 - ties - delta) / 2
+        cells = rng.multinomial(n, [win, loss, ties])
+        base = np.repeat([0.0, 1.0, 0.0], cells)
+        cand = np.repeat([1.0, 0.0, 0.0], cells)
         order = rng.permutation(n)
         return base[order], cand[order], {}
     return generate
@@ -153,6 +173,10 @@ KINDS: dict[str, tuple[Generator, str, Callable[[str], float]]] = {
                             lambda t: 1 + RATIO_MARGIN if t == "margin" else 1.0),
     "noise ratio (similarity)": (_noise, "agreement",
                                  lambda t: NOISE_MAX if t == "margin" else 1.0),
+    "judge win/tie/loss (ties 30%)": (_judge(0.30), "binary",
+                                      lambda t: -JUDGE_MARGIN if t == "margin" else 0),
+    "judge win/tie/loss (ties 60%)": (_judge(0.60), "binary",
+                                      lambda t: -JUDGE_MARGIN if t == "margin" else 0),
 }
 
 
@@ -172,7 +196,7 @@ def _spec(kind: str, metric: str) -> GateSpec:
         return GateSpec(metric=metric, kind="ratio_noninferiority", margin=RATIO_MARGIN)
     if kind.startswith("noise"):
         return GateSpec(metric=metric, kind="noise_ratio", max=NOISE_MAX)
-    return GateSpec(metric=metric, margin=MARGIN)
+    return GateSpec(metric=metric, margin=JUDGE_MARGIN if kind.startswith("judge") else MARGIN)
 
 
 def _run_cell(cell: Cell, reps: int, seed: int) -> Cell:
@@ -198,22 +222,24 @@ def _run_cell(cell: Cell, reps: int, seed: int) -> Cell:
     return cell
 
 
-def _cells(full: bool) -> list[Cell]:
+def _cells(full: bool, kind: str | None = None) -> list[Cell]:
+    """The cells (``kind``: only those of the kinds whose name holds it, Holm's included)."""
     sizes = (30, 100, 300, 1000) if full else (30, 100)
     cells = [Cell(kind, n, truth) for kind in KINDS for n in sizes
              for truth in ("margin", "zero")]
     holm_sizes = (300, 1000) if full else (100,)
     cells += [Cell("binary (ψ = 0.10)", n, truth, gates=5) for n in holm_sizes
               for truth in ("margin", "zero")]
-    return cells
+    return [c for c in cells if kind is None or kind in c.kind]
 
 
 CELLS = _cells(True)
 
 
 def run_cells(cells: list[Cell], reps: int, workers: int = 1) -> list[Cell]:
-    """Run every cell with ``reps`` replications (seeded: the same numbers every time)."""
-    seeds = [1000 + i for i in range(len(cells))]
+    """Run every cell with ``reps`` replications (seeded by the cell's name: the same
+    numbers every time, whichever other cells run with it)."""
+    seeds = [int(content_hash(c.name)[:8], 16) for c in cells]
     if workers <= 1:
         return [_run_cell(c, reps, s) for c, s in zip(cells, seeds, strict=True)]
     with ProcessPoolExecutor(workers) as pool:
@@ -264,9 +290,11 @@ def table(cells: list[Cell]) -> str:
     return "\n".join(lines)
 
 
-def run(reps: int = 2000, workers: int = 2, full: bool = True) -> tuple[list[Cell], list[str]]:
-    """All cells; the table rows and what breaks the bar."""
-    cells = run_cells(_cells(full), reps, workers)
+def run(reps: int = 2000, workers: int = 2, full: bool = True,
+        kind: str | None = None) -> tuple[list[Cell], list[str]]:
+    """All cells (``kind``: those of the kinds whose name holds it); the table rows and what
+    breaks the bar."""
+    cells = run_cells(_cells(full, kind), reps, workers)
     return cells, checks(cells)
 
 

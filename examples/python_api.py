@@ -32,7 +32,7 @@ def main() -> int:
     parser.add_argument("--max-records", type=int, default=None)
     args = parser.parse_args()
     out = Path(tempfile.mkdtemp(prefix="swapkit-api-"))
-    with start_simulator(["r1-like", "qwen3-like"], [DEMO_LOG]) as sim:
+    with start_simulator(["r1-like", "qwen3-like", "judge-like"], [DEMO_LOG]) as sim:
         env = {**os.environ, "SWAPKIT_SIM_URL": sim.base_url}
         config = load_config(DEMO_CONFIG, env=env)
         if args.max_records:  # the config is a pydantic model: change it like any other

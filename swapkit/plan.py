@@ -3,9 +3,10 @@
 Requests are exact (the sample, plus the noise-floor samples); the judge's are an upper
 bound (per record, two for each judge metric: both orders for judge_pairwise, each side for
 judge_score and judge_reference, the latter only where the record has a reference; failed
-answers are not judged, nor, pairwise, two alike). Tokens are estimated at four characters a
-token for prompts; completion tokens come from the usage recorded in the log when there is
-some (less its reasoning tokens for a target whose params turn thinking off), else from the
+answers are not judged, nor, pairwise, two alike; and both orders again for each of the
+``rejudge`` records judged twice). Tokens are estimated at four characters a token for
+prompts; completion tokens come from the usage recorded in the log when there is some (less
+its reasoning tokens for a target whose params turn thinking off), else from the
 reference's length. A judge request's prompt is its template, the conversation, the
 reference and the expected answers it shows (two pairwise, one pointwise); its completion, a
 short reason and the verdict. Cost applies each target's price table; wall time is requests
@@ -149,23 +150,29 @@ def _target_plan(side: str, target: TargetConfig, records: list[Record], noise: 
 
 def _judge_plan(config: SwapConfig, suite: Suite, records: list[Record]) -> TargetPlan | None:
     """The judge's load: two requests per record and judge metric, each reading the
-    template, the conversation, the reference and the answers it shows."""
+    template, the conversation, the reference and the answers it shows; two more per
+    pairwise metric for each re-judged record."""
     judge = config.judge
     asks = suite_asks(suite) if judge is not None else []
     if judge is None or not asks:
         return None
     requests = total_prompt = 0
+    again = min(judge.rejudge, len(records))
     for ask in asks:
         shown = 2 if isinstance(ask, PairwiseAsk) else 1
         judged = [r for r in records if not isinstance(ask, PointwiseAsk) or ask.applies(r)]
+        prompts = [len(ask.template.source) // 4 + prompt_tokens(r) + len(
+            shown_reference(r) or "") // 4 + shown * _completion_tokens(r, False) for r in judged]
         requests += 2 * len(judged)
-        total_prompt += 2 * sum(
-            len(ask.template.source) // 4 + prompt_tokens(r) + len(shown_reference(r) or "")
-            // 4 + shown * _completion_tokens(r, False) for r in judged)
+        total_prompt += 2 * sum(prompts)
+        if isinstance(ask, PairwiseAsk) and again and prompts:
+            requests += 2 * again
+            total_prompt += round(2 * again * sum(prompts) / len(prompts))
     total_completion = JUDGE_COMPLETION_TOKENS * requests
     wall = requests * ASSUMED_LATENCY_S / judge.concurrency
     basis = (f"at most: 2 per record for each of {len(asks)} judge metric(s) (both orders, or "
-             f"each side alone); latency {fmt_seconds(ASSUMED_LATENCY_S)} (assumed), "
+             f"each side alone), and both orders again per re-judged record (judge.rejudge: "
+             f"{judge.rejudge}); latency {fmt_seconds(ASSUMED_LATENCY_S)} (assumed), "
              f"concurrency {judge.concurrency}")
     if judge.rpm:
         wall = max(wall, requests * 60 / judge.rpm)

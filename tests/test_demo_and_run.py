@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from swapkit.demo import DEMO_CONFIG, DEMO_LOG
+from swapkit.demo import DEMO_CONFIG, DEMO_JUDGE, DEMO_LOG
 from swapkit.sim import start_simulator
 from swapkit.store import RunStore
 
@@ -28,6 +28,41 @@ def test_demo_is_a_no_go_with_a_clear_reason(tmp_path: Path) -> None:
     assert report["decision"]["verdict"] == "NO-GO" and report["records_total"] == 480
 
 
+def test_the_demo_report_shows_the_soft_judge_gate_and_escapes_the_judges_reasons(
+        tmp_path: Path) -> None:
+    from swapkit.completion import outcome
+    from swapkit.decision.decide import decide_run
+    from swapkit.report import build_reports
+    from swapkit.scoring.score import score_run
+
+    assert run_cli(["demo", "-o", tmp_path, "-q"]).exit_code == 1
+    report = json.loads((tmp_path / "report" / "report.json").read_text(encoding="utf-8"))
+    gate = next(g for g in report["decision"]["gates"] if g["metric"] == "judge_pairwise")
+    assert not gate["hard"] and gate["status"] in ("GO", "NO-GO", "INCONCLUSIVE")
+    shown = " ".join([gate["reason"], *gate["annotations"]])
+    assert "judge position consistency" in shown and "judge self-agreement" in shown
+    assert "judge length bias" in shown
+    details = [r["details"].get("judge_pairwise", "") for r in report["records"]]
+    assert any(d.startswith(("win —", "loss —")) and "BA:" in d for d in details)
+    html = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
+    assert "judge_pairwise" in html and "judge self-agreement" in html
+    assert "Answer A is closer to what the user needed." in html  # a judge's reason
+    # The judge's reasons are model output: a hostile one is shown as text, never markup.
+    run_dir = tmp_path / "run"
+    hostile = '</script><img src=x onerror="window.__xss=1"> A is better'
+    with RunStore(run_dir) as store:
+        judge = store.targets()["judge"].target
+        rewritten = [c.model_copy(update={"answer": json.dumps(
+            {"reason": hostile, "verdict": "A"})}) for c in store.completions(judge)
+            if outcome(c) == "answer"][:40]
+        store.put_completions(rewritten)
+    score_run(run_dir)
+    decide_run(run_dir)
+    html = build_reports(run_dir, ["html"], tmp_path / "again")["html"].read_text(
+        encoding="utf-8")
+    assert "window.__xss" in html and "<img src=x" not in html and "</script><img" not in html
+
+
 def test_demo_with_the_fixed_candidate_is_a_go(tmp_path: Path) -> None:
     result = run_cli(["demo", "-o", tmp_path, "-q", "--candidate-profile", "qwen3-fixed"])
     assert result.exit_code == 0, result.output
@@ -45,7 +80,7 @@ def places(out: Path) -> list[object]:
 
 @pytest.fixture
 def sim():  # type: ignore[no-untyped-def]
-    with start_simulator(["r1-like", "qwen3-like"], [DEMO_LOG]) as running:
+    with start_simulator(["r1-like", "qwen3-like", DEMO_JUDGE], [DEMO_LOG]) as running:
         yield running
 
 

@@ -164,18 +164,25 @@ def test_a_user_template_gets_the_same_variables_and_bad_ones_are_config_errors(
 
 class FakeJudge:
     """Judge replies per record: (AB text, BA text), None for no stored verdict, or
-    "same" for a pair the judge was not asked about."""
+    "same" for a pair the judge was not asked about; ``second``: the second judging's
+    replies of the re-judged records, by index."""
 
-    def __init__(self, replies: list[Any]) -> None:
-        self.replies = replies
+    def __init__(self, replies: list[Any], second: dict[int, Any] | None = None) -> None:
+        self.replies, self.second = replies, second or {}
 
-    def pair(self, i: int, template: str | None) -> Any:
-        reply = self.replies[i]
-        if reply == "same":
-            return None
+    @staticmethod
+    def _completions(reply: Any) -> Any:
         if reply is None:
             return None, None
         return tuple(answer(text) if isinstance(text, str) else text for text in reply)
+
+    def pair(self, i: int, template: str | None) -> Any:
+        reply = self.replies[i]
+        return None if reply == "same" else self._completions(reply)
+
+    def rejudged(self, judged: list[int], template: str | None) -> dict[int, Any]:
+        return {i: self._completions(reply) for i, reply in self.second.items()
+                if i in judged}
 
 
 def verdict(v: str) -> str:
@@ -183,11 +190,12 @@ def verdict(v: str) -> str:
 
 
 def judged(replies: list[Any], base: list[Completion | None] | None = None,
-           cand: list[Completion | None] | None = None, **options: Any) -> Any:
+           cand: list[Completion | None] | None = None, second: dict[int, Any] | None = None,
+           **options: Any) -> Any:
     n = len(replies)
     data = run([record(i) for i in range(n)], base or [answer("b")] * n,
                cand or [answer("c")] * n)
-    data.judge = FakeJudge(replies)
+    data.judge = FakeJudge(replies, second)
     return get_metric("judge_pairwise").score(data, options)
 
 
@@ -301,6 +309,13 @@ def test_self_judging_is_warned_and_templates_are_relative_to_the_suite(
 # -- whole runs against the simulator -------------------------------------------------------
 
 N = 40
+REJUDGE = 50  # judge.rejudge's default: every judged record of these runs is judged twice
+
+
+def judge_requests(pairs: int) -> int:
+    """The judge's requests for ``pairs`` judged records: two orders, twice for the
+    re-judged ones."""
+    return 2 * (pairs + min(REJUDGE, pairs))
 
 
 def serve(log: Path, candidate: dict[str, Any] | None = None,
@@ -346,9 +361,9 @@ def test_a_run_stores_two_verdicts_per_pair_gates_them_and_a_rerun_asks_nothing(
         stored = judge_completions(tmp_path)
         different = differing_pairs(tmp_path)
         assert N - 8 <= different < N  # the two models word a few answers alike
-        assert judge.done == len(stored) == 2 * different and summary.complete
+        assert judge.done == len(stored) == judge_requests(different) and summary.complete
         assert all(c.status == "ok" and c.cost_usd and c.cost_usd > 0 for c in stored)
-        assert sim.stats()["models"]["judge-sim"]["requests"] == 2 * different
+        assert sim.stats()["models"]["judge-sim"]["requests"] == judge_requests(different)
         scores = score_run(tmp_path / "run").metrics["judge_pairwise"]
         assert int(np.isfinite(scores.base).sum()) == N and scores.refuse is None
         decision = decide_run(tmp_path / "run")
@@ -374,7 +389,8 @@ def test_an_interrupted_judge_stage_resumes_without_asking_twice(tmp_path: Path)
         assert kept == asked
         replay(config)
         total = sim.stats()["models"]["judge-sim"]["requests"]
-        assert total == len(judge_completions(tmp_path)) == 2 * differing_pairs(tmp_path)
+        assert total == len(judge_completions(tmp_path)) == judge_requests(
+            differing_pairs(tmp_path))
 
 
 def test_a_position_biased_judge_cannot_certify_the_swap(tmp_path: Path) -> None:
@@ -421,7 +437,7 @@ def test_plan_counts_judge_requests_tokens_and_cost(tmp_path: Path) -> None:
                "price": {"input": 3.0, "output": 15.0}}))
     plan = plan_migration(config)
     judge = next(t for t in plan.targets if t.side == "judge")
-    assert judge.requests == 2 * N
+    assert judge.requests == judge_requests(N)
     candidate = next(t for t in plan.targets if t.side == "candidate")
     # Each judge prompt reads the conversation, both answers and the template.
     assert judge.prompt_tokens > 2 * candidate.prompt_tokens + 2 * N * 200

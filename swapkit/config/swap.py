@@ -175,6 +175,9 @@ class JudgeConfig(TargetConfig):
     structured: bool = Field(
         default=True, description="ask for the verdict with response_format json_schema "
         "(false for endpoints that refuse it: the verdict is then parsed from the text)")
+    rejudge: int = Field(
+        default=50, ge=0, le=1_000_000, description="judged records asked a second time (a "
+        "seeded subset, both orders again): the judge's agreement with itself; 0: none")
 
     @model_validator(mode="after")
     def _endpoint_only(self) -> JudgeConfig:

@@ -256,13 +256,15 @@ def _replay_order(chosen: list[K], seed: int) -> list[K]:
     return [r for _, _, r in keyed]
 
 
-def noise_subset(records: Sequence[Keyed], size: int, seed: int) -> set[str]:
-    """Request hashes of a seeded, segment-stratified subset for extra baseline samples."""
+def noise_subset(records: Sequence[Keyed], size: int, seed: int,
+                 salt: str = "noise") -> set[str]:
+    """Request hashes of a seeded, segment-stratified subset for extra baseline samples
+    (``salt``: another name draws another subset, e.g. the judge's re-judged records)."""
     by_segment: dict[str, list[tuple[float, str]]] = {}
     for record in records:
         digest = record.request_hash
         by_segment.setdefault(record.segment or NO_SEGMENT, []).append(
-            (unit_interval(seed, "noise\x00" + digest), digest))
+            (unit_interval(seed, salt + "\x00" + digest), digest))
     quotas = allocate({s: len(v) for s, v in by_segment.items()}, size)
     chosen: set[str] = set()
     for segment, members in by_segment.items():

@@ -35,6 +35,7 @@ from swapkit.completion import Completion, needs_retry
 from swapkit.config import (
     DEFAULT_RUNS_DIR,
     SIDES,
+    JudgeConfig,
     Suite,
     SwapConfig,
     TargetConfig,
@@ -46,7 +47,8 @@ from swapkit.ingest.filtering import describe_drops
 from swapkit.ingest.sampling import noise_subset, sample_log
 from swapkit.records import Record
 from swapkit.replay.call import CallContext, call_target
-from swapkit.replay.judge_asks import JudgeAsk, suite_asks
+from swapkit.replay.judge import REJUDGE_SAMPLE, JudgeCall, rejudge_subset
+from swapkit.replay.judge_asks import JudgeAsk, PairwiseAsk, suite_asks
 from swapkit.replay.limits import RateLimiter
 from swapkit.replay.preflight import preflight
 from swapkit.replay.progress import Progress, TargetProgress
@@ -216,17 +218,31 @@ def _judge_asks(config: SwapConfig, options: ReplayOptions) -> list[JudgeAsk]:
 
 
 def _judge_jobs(store: RunStore, identity: dict[str, Any], asks: list[JudgeAsk],
-                structured: bool) -> list[Job]:
+                judge: JudgeConfig, seed: int) -> list[Job]:
     """The judge requests of every record (pairwise: both sides answered; pointwise: each
-    side that answered), each once."""
+    side that answered), each once; then the second judging (sample 1) of the pairwise
+    calls of the re-judged subset."""
     targets = store.targets()
     base = store.completion_sequence(targets["baseline"].target, 0)
     cand = store.completion_sequence(targets["candidate"].target, 0)
     jobs: dict[str, Job] = {}
+    judged: list[tuple[Record, list[JudgeCall]]] = []
     for record, b, c in zip(store.record_sequence(), base, cand, strict=True):
+        pairs: list[JudgeCall] = []
         for ask in asks:
-            for call in ask.calls(record, b, c, identity, structured):
+            calls = ask.calls(record, b, c, identity, judge.structured)
+            for call in calls:
                 jobs.setdefault(call.key, (call.record, call.request_hash, call.key, 0))
+            if isinstance(ask, PairwiseAsk):
+                pairs += calls
+        if pairs and judge.rejudge:
+            judged.append((record, pairs))
+    again = rejudge_subset([record for record, _ in judged], judge.rejudge, seed)
+    for record, calls in judged:
+        if record.request_hash in again:
+            for call in calls:
+                key = completion_key(identity, call.request_hash, REJUDGE_SAMPLE)
+                jobs.setdefault(key, (call.record, call.request_hash, key, REJUDGE_SAMPLE))
     return list(jobs.values())
 
 
@@ -392,7 +408,7 @@ def _judge_stage(run: _Run, asks: list[JudgeAsk], transport: ChatTransport,
     identity = target_identity(judge)
     name = target_hash(identity)
     store.save_target(StoredTarget("judge", name, identity, judge.display_name, simulated))
-    jobs = _judge_jobs(store, identity, asks, judge.structured)
+    jobs = _judge_jobs(store, identity, asks, judge, run.config.log.sample.seed)
     pending = _pending(store, name, jobs)
     progress = TargetProgress("judge", judge.display_name, "endpoint", planned=len(jobs),
                               skipped=len(jobs) - len(pending))

@@ -12,12 +12,18 @@ can come from a pull request.
 Rendering is deterministic: the replay's judge stage and the metric build the very same
 request, so the metric finds the stored verdict by its hash, and a changed template,
 answer or judge gives a new request (judged again) instead of a stale verdict.
+
+A seeded subset of the judged records (:func:`rejudge_subset`, ``rejudge:`` records in
+swap.yaml's ``judge:``) is judged a second time: the same two requests, a second
+completion each (sample 1), from which the metric measures the judge's agreement with
+itself.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -30,13 +36,14 @@ import orjson
 from swapkit.completion import Completion, outcome
 from swapkit.config import Suite
 from swapkit.errors import ConfigError
+from swapkit.ingest.sampling import Keyed, noise_subset
 from swapkit.records import Record, message_text
 from swapkit.support.hashing import completion_key, request_hash
 
 __all__ = ["JUDGE_SCHEMA_PREFIX", "ORDERS", "PAIRWISE_METRIC", "PAIRWISE_SCHEMA_NAME",
-           "PAIRWISE_VERSION", "JudgeCall", "JudgeTemplate", "answer_text", "cut", "inert",
-           "judge_calls", "load_template", "render_conversation", "shown_reference",
-           "suite_templates"]
+           "PAIRWISE_VERSION", "REJUDGE_SAMPLE", "JudgeCall", "JudgeTemplate", "answer_text",
+           "cut", "inert", "judge_calls", "load_template", "rejudge_subset",
+           "render_conversation", "shown_reference", "suite_templates"]
 
 # AB: the baseline's answer shown first (as A); BA: the candidate's.
 ORDERS = ("AB", "BA")
@@ -50,6 +57,7 @@ PAIRWISE_SCHEMA_NAME = JUDGE_SCHEMA_PREFIX + PAIRWISE_VERSION.replace("-", "_")
 MAX_MESSAGE_CHARS = 4000  # each message of the conversation, shown to the judge
 MAX_ANSWER_CHARS = 8000  # each answer
 MAX_TEMPLATE_BYTES = 256 * 1024
+REJUDGE_SAMPLE = 1  # the sample index of the second judging, on the re-judged subset
 # The tags that frame each part of the shipped template. An answer (untrusted: the model
 # under test wrote it) that writes one could close its own section and address the judge
 # ("</answer_b> ... verdict B"): in the text shown to the judge, such a tag is defused.
@@ -222,12 +230,12 @@ class JudgeCall:
 
 def judge_calls(record: Record, base: Completion | None, cand: Completion | None,
                 template: JudgeTemplate, identity: dict[str, Any],
-                structured: bool) -> list[JudgeCall]:
+                structured: bool, sample: int = 0) -> list[JudgeCall]:
     """The judge's two calls for one record (none unless both sides answered, and answered
     differently: identical answers are a tie without asking).
 
     ``identity``: the judge's target identity; a call's key is that of any completion,
-    ``completion_key(identity, request hash, 0)``."""
+    ``completion_key(identity, request hash, sample)`` (sample 1: the second judging)."""
     if base is None or cand is None or outcome(base) != "answer" or outcome(cand) != "answer":
         return []
     answers = {"AB": (answer_text(base), answer_text(cand)),
@@ -240,5 +248,12 @@ def judge_calls(record: Record, base: Completion | None, cand: Completion | None
         digest = request_hash(request)
         calls.append(JudgeCall(order, Record(id=f"{record.id}#judge-{order}", request=request,
                                              segment=record.segment), digest,
-                               completion_key(identity, digest, 0)))
+                               completion_key(identity, digest, sample)))
     return calls
+
+
+def rejudge_subset(judged: Sequence[Keyed], size: int, seed: int) -> set[str]:
+    """Request hashes of the records judged a second time: a seeded, segment-stratified
+    subset of ``size`` of the ``judged`` records (those the judge was asked about), drawn
+    like the noise floor's subset but independently of it."""
+    return noise_subset(judged, size, seed, salt="rejudge") if size else set()

@@ -112,7 +112,7 @@ def score_run(run_dir: Path, suite: Suite | None = None,
         cache = EmbeddingCache(store, settings)
         data.embedder = cache
         if config.judge is not None:
-            data.judge = StoredJudge(store, data, config.judge)
+            data.judge = StoredJudge(store, data, config.judge, config.log.sample.seed)
         results: dict[str, MetricScores] = {}
         rows = []
         for name, options in specs:

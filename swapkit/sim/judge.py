@@ -6,7 +6,9 @@ markers). The "true" preference is for the answer closer (word-count cosine) to 
 reference the prompt shows, else to what the simulator's index knows of the conversation
 (its reference or recorded answer); the profile's :class:`~swapkit.sim.profile.JudgeKnobs`
 bend it. Every roll is hash-seeded by (profile seed, judge prompt): deterministic, and the
-two orders of one pair are independent draws.
+two orders of one pair are independent draws. Asked the same prompt again (a second
+sample, as on the re-judged subset), the judge keeps its biases but draws its ``noise``
+afresh: a judge without noise agrees with itself, as one at temperature 0 does.
 """
 
 from __future__ import annotations
@@ -62,8 +64,9 @@ def _block(name: str, text: str) -> str | None:
 
 
 def judge_reply(body: dict[str, Any], index: SimIndex, knobs: JudgeKnobs, seed: int,
-                key: str) -> str:
-    """The judge's reply: JSON, in a code fence when no structured output was asked for."""
+                key: str, sample: int = 0) -> str:
+    """The judge's reply: JSON, in a code fence when no structured output was asked for
+    (``sample``: which time this prompt is asked; only the noise is drawn per sample)."""
     text = _prompt(body)
     answer_a, answer_b = _block("answer_a", text) or "", _block("answer_b", text) or ""
     truth = _block("reference", text)
@@ -71,8 +74,12 @@ def judge_reply(body: dict[str, Any], index: SimIndex, knobs: JudgeKnobs, seed: 
         conversation = _block("conversation", text)
         truth = index.by_conversation(conversation).text if conversation else None
     rng = rng_for(seed, "judge", key)
-    if rng.random() < knobs.noise:
-        verdict, reason = rng.choice(["A", "B", "tie"]), "Hard to say."
+    roll, noise = rng.random(), rng  # drawn on every sample: the rolls after it stay put
+    if sample:  # asked again: the same biases, the noise drawn afresh
+        noise = rng_for(seed, "judge", key, sample)
+        roll = noise.random()
+    if roll < knobs.noise:
+        verdict, reason = noise.choice(["A", "B", "tie"]), "Hard to say."
     elif rng.random() < knobs.position_bias:
         verdict, reason = "A", "Answer A addresses the question."
     elif rng.random() < knobs.verbosity_bias and len(answer_a) != len(answer_b):

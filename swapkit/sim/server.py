@@ -179,7 +179,8 @@ class Simulator:
             answer = SimAnswer(grading_reply(body, form, self.index, b.judge, profile.seed,
                                              key), "", [], "stop")
         elif is_judge_request(body):
-            answer = SimAnswer(judge_reply(body, self.index, b.judge, profile.seed, key), "",
+            answer = SimAnswer(judge_reply(body, self.index, b.judge, profile.seed, key,
+                                           sample_index), "",
                                [], "stop")
         else:
             answer = make_answer(body, source, b, profile.seed, key, sample_index)

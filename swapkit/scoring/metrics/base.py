@@ -64,6 +64,13 @@ class JudgeVerdicts(Protocol):
         metric does not apply) or whose verdict is not stored."""
         ...
 
+    def rejudged(self, judged: list[int], template: str | None
+                 ) -> dict[int, tuple[Completion | None, Completion | None]]:
+        """The judge's second completions (orders AB and BA) of the re-judged subset of the
+        ``judged`` records (those :meth:`pair` gave a pair for), by record index; empty when
+        no subset is re-judged."""
+        ...
+
 
 @dataclass
 class RunData:

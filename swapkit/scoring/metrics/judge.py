@@ -15,7 +15,9 @@ loss for a GO and a win for a NO-GO. Unreadable verdicts count as ties, and are 
 The judge's own noise: the share of pairs whose two orders agree (position consistency),
 the share of ties and the unread verdicts go in the metric's notes. Below
 ``min_consistency`` the metric refuses every gate on it (INCONCLUSIVE, with the reason):
-an inconsistent judge's ties would otherwise hand out a confident GO.
+an inconsistent judge's ties would otherwise hand out a confident GO. Its agreement with
+itself on the re-judged subset, and its length bias, are measured by :mod:`.judge_noise`;
+below ``min_self_kappa`` the gates are refused too.
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from swapkit.completion import Completion, outcome
 from swapkit.errors import ConfigError, UsageError
-from swapkit.scoring.metrics.base import Kind, MetricScores, RunData
+from swapkit.replay.judge import answer_text
+from swapkit.scoring.metrics.base import JudgeVerdicts, Kind, MetricScores, RunData
+from swapkit.scoring.metrics.judge_noise import length_bias, self_agreement
 from swapkit.scoring.metrics.options import parse_options
 from swapkit.scoring.metrics.verdict import (
     Outcome,
@@ -59,6 +63,10 @@ class JudgeOptions(BaseModel):
     min_consistency: float = Field(
         default=0.8, ge=0, le=1, description="below this share of pairs judged alike in "
         "both orders, gates on the metric are INCONCLUSIVE")
+    min_self_kappa: float = Field(
+        default=0.6, ge=-1, le=1, description="below this Cohen's kappa between the judge's "
+        "two judgings of the re-judged subset (judge.rejudge in swap.yaml), gates on the "
+        "metric are INCONCLUSIVE")
 
 
 def _said(order: str, parsed: ParsedVerdict, pref: Preference | None) -> str:
@@ -126,7 +134,7 @@ class JudgePairwise:
     higher_is_better = True
     description = ("a judge model compares both answers, twice with the order swapped: win, "
                    "tie or loss (needs judge: in swap.yaml); options: template, "
-                   "min_consistency")
+                   "min_consistency, min_self_kappa")
 
     def score(self, data: RunData, options: dict[str, Any]) -> MetricScores:
         """Score every record from the stored judge verdicts."""
@@ -147,6 +155,9 @@ class JudgePairwise:
         details: list[str | None] = [None] * n
         tally = _Tally()
         excluded: Counter[str] = Counter()
+        judged: list[int] = []  # records the judge was asked about
+        first: dict[int, Outcome] = {}  # their outcomes, where both verdicts came back
+        lengths: list[tuple[int, int]] = []  # the two answers' lengths, as the judge read them
         for i in range(n):
             states = (outcome(data.base[i]), outcome(data.cand[i]))
             if "missing" in states:
@@ -167,6 +178,7 @@ class JudgePairwise:
                 base[i], cand[i] = VALUES["tie"]
                 details[i] = "tie: the same answer on both sides (no judge asked)"
                 continue
+            judged.append(i)
             tally.calls += sum(c is not None for c in pair)
             tally.cost_usd += sum(c.cost_usd or 0.0 for c in pair if c is not None)
             verdicts = self._verdicts(pair)
@@ -180,6 +192,10 @@ class JudgePairwise:
             (ab, ba) = verdicts
             prefs = (preference(ab.verdict, "AB"), preference(ba.verdict, "BA"))
             result, alike = combine(*prefs)
+            first[i] = result
+            answered = data.base[i], data.cand[i]
+            assert answered[0] is not None and answered[1] is not None  # both answered
+            lengths.append((len(answer_text(answered[0])), len(answer_text(answered[1]))))
             tally.outcomes[result] += 1
             tally.unread += sum(p is None for p in prefs)
             if alike is not None:
@@ -191,12 +207,51 @@ class JudgePairwise:
                 _said(order, parsed, pref)
                 for order, parsed, pref in zip(("AB", "BA"), (ab, ba), prefs, strict=True))
         notes, consistency, refuse = tally.notes(opts.min_consistency)
+        noise, refuse_noise = self._self_agreement(data.judge, judged, first, opts)
+        bias = length_bias(list(first.values()), [b for b, _ in lengths],
+                           [c for _, c in lengths]).lines()
+        notes += noise + bias
+        refuse = "; ".join(r for r in (refuse, refuse_noise) if r) or None
+        gate_notes = [] if refuse else [consistency, *noise, *bias] if consistency else []
         return MetricScores(
             self.name, self.kind, True, base, cand, failed[0], failed[1], dict(excluded),
             details, extra={"judge_consistent": consistent}, notes=notes,
             missing_base=missing, missing_cand=missing.copy(),
-            applies=np.ones(n, dtype=bool), refuse=refuse,
-            gate_notes=[consistency] if consistency and not refuse else [])
+            applies=np.ones(n, dtype=bool), refuse=refuse, gate_notes=gate_notes)
+
+    def _self_agreement(self, judge: JudgeVerdicts | None, judged: list[int],
+                        first: dict[int, Outcome], opts: JudgeOptions
+                        ) -> tuple[list[str], str | None]:
+        """The judge's agreement with itself on the re-judged subset: its notes, and why the
+        gates must refuse (None: they may decide)."""
+        second = judge.rejudged(judged, opts.template) if judge is not None and judged else {}
+        if not second:
+            return [], None  # no subset re-judged (judge.rejudge: 0, or nothing judged)
+        pairs = []
+        for i, pair in second.items():
+            verdicts = self._verdicts(pair)
+            if verdicts is not None and i in first:
+                ab, ba = verdicts
+                again, _ = combine(preference(ab.verdict, "AB"), preference(ba.verdict, "BA"))
+                pairs.append((first[i], again))
+        if not pairs:
+            return ([f"judge self-agreement: none of the {len(second)} re-judged pairs has "
+                     "both judgings' verdicts"],
+                    "the judge's agreement with itself was not measured (none of the "
+                    f"{len(second)} re-judged pairs has its second verdicts; a rerun of the "
+                    "replay asks only for the missing ones): its verdicts cannot certify the "
+                    "swap")
+        agreement = self_agreement([a for a, _ in pairs], [b for _, b in pairs])
+        notes = [agreement.line()]
+        if len(pairs) < len(second):
+            notes.append(f"{len(second) - len(pairs)} of the {len(second)} re-judged pairs "
+                         "lack a verdict of one judging (left out of the self-agreement)")
+        if agreement.kappa is not None and agreement.kappa < opts.min_self_kappa:
+            return notes, (f"the judge agreed with itself, asked the same question again, "
+                           f"with a Cohen's kappa of {agreement.kappa:.2f} over {len(pairs)} "
+                           f"re-judged pairs, below {opts.min_self_kappa:.2f}: its verdicts "
+                           "cannot certify the swap")
+        return notes, None
 
     @staticmethod
     def _verdicts(pair: tuple[Completion | None, Completion | None]
