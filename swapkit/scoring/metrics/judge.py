@@ -15,7 +15,9 @@ loss for a GO and a win for a NO-GO. Unreadable verdicts count as ties, and are 
 The judge's own noise: the share of pairs whose two orders agree (position consistency),
 the share of ties and the unread verdicts go in the metric's notes. Below
 ``min_consistency`` the metric refuses every gate on it (INCONCLUSIVE, with the reason):
-an inconsistent judge's ties would otherwise hand out a confident GO.
+an inconsistent judge's ties would otherwise hand out a confident GO. With people's labels,
+the judge's agreement with them goes in the notes too (:mod:`.judge_humans`), and
+``min_human_kappa`` refuses the same way.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from swapkit.completion import Completion, outcome
 from swapkit.errors import ConfigError, UsageError
 from swapkit.scoring.metrics.base import Kind, MetricScores, RunData
+from swapkit.scoring.metrics.judge_humans import human_agreement
 from swapkit.scoring.metrics.options import parse_options
 from swapkit.scoring.metrics.verdict import (
     Outcome,
@@ -59,6 +62,10 @@ class JudgeOptions(BaseModel):
     min_consistency: float = Field(
         default=0.8, ge=0, le=1, description="below this share of pairs judged alike in "
         "both orders, gates on the metric are INCONCLUSIVE")
+    min_human_kappa: float | None = Field(
+        default=None, ge=-1, le=1, description="with human labels: gates on the metric are "
+        "INCONCLUSIVE unless the judge's weighted kappa with people is at least this (its "
+        "90% interval's lower end); default: reported, not gated")
 
 
 def _said(order: str, parsed: ParsedVerdict, pref: Preference | None) -> str:
@@ -126,7 +133,7 @@ class JudgePairwise:
     higher_is_better = True
     description = ("a judge model compares both answers, twice with the order swapped: win, "
                    "tie or loss (needs judge: in swap.yaml); options: template, "
-                   "min_consistency")
+                   "min_consistency, min_human_kappa")
 
     def score(self, data: RunData, options: dict[str, Any]) -> MetricScores:
         """Score every record from the stored judge verdicts."""
@@ -146,6 +153,7 @@ class JudgePairwise:
         consistent = np.full(n, np.nan)
         details: list[str | None] = [None] * n
         tally = _Tally()
+        outcomes: list[Outcome | None] = [None] * n  # the judge's, for the human labels
         excluded: Counter[str] = Counter()
         for i in range(n):
             states = (outcome(data.base[i]), outcome(data.cand[i]))
@@ -181,6 +189,7 @@ class JudgePairwise:
             prefs = (preference(ab.verdict, "AB"), preference(ba.verdict, "BA"))
             result, alike = combine(*prefs)
             tally.outcomes[result] += 1
+            outcomes[i] = result
             tally.unread += sum(p is None for p in prefs)
             if alike is not None:
                 tally.both_read += 1
@@ -191,12 +200,15 @@ class JudgePairwise:
                 _said(order, parsed, pref)
                 for order, parsed, pref in zip(("AB", "BA"), (ab, ba), prefs, strict=True))
         notes, consistency, refuse = tally.notes(opts.min_consistency)
+        people = human_agreement(data, outcomes, opts.min_human_kappa)
+        notes.extend(people.notes)
+        refuse = refuse or people.refuse
         return MetricScores(
             self.name, self.kind, True, base, cand, failed[0], failed[1], dict(excluded),
             details, extra={"judge_consistent": consistent}, notes=notes,
             missing_base=missing, missing_cand=missing.copy(),
             applies=np.ones(n, dtype=bool), refuse=refuse,
-            gate_notes=[consistency] if consistency and not refuse else [])
+            gate_notes=([consistency] if consistency and not refuse else []) + people.shown)
 
     @staticmethod
     def _verdicts(pair: tuple[Completion | None, Completion | None]
