@@ -10,6 +10,7 @@ from pathlib import Path
 
 from swapkit.config import GateSpec, Suite
 from swapkit.decision.decide import decide_run
+from swapkit.scoring.score import score_run
 from swapkit.sim import start_simulator
 
 from .conftest import run_cli
@@ -29,6 +30,11 @@ SUITE = {"metrics": ["judge_pairwise", "judge_reference", "similarity_to_referen
 def test_a_garbage_constant_fools_the_judge_but_not_a_suite_with_a_reference_gate(
         tmp_path: Path) -> None:
     log = write_log(tmp_path / "log.jsonl", N)
+    lines = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    for i, line in enumerate(lines):  # people's labels on the odd records, carried in the log
+        if i % 2:
+            line["metadata"] = {"human_label": "baseline"}
+    log.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
     labels = tmp_path / "review" / "labels.jsonl"
     labels.parent.mkdir()
     labels.write_text("".join(json.dumps({"record_id": f"q{i}", "reviewer": "ana",
@@ -60,16 +66,26 @@ def test_a_garbage_constant_fools_the_judge_but_not_a_suite_with_a_reference_gat
     alone = decide_run(run_dir, suite=Suite(metrics=["judge_pairwise"], gates=[
         GateSpec(metric="judge_pairwise", margin=0.1)]))
     assert alone.verdict == "GO"
-    # People preferred the baseline on every record they labelled: the judge always said
+    # People (in the labels file and in the log) preferred the baseline on every record: the
+    # judge always said
     # win, so its kappa with them is 0 and its raw agreement none, on the gate in every report
     # that shows the gate's reason (the markdown summary shows the reasons of failed gates).
     said = ("judge vs people: weighted kappa 0.00 (90% interval 0.00 to 0.00, bootstrap), raw "
-            "agreement 0% over 20 labelled records; simple random sample")
+            "agreement 0% over 40 labelled records; simple random sample")
     assert said in gates["judge_pairwise"].annotations
     assert said in gates["judge_pairwise"].reason
     report = json.loads((tmp_path / "report" / "report.json").read_text(encoding="utf-8"))
     gate = next(g for g in report["decision"]["gates"] if g["metric"] == "judge_pairwise")
     assert said in gate["reason"]
-    assert "baseline better 0 / 0 / 20" in gate["reason"]
+    assert "baseline better 0 / 0 / 40" in gate["reason"]
     html = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
-    assert said in html and "baseline better 0 / 0 / 20" in html
+    assert said in html and "baseline better 0 / 0 / 40" in html
+    # New labels make the stored scores stale: scoring again reads them.
+    notes = score_run(run_dir, force=False).metrics["judge_pairwise"].notes
+    assert "human labels: 40 labels from 2 reviewers on 40 records" in " ".join(notes)
+    labels.write_text(json.dumps({"record_id": "q0", "reviewer": "bo", "label": "candidate"})
+                      + "\n", encoding="utf-8")
+    again = score_run(run_dir, force=False)
+    assert not again.reused
+    assert "21 labels from 2 reviewers on 21 records" in " ".join(
+        again.metrics["judge_pairwise"].notes)
