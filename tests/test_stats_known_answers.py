@@ -314,3 +314,16 @@ def test_t13_inverse_probability_weights_count_as_copies() -> None:
     assert weighted.table.tolist() == plain.table.tolist()
     assert weighted.kappa == pytest.approx(plain.kappa)
     assert weighted.agreement == pytest.approx(plain.agreement)
+
+
+def test_t13_equal_weights_give_the_simple_random_sample_interval() -> None:
+    """Equal inclusion probabilities are a simple random sample: the weighted bootstrap
+    (items resampled) and the multinomial one (cells drawn) give the same interval."""
+    rows, cols = np.nonzero(SEXUAL_FUN)
+    counts = SEXUAL_FUN[rows, cols]
+    first, second = np.repeat(rows, counts), np.repeat(cols, counts)
+    plain = weighted_kappa_interval(first, second, 4, seed=2)
+    equal = weighted_kappa_interval(first, second, 4, np.full(91, 4.0), seed=2)
+    assert equal.weighted and equal.kappa == pytest.approx(plain.kappa)
+    assert equal.low == pytest.approx(plain.low, abs=0.02)
+    assert equal.high == pytest.approx(plain.high, abs=0.02)

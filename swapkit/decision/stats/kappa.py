@@ -9,7 +9,9 @@ Items may carry weights (inverse inclusion probabilities, 1/π): the confusion t
 then the Horvitz–Thompson estimate of the population's table, and kappa the plug-in
 estimate from it. The interval is a seeded percentile bootstrap that resamples items with
 their weights (Efron & Tibshirani 1993, ch. 13; for a weighted sample, resampling the
-weighted items is the with-replacement bootstrap of the design). Known answers: tests.
+weighted items is the with-replacement bootstrap of the design); without weights the
+resampled table is drawn directly from the multinomial of the observed cell shares, which
+is the same distribution at a cost independent of n. Known answers: tests.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ __all__ = ["KappaResult", "confusion_table", "linear_weights", "weighted_kappa",
            "weighted_kappa_interval"]
 
 RESAMPLES = 2000
-BATCH = 256
+BATCH_ELEMENTS = 1 << 22  # resampled items held at once
 
 
 def linear_weights(k: int) -> np.ndarray:
@@ -64,6 +66,31 @@ def confusion_table(first: np.ndarray, second: np.ndarray, k: int,
     return table
 
 
+def _multinomial_tables(table: np.ndarray, n: int, resamples: int,
+                        rng: np.random.Generator) -> np.ndarray:
+    """Bootstrap tables of a simple random sample: resampling n items with replacement
+    draws the table's cells from the multinomial of its shares (the same distribution,
+    without touching the items)."""
+    k = table.shape[0]
+    draws: np.ndarray = rng.multinomial(n, table.ravel() / table.sum(), size=resamples)
+    return draws.reshape(resamples, k, k).astype(float)
+
+
+def _weighted_replicates(codes: np.ndarray, w: np.ndarray, k: int, resamples: int,
+                         rng: np.random.Generator) -> np.ndarray:
+    """Kappa of weighted tables of items resampled with replacement, with their weights."""
+    n = codes.size
+    batch = max(1, min(resamples, BATCH_ELEMENTS // n))
+    replicates = []
+    for start in range(0, resamples, batch):
+        b = min(batch, resamples - start)
+        idx = rng.integers(0, n, (b, n))
+        flat = (np.arange(b)[:, None] * k * k + codes[idx]).ravel()
+        tables = np.bincount(flat, weights=w[idx].ravel(), minlength=b * k * k)
+        replicates.append(_kappas(tables.reshape(b, k, k)))
+    return np.concatenate(replicates)
+
+
 @dataclass
 class KappaResult:
     """Weighted kappa with its interval, raw agreement and the confusion table."""
@@ -94,15 +121,10 @@ def weighted_kappa_interval(first: np.ndarray, second: np.ndarray, k: int,
     low = high = None
     if kappa is not None and n > 1:
         rng = np.random.default_rng(seed)
-        codes = first * k + second
-        replicates = []
-        for start in range(0, resamples, BATCH):
-            b = min(BATCH, resamples - start)
-            idx = rng.integers(0, n, (b, n))
-            flat = (np.arange(b)[:, None] * k * k + codes[idx]).ravel()
-            tables = np.bincount(flat, weights=w[idx].ravel(), minlength=b * k * k)
-            replicates.append(_kappas(tables.reshape(b, k, k)))
-        values = np.concatenate(replicates)
+        if weights is None:
+            values = _kappas(_multinomial_tables(table, n, resamples, rng))
+        else:
+            values = _weighted_replicates(first * k + second, w, k, resamples, rng)
         values = values[~np.isnan(values)]
         if values.size:
             tail = (1 - level) / 2
