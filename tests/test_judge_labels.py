@@ -105,13 +105,16 @@ def test_any_json_is_a_label_or_a_clear_error_never_a_crash(value: Any) -> None:
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.binary(max_size=60) | st.sampled_from(
     [b'{"record_id": "r0", "reviewer": "a", "label": "tie"}', b"\xef\xbb\xbf{}", b"null",
+     b'{"record_id": "r0", "reviewer": "a", "label": "B", "order": "BA", "time": "2026-01-01"}',
+     b'{"record_id": "r0", "reviewer": "a", "label": "A", "order": "AB", '
+     b'"time": "2026-01-01T00:00:00+05:00"}',
      b'{"record_id": "r0", "reviewer": "a", "label": "A", "order": null}']), max_size=4))
 def test_any_bytes_in_a_labels_file_read_or_fail_with_file_and_line(lines: list[bytes]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "labels.jsonl"
         path.write_bytes(b"\n".join(lines))
         try:
-            read_labels(path)
+            combine_labels(read_labels(path))
         except LogLineError as err:
             assert err.message.startswith(f"{path}:{err.line}: ")
         except LogError as err:  # e.g. a file that is not text to its end
@@ -144,6 +147,12 @@ def test_several_reviewers_combine_by_majority_and_a_shared_top_is_a_tie(
     assert {k: (v.preferred, v.reviewers) for k, v in combined.items()} == {
         "r0": ("candidate", 3), "r1": ("tie", 2), "r2": ("candidate", 1),
         "r3": ("both_bad", 3)}
+    timed = read_labels(write_labels(tmp_path / "timed.jsonl", [
+        label("r0", "candidate", time="2026-03-02T10:00:00+02:00"),
+        label("r0", "baseline", time="2026-03-01T10:00:00"),  # older (no zone: UTC), read last
+        label("r1", "baseline", time="2026-03-01T10:00:00Z"), label("r1", "tie")]))
+    assert {k: v.preferred for k, v in combine_labels(timed).items()} == {
+        "r0": "candidate", "r1": "tie"}
     mixed = [*labels, *labels_in_metadata("r0", {"human_label": {
         "reviewer": "dee", "label": "tie", "inclusion_probability": 0.5}})]
     with pytest.raises(UsageError, match="record r0: its labels give different inclusion"):

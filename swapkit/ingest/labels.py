@@ -16,7 +16,8 @@ record must give the same one. In a record's metadata, ``human_label`` is a labe
 (reviewer ``log``), one object of the fields above without ``record_id``, or a list of them.
 
 Several reviewers on one record combine by majority over their labels (each reviewer's
-last label counts once); when two labels share the top count the record is a ``tie``.
+latest label counts once: by ``time`` when both have one, else the one read last); when two
+labels share the top count the record is a ``tie``.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -146,13 +147,28 @@ def labels_in_metadata(record_id: str, metadata: dict[str, Any]) -> Iterator[Hum
                              "and label, or a list of them") from None
 
 
+def _older(label: HumanLabel, than: HumanLabel) -> bool:
+    """Whether ``label`` was given before ``than`` (both timed; a time without a zone is
+    UTC). Untimed labels count in the order they were read."""
+    if label.time is None or than.time is None:
+        return False
+    return _instant(label.time) < _instant(than.time)
+
+
+def _instant(time: datetime) -> datetime:
+    return time if time.tzinfo is not None else time.replace(tzinfo=UTC)
+
+
 def combine_labels(labels: Iterable[HumanLabel]) -> dict[str, RecordLabel]:
-    """Each record's combined label: each reviewer's last label counts once; the majority
+    """Each record's combined label: each reviewer's latest label counts once; the majority
     wins, and a shared top count is a tie. UsageError when a record's labels disagree on its
     inclusion probability."""
     latest: dict[str, dict[str, HumanLabel]] = {}
     for label in labels:
-        latest.setdefault(label.record_id, {})[label.reviewer] = label
+        by_reviewer = latest.setdefault(label.record_id, {})
+        earlier = by_reviewer.get(label.reviewer)
+        if earlier is None or not _older(label, earlier):
+            by_reviewer[label.reviewer] = label
     combined = {}
     for record_id, by_reviewer in latest.items():
         probabilities = {label.inclusion_probability for label in by_reviewer.values()}
