@@ -202,12 +202,11 @@ class JudgePairwise:
         notes, consistency, refuse = tally.notes(opts.min_consistency)
         people = human_agreement(data, outcomes, opts.min_human_kappa)
         notes.extend(people.notes)
-        refuse = refuse or people.refuse
         return MetricScores(
             self.name, self.kind, True, base, cand, failed[0], failed[1], dict(excluded),
             details, extra={"judge_consistent": consistent}, notes=notes,
             missing_base=missing, missing_cand=missing.copy(),
-            applies=np.ones(n, dtype=bool), refuse=refuse,
+            applies=np.ones(n, dtype=bool), refuse=refuse or people.refuse,
             gate_notes=([consistency] if consistency and not refuse else []) + people.shown)
 
     @staticmethod
