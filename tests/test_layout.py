@@ -14,8 +14,10 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "swapkit"
 
 # Lowest first. A module may import from its own layer or any layer below it, never above.
+# The decision's statistics import only numpy and scipy: any layer may use them (scoring
+# reports the judge's kappa with people).
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("support", ("swapkit.errors", "swapkit.support")),
+    ("support", ("swapkit.errors", "swapkit.support", "swapkit.decision.stats")),
     ("vocabulary", ("swapkit.config", "swapkit.records", "swapkit.completion")),
     ("ingest", ("swapkit.ingest",)),
     ("store", ("swapkit.store",)),

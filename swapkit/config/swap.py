@@ -178,6 +178,10 @@ class JudgeConfig(TargetConfig):
     rejudge: int = Field(
         default=50, ge=0, le=1_000_000, description="judged records asked a second time (a "
         "seeded subset, both orders again): the judge's agreement with itself; 0: none")
+    labels: Path | None = Field(
+        default=None, description="people's preference labels (JSON Lines, relative to "
+        "swap.yaml): judge_pairwise reports its agreement with them (docs/methodology.md "
+        "§8.8)")
 
     @model_validator(mode="after")
     def _endpoint_only(self) -> JudgeConfig:
@@ -305,7 +309,11 @@ class SwapConfig(BaseModel):
             if isinstance(target.recorded, Path):
                 target = target.model_copy(update={"recorded": rel(target.recorded)})
             targets[side] = target
+        judge = self.judge
+        if judge is not None and judge.labels is not None:
+            judge = judge.model_copy(update={"labels": rel(judge.labels)})
         return self.model_copy(update={
+            "judge": judge,
             "log": log,
             **targets,
             "suite": rel(self.suite) if isinstance(self.suite, Path) else self.suite,

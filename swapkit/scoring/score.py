@@ -8,6 +8,7 @@ it has not seen.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,7 +99,9 @@ def score_run(run_dir: Path, suite: Suite | None = None,
         settings = embeddings or config.embeddings
         fingerprint = content_hash([chosen.model_dump(mode="json"),
                                     settings.model_dump(mode="json"),
-                                    store.completions_version(), store.record_count()])
+                                    store.completions_version(), store.record_count(),
+                                    _labels_digest(config.judge.labels if config.judge
+                                                   else None)])
         if not force and store.get_meta("score_fingerprint") == fingerprint:
             stored = load_scores(store)
             if stored:
@@ -113,6 +116,7 @@ def score_run(run_dir: Path, suite: Suite | None = None,
         data.embedder = cache
         if config.judge is not None:
             data.judge = StoredJudge(store, data, config.judge, config.log.sample.seed)
+            data.labels = config.judge.labels
         results: dict[str, MetricScores] = {}
         rows = []
         for name, options in specs:
@@ -135,6 +139,13 @@ def score_run(run_dir: Path, suite: Suite | None = None,
         store.set_meta("score_notes", summary.notes)
         store.set_meta("score_fingerprint", fingerprint)
         return summary
+
+
+def _labels_digest(path: Path | None) -> str | None:
+    """What the human labels file holds now: new labels make the scores stale."""
+    if path is None or not path.is_file():
+        return None
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def load_scores(store: RunStore) -> dict[str, MetricScores]:

@@ -195,6 +195,8 @@ def make_answer(request: dict[str, Any], source: Source, b: Behaviour, seed: int
     reasoning = _reasoning(request, b.reasoning_words, sample) if thinks else ""
     if systematic.random() < b.refusal_rate:
         return SimAnswer(REFUSAL, reasoning, [], "stop", refused=True)
+    if b.constant_answer is not None:
+        return SimAnswer(b.constant_answer, reasoning, [], "stop")
     tools_allowed = bool(request.get("tools")) and request.get("tool_choice") != "none"
     if tools_allowed and (source.tool_calls or not source.text):
         return SimAnswer("", reasoning, _tool_calls(source, request, b, systematic),

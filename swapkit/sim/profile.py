@@ -84,6 +84,9 @@ class Behaviour(BaseModel):
         default=0.05, ge=0, le=1, description="extra drift between two samples"
     )
     verbosity: float = Field(default=1.0, gt=0, le=4, description="answer length factor")
+    constant_answer: str | None = Field(
+        default=None, description="this text, whatever the prompt (a garbage candidate that "
+        "a biased judge may still prefer)")
     json_break_rate: float = Field(default=0.0, ge=0, le=1)
     json_field_error_rate: float = Field(default=0.0, ge=0, le=1)
     tool_error_rate: float = Field(default=0.0, ge=0, le=1, description="wrong tool/args")

@@ -12,6 +12,7 @@ from swapkit.decision.stats.bootstrap import (
     mean_difference_bootstrap,
     paired_bootstrap,
 )
+from swapkit.decision.stats.kappa import KappaResult, weighted_kappa, weighted_kappa_interval
 from swapkit.decision.stats.multiplicity import benjamini_hochberg, holm
 from swapkit.decision.stats.power import achievable_margin, n_for_noninferiority
 from swapkit.decision.stats.sequential import prpl_eb_cs
@@ -19,6 +20,7 @@ from swapkit.decision.stats.tango import tango_bounds, tango_z
 
 __all__ = [
     "BootstrapResult",
+    "KappaResult",
     "achievable_margin",
     "benjamini_hochberg",
     "cluster_mean_bootstrap",
@@ -29,4 +31,6 @@ __all__ = [
     "prpl_eb_cs",
     "tango_bounds",
     "tango_z",
+    "weighted_kappa",
+    "weighted_kappa_interval",
 ]

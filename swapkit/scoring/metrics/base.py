@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import numpy as np
@@ -88,6 +89,7 @@ class RunData:
     cand_label: str = "candidate"
     embedder: Any = None  # swapkit.scoring.embeddings.embedders.EmbeddingCache, set by the scorer
     judge: JudgeVerdicts | None = None  # the run's stored judge verdicts, set by the scorer
+    labels: Path | None = None  # people's preference labels (judge.labels), set by the scorer
 
     def __len__(self) -> int:
         return len(self.records)

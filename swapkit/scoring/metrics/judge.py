@@ -17,7 +17,9 @@ the share of ties and the unread verdicts go in the metric's notes. Below
 ``min_consistency`` the metric refuses every gate on it (INCONCLUSIVE, with the reason):
 an inconsistent judge's ties would otherwise hand out a confident GO. Its agreement with
 itself on the re-judged subset, and its length bias, are measured by :mod:`.judge_noise`;
-below ``min_self_kappa`` the gates are refused too.
+below ``min_self_kappa`` the gates are refused too. With people's labels, the judge's
+agreement with them goes in the notes too (:mod:`.judge_humans`), and ``min_human_kappa``
+refuses the same way.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from swapkit.completion import Completion, outcome
 from swapkit.errors import ConfigError, UsageError
 from swapkit.replay.judge import answer_text
 from swapkit.scoring.metrics.base import JudgeVerdicts, Kind, MetricScores, RunData
+from swapkit.scoring.metrics.judge_humans import human_agreement
 from swapkit.scoring.metrics.judge_noise import length_bias, self_agreement
 from swapkit.scoring.metrics.options import parse_options
 from swapkit.scoring.metrics.verdict import (
@@ -67,6 +70,10 @@ class JudgeOptions(BaseModel):
         default=0.6, ge=-1, le=1, description="below this Cohen's kappa between the judge's "
         "two judgings of the re-judged subset (judge.rejudge in swap.yaml), gates on the "
         "metric are INCONCLUSIVE")
+    min_human_kappa: float | None = Field(
+        default=None, ge=-1, le=1, description="with human labels: gates on the metric are "
+        "INCONCLUSIVE unless the judge's weighted kappa with people is at least this (its "
+        "90% interval's lower end); default: reported, not gated")
 
 
 def _said(order: str, parsed: ParsedVerdict, pref: Preference | None) -> str:
@@ -134,7 +141,7 @@ class JudgePairwise:
     higher_is_better = True
     description = ("a judge model compares both answers, twice with the order swapped: win, "
                    "tie or loss (needs judge: in swap.yaml); options: template, "
-                   "min_consistency, min_self_kappa")
+                   "min_consistency, min_self_kappa, min_human_kappa")
 
     def score(self, data: RunData, options: dict[str, Any]) -> MetricScores:
         """Score every record from the stored judge verdicts."""
@@ -154,6 +161,7 @@ class JudgePairwise:
         consistent = np.full(n, np.nan)
         details: list[str | None] = [None] * n
         tally = _Tally()
+        outcomes: list[Outcome | None] = [None] * n  # the judge's, for the human labels
         excluded: Counter[str] = Counter()
         judged: list[int] = []  # records the judge was asked about
         first: dict[int, Outcome] = {}  # their outcomes, where both verdicts came back
@@ -197,6 +205,7 @@ class JudgePairwise:
             assert answered[0] is not None and answered[1] is not None  # both answered
             lengths.append((len(answer_text(answered[0])), len(answer_text(answered[1]))))
             tally.outcomes[result] += 1
+            outcomes[i] = result
             tally.unread += sum(p is None for p in prefs)
             if alike is not None:
                 tally.both_read += 1
@@ -210,9 +219,11 @@ class JudgePairwise:
         noise, refuse_noise = self._self_agreement(data.judge, judged, first, opts)
         bias = length_bias(list(first.values()), [b for b, _ in lengths],
                            [c for _, c in lengths]).lines()
-        notes += noise + bias
-        refuse = "; ".join(r for r in (refuse, refuse_noise) if r) or None
-        gate_notes = [] if refuse else [consistency, *noise, *bias] if consistency else []
+        people = human_agreement(data, outcomes, opts.min_human_kappa)
+        notes += noise + bias + people.notes
+        refuse = "; ".join(r for r in (refuse, refuse_noise, people.refuse) if r) or None
+        gate_notes = ([] if refuse else [consistency, *noise, *bias] if consistency else []
+                      ) + people.shown
         return MetricScores(
             self.name, self.kind, True, base, cand, failed[0], failed[1], dict(excluded),
             details, extra={"judge_consistent": consistent}, notes=notes,
