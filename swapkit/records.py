@@ -20,6 +20,7 @@ from swapkit.support.hashing import canonical_json, request_hash
 from swapkit.support.limits import MAX_JSON_DEPTH, too_deep
 
 __all__ = [
+    "EARLIER_TURN_ROLES",
     "STATUSES",
     "ReasoningSplit",
     "Record",
@@ -47,6 +48,10 @@ STATUSES: tuple[Status, ...] = (
     "empty",
     "unreached",
 )
+
+
+# Roles of the earlier turns a multi-turn request carries (see Record.is_multi_turn).
+EARLIER_TURN_ROLES = ("assistant", "tool", "function")
 
 
 class Usage(BaseModel):
@@ -159,7 +164,7 @@ class Record(BaseModel):
         users = 0
         for message in self.messages:
             role = message.get("role")
-            if role in ("assistant", "tool", "function"):
+            if role in EARLIER_TURN_ROLES:
                 return True
             users += role == "user"
         return users > 1

@@ -25,7 +25,7 @@ from swapkit.ingest.formats import LogStream, read_log
 from swapkit.ingest.formats.base import InvalidLines
 from swapkit.ingest.formats.jsonl import JsonlFormat, is_json_document, split_lines
 from swapkit.ingest.formats.tabular import is_table
-from swapkit.records import Record, RecordedResponse, message_text
+from swapkit.records import EARLIER_TURN_ROLES, Record, RecordedResponse, message_text
 
 __all__ = ["Distribution", "LogStats", "collect_stats", "distribution", "inspect_stats"]
 
@@ -94,12 +94,17 @@ def distribution(values: array[Any] | list[float]) -> Distribution:
     )
 
 
-def _prompt_chars(record: Record) -> int:
-    total = 0
+def _prompt_shape(record: Record) -> tuple[int, bool]:
+    """The prompt's length in characters, and whether it is multi-turn (as
+    :attr:`Record.is_multi_turn`): one pass over the messages for both."""
+    total, users, earlier = 0, 0, False
     for message in record.messages:
         content = message.get("content")
         total += len(content) if isinstance(content, str) else len(message_text(message))
-    return total
+        role = message.get("role")
+        earlier = earlier or role in EARLIER_TURN_ROLES
+        users += role == "user"
+    return total, earlier or users > 1
 
 
 class _Collector:
@@ -136,11 +141,12 @@ class _Collector:
         if isinstance(response_format, dict):
             flags["response_format"] += 1
             self.formats[str(response_format.get("type", "?"))] += 1
-        if record.is_multi_turn:
+        chars, multi_turn = _prompt_shape(record)
+        if multi_turn:
             flags["multi_turn"] += 1
         if record.reference is not None:
             flags["reference"] += 1
-        self.lengths["prompt"].append(_prompt_chars(record))
+        self.lengths["prompt"].append(chars)
         if record.timestamp is not None:
             self._span(record.timestamp)
         response = record.response

@@ -12,7 +12,6 @@ __all__ = ["MAX_JSON_DEPTH", "too_deep"]
 MAX_JSON_DEPTH = 64
 
 
-_LEAVES = (str, int, float, type(None))  # most values: one cheap test passes them over
 _CONTAINERS = (dict, list)
 
 
@@ -21,16 +20,19 @@ def too_deep(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
 
     Walks one level at a time (every log record goes through this: it must cost little
     beside parsing the line)."""
-    level = [value] if isinstance(value, _CONTAINERS) else []
+    if not isinstance(value, _CONTAINERS):
+        return False
+    level = [value]
     depth = 1
     while level:
         if depth > limit:
             return True
         below: list[Any] = []
+        keep = below.append
         for item in level:  # only dicts and lists reach a level
-            inner = item.values() if isinstance(item, dict) else item
-            below.extend([v for v in inner
-                          if not isinstance(v, _LEAVES) and isinstance(v, _CONTAINERS)])
+            for inner in item.values() if isinstance(item, dict) else item:
+                if isinstance(inner, _CONTAINERS):
+                    keep(inner)
         level = below
         depth += 1
     return False

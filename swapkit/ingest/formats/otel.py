@@ -112,9 +112,15 @@ def otlp_attributes(raw: Any) -> dict[str, Any]:
         raise ValueError(f"attributes must be a list or an object, not {type(raw).__name__}")
     out: dict[str, Any] = {}
     for item in raw:
-        if not isinstance(item, dict) or not isinstance(item.get("key"), str):
+        key = item.get("key") if isinstance(item, dict) else None
+        if not isinstance(key, str):
             raise ValueError('each attribute must be {"key": ..., "value": ...}')
-        out[item["key"]] = otlp_value(item.get("value"))
+        value = item.get("value")
+        # most attributes are strings: read them here rather than through otlp_value
+        if isinstance(value, dict) and "stringValue" in value:
+            out[key] = value["stringValue"]
+        else:
+            out[key] = otlp_value(value)
     return out
 
 
@@ -324,11 +330,11 @@ class OtelFormat(JsonlFormat):
             )
         request: dict[str, Any] = {"messages": messages}
         for key, (param, kind) in PARAMS.items():
-            value = _number(attributes, key, kind)
+            value = _number(attributes, key, kind) if key in attributes else None
             if value is not None:
                 request[param] = value
         for key, (param, kind) in FLAT_PARAMS.items():
-            value = _number(attributes, key, kind)
+            value = _number(attributes, key, kind) if key in attributes else None
             if value is not None and param not in request:
                 request[param] = value
         stop = attributes.get("gen_ai.request.stop_sequences")
