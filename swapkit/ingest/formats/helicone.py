@@ -73,9 +73,6 @@ def _json(value: Any, name: str) -> Any:
 
 
 
-
-
-
 def _time(value: Any) -> datetime | None:
     if value is None or value == "":
         return None
