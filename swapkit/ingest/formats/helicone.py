@@ -72,7 +72,6 @@ def _json(value: Any, name: str) -> Any:
     return value
 
 
-
 def _time(value: Any) -> datetime | None:
     if value is None or value == "":
         return None
