@@ -214,3 +214,29 @@ def test_paging_a_large_run_is_fast(tmp_path: Path) -> None:
     assert len(first.body) < 200_000  # one page of rows, never the run
     assert first_s < 3.0, first_s
     assert later_s < 1.0 and record_s < 1.0, (later_s, record_s)
+
+
+def test_a_run_half_replayed_shows_what_is_stored_and_reloads(folder: Path,
+                                                              tmp_path: Path) -> None:
+    """A replay going on: the run page says so and reloads itself, records without an
+    answer yet are listed under the status "(none)"."""
+    import shutil
+    import sqlite3
+
+    shutil.copytree(folder / "run", tmp_path / "run")
+    with sqlite3.connect(tmp_path / "run" / "swapkit.sqlite") as db:
+        db.execute("DELETE FROM meta WHERE key = 'decision'")
+        db.execute("DELETE FROM scores")
+        db.execute("DELETE FROM completions WHERE target = (SELECT target FROM targets WHERE "
+                   "side = 'candidate') AND request_hash IN (SELECT request_hash FROM records "
+                   "WHERE position < 25)")
+    viewer = ViewerApp(tmp_path / "run")
+    try:
+        run = viewer.handle("/run?r=.").body
+        assert 'id="live"' in run and 'http-equiv="refresh"' in run
+        assert "not decided yet" in run and "candidate 35" in run
+        assert count(viewer.handle("/records?r=.&status=(none)").body).startswith("25 of 60")
+        record = viewer.handle("/record?r=.&pos=0").body
+        assert "not replayed" in record and "Not scored yet." in record
+    finally:
+        viewer.close()

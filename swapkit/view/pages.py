@@ -17,8 +17,17 @@ import jinja2
 import markupsafe
 
 from swapkit.decision.reasons import gate_interval, gate_rule, gate_value, segment_value
+from swapkit.report.html import OPS_ROWS, _op
 from swapkit.report.model import RecordRow
-from swapkit.support.numbers import fmt_count, fmt_money, fmt_p, fmt_percent, fmt_seconds
+from swapkit.support.numbers import (
+    fmt_count,
+    fmt_money,
+    fmt_p,
+    fmt_percent,
+    fmt_ratio,
+    fmt_seconds,
+    fmt_value,
+)
 from swapkit.support.sanitize import no_bidi
 
 __all__ = ["asset", "render", "tool_calls_json"]
@@ -34,16 +43,8 @@ def _url(path: str, params: dict[str, str]) -> str:
     return f"{path}?{urlencode(params)}" if params else path
 
 
-def _money(value: float | None) -> str:
-    return "-" if value is None else fmt_money(value)
-
-
-def _seconds(value: float | None) -> str:
-    return "-" if value is None else fmt_seconds(value)
-
-
 def _score(value: float | None) -> str:
-    return "-" if value is None else f"{value:.3f}"
+    return "-" if value is None else fmt_value(value, False)
 
 
 def _combine(base: dict[str, Any], more: dict[str, str]) -> dict[str, Any]:
@@ -54,10 +55,10 @@ _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("swapkit.view", "templates"), autoescape=True,
     undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, finalize=_no_bidi)
 _ENV.filters.update(rule=gate_rule, side=gate_value, interval=gate_interval, seg=segment_value,
-                    pvalue=fmt_p, thousands=fmt_count, percent=fmt_percent, money=_money,
-                    seconds=_seconds, score=_score,
+                    pvalue=fmt_p, thousands=fmt_count, percent=fmt_percent, money=fmt_money,
+                    seconds=fmt_seconds, score=_score, ratio=fmt_ratio, op=_op,
                     combine=_combine)
-_ENV.globals.update(url=_url)
+_ENV.globals.update(url=_url, ops_rows=OPS_ROWS)
 
 
 def render(template: str, **context: Any) -> str:

@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from swapkit.decision.model import Decision
 from swapkit.errors import RuntimeFailure, UsageError
 from swapkit.store import DB_NAME, RunStore
@@ -83,7 +85,14 @@ class RunReader:
     def decision(self) -> Decision | None:
         """The stored decision (None until the run is decided)."""
         stored = self.store.get_meta("decision")
-        return None if stored is None else Decision.model_validate(stored)
+        if stored is None:
+            return None
+        try:
+            return Decision.model_validate(stored)
+        except ValidationError:
+            raise RuntimeFailure(f"{self.run_dir}: the stored decision does not validate with "
+                                 "this swapkit", hint="decide the run again: swapkit gate "
+                                 f"{self.run_dir}") from None
 
     def summary(self) -> RunSummary:
         """The run's line in the runs list."""

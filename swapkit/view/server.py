@@ -143,8 +143,9 @@ class ViewerApp:
                 "SELECT t.side, COUNT(c.key) FROM targets t LEFT JOIN completions c "
                 "ON c.target = t.target AND c.sample = 0 GROUP BY t.side ORDER BY t.side"
             ).fetchall()
+        live = any(stored < summary.records for _, stored in progress)
         return _page(render("run.html.j2", run=summary, d=decision, progress=progress,
-                            single=self.single, level=None if decision is None else
+                            single=self.single, live=live, level=None if decision is None else
                             round((1 - 2 * decision.alpha) * 100)))
 
     def _records_page(self, params: dict[str, str]) -> Response:
@@ -236,7 +237,11 @@ class _Handler(BaseHTTPRequestHandler):
         if host not in (f"127.0.0.1:{self.port}", f"localhost:{self.port}"):
             response = Response(421, "wrong host", "text/plain; charset=utf-8")
         else:
-            response = self.app.handle(self.path)
+            try:
+                response = self.app.handle(self.path)
+            except Exception as err:  # one bad request never stops the viewer
+                response = Response(500, f"internal error: {type(err).__name__}",
+                                    "text/plain; charset=utf-8")
         body = response.body.encode("utf-8")
         self.send_response(response.status)
         self.send_header("Content-Type", response.content_type)
