@@ -240,3 +240,30 @@ def test_a_run_half_replayed_shows_what_is_stored_and_reloads(folder: Path,
         assert "not replayed" in record and "Not scored yet." in record
     finally:
         viewer.close()
+
+
+def test_compare_two_runs_of_the_same_log(folder: Path, tmp_path: Path) -> None:
+    """Gates side by side, and the records whose outcome changed (matched by request)."""
+    import shutil
+    import sqlite3
+
+    shutil.copytree(folder / "run", tmp_path / "last-week")
+    shutil.copytree(folder / "run", tmp_path / "this-week")
+    with sqlite3.connect(tmp_path / "this-week" / "swapkit.sqlite") as db:
+        db.execute("UPDATE completions SET status = 'error' WHERE target = (SELECT target FROM "
+                   "targets WHERE side = 'candidate') AND request_hash IN (SELECT request_hash "
+                   "FROM records WHERE position IN (1, 4, 9))")
+    viewer = ViewerApp(tmp_path)
+    try:
+        run = viewer.handle("/run?r=last-week").body
+        assert 'action="/compare"' in run and "<option>this-week</option>" in run
+        page = viewer.handle("/compare?a=last-week&b=this-week")
+        assert page.status == 200
+        assert "3 of 60 shared records" in page.body
+        assert page.body.count('class="badge NO-GO">NO-GO') >= 2  # exact_match in A and B
+        assert "candidate error" in page.body
+        for pos in (1, 4, 9):
+            assert f'href="/record?r=this-week&amp;pos={pos}"' in page.body
+        assert viewer.handle("/compare?a=last-week&b=nope").status == 404
+    finally:
+        viewer.close()

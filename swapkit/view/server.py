@@ -25,6 +25,7 @@ from swapkit.errors import RuntimeFailure, SwapkitError
 from swapkit.report.assemble import _row
 from swapkit.report.model import RecordRow
 from swapkit.store import DB_NAME
+from swapkit.view.compare import changed_records, gate_pairs
 from swapkit.view.index import PAGE_SIZE, SORTS, Query, RecordIndex, load_index, page_data
 from swapkit.view.pages import asset, render, tool_calls_json
 from swapkit.view.runs import RunReader, RunSummary, find_runs, unreadable
@@ -91,7 +92,7 @@ class ViewerApp:
                             {"Cache-Control": "max-age=3600"})
         routes: dict[str, Callable[[dict[str, str]], Response]] = {
             "/": self._runs_page, "/run": self._run_page, "/records": self._records_page,
-            "/record": self._record_page}
+            "/record": self._record_page, "/compare": self._compare_page}
         route = routes.get(parts.path)
         if route is None:
             return _not_found("no such page")
@@ -144,9 +145,10 @@ class ViewerApp:
                 "ON c.target = t.target AND c.sample = 0 GROUP BY t.side ORDER BY t.side"
             ).fetchall()
         live = any(stored < summary.records for _, stored in progress)
+        others = [] if self.single else [k for k in self._runs() if k != reader.key]
+        level = None if decision is None else round((1 - 2 * decision.alpha) * 100)
         return _page(render("run.html.j2", run=summary, d=decision, progress=progress,
-                            single=self.single, live=live, level=None if decision is None else
-                            round((1 - 2 * decision.alpha) * 100)))
+                            single=self.single, live=live, others=others, level=level))
 
     def _records_page(self, params: dict[str, str]) -> Response:
         reader = self._reader(params.get("r", ""))
@@ -192,6 +194,23 @@ class ViewerApp:
             "record.html.j2", run=summary, row=row, query=query, single=self.single,
             before=before, after=after, limit=RECORD_CHARS, calls={side: tool_calls_json(row, side)
                                                for side in ("baseline", "candidate")}))
+
+    def _compare_page(self, params: dict[str, str]) -> Response:
+        a, b = self._reader(params.get("a", "")), self._reader(params.get("b", ""))
+        if a is None or b is None:
+            return _not_found("no such run")
+        query = Query.parse(params)
+        changes, shared = changed_records(a, b)
+        pages = max(1, -(-len(changes) // PAGE_SIZE))
+        page = min(query.page, pages)
+        with a.lock:
+            decision_a = a.decision()
+        with b.lock:
+            decision_b = b.decision()
+        return _page(render(
+            "compare.html.j2", a=a.summary(), b=b.summary(), shared=shared, page=page,
+            pages=pages, changes=changes[(page - 1) * PAGE_SIZE:page * PAGE_SIZE],
+            changes_total=len(changes), gates=gate_pairs(decision_a, decision_b)))
 
 
 def _select(reader: RunReader, index: RecordIndex, query: Query) -> np.ndarray:
