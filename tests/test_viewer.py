@@ -267,3 +267,17 @@ def test_compare_two_runs_of_the_same_log(folder: Path, tmp_path: Path) -> None:
         assert viewer.handle("/compare?a=last-week&b=nope").status == 404
     finally:
         viewer.close()
+
+
+@pytest.mark.parametrize("target", [
+    "/records?r=run&page=-5", "/records?r=run&page=" + "9" * 30, "/records?r=run&segment=%00",
+    "/records?r=run&q=%25", "/records?r=run&q=%27%22%5C", "/records?r=run&q=%ff%fe",
+    "/records?r=run&q=" + "x" * 5000, "/records?r=run&flag=nope&status=nope&sort=%00",
+    "/record?r=run&pos=1e3", "/record?r=run&pos=" + "9" * 30, "/record?r=run&pos=3&page=x",
+    "/run?r=run&r=..", "/compare?a=run", "/compare?a=run&b=run&page=-1", "/?sort=%ff&verdict=x",
+    "/%2e%2e/%2e%2e/etc/passwd", "/static/../runs.html.j2", "//", "/?" + "&" * 1000,
+])
+def test_odd_requests_get_a_page_or_not_found(app: ViewerApp, target: str) -> None:
+    response = app.handle(target)
+    assert response.status in (200, 404), (target, response.status)
+    assert "Traceback" not in response.body

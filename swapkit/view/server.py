@@ -214,12 +214,15 @@ class ViewerApp:
 
 
 def _select(reader: RunReader, index: RecordIndex, query: Query) -> np.ndarray:
-    """The positions ``query`` selects, searching (cached until the store changes)."""
+    """The positions ``query`` selects. The last search's matches are kept until the store
+    changes (paging through them searches once); only the last, so memory stays flat."""
     found = None
     if query.q:
-        found = reader.cached(f"search {query.q}")
-        if found is None:
-            found = reader.remember(f"search {query.q}", index.search(reader, query.q))
+        last = reader.cached("search")
+        if last is not None and last[0] == query.q:
+            found = last[1]
+        else:
+            found = reader.remember("search", (query.q, index.search(reader, query.q)))[1]
     return index.select(query, found)
 
 
