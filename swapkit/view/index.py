@@ -18,6 +18,7 @@ from swapkit.records import Record
 from swapkit.report.assemble import regression_scores
 from swapkit.scoring.metrics.base import MetricScores, RunData
 from swapkit.scoring.score import load_run_data, load_scores
+from swapkit.store.sequence import StoredSequence
 from swapkit.view.runs import RunReader
 
 __all__ = ["PAGE_SIZE", "SORTS", "Query", "RecordIndex", "load_index", "page_data"]
@@ -143,7 +144,10 @@ def load_index(reader: RunReader) -> RecordIndex:
     cached = reader.cached("index")
     if cached is not None:
         return cached  # type: ignore[no-any-return]
-    data = load_run_data(reader.store)
+    stored = load_run_data(reader.store)
+    # Each status column is read once (the regression scores read it again otherwise).
+    data = RunData(stored.records, _ColumnsOnce(stored.base), _ColumnsOnce(stored.cand),
+                   stored.noise, stored.base_label, stored.cand_label)
     # Scores of an earlier sample (a replay going on) no longer line up: left out.
     scores = {k: s for k, s in load_scores(reader.store).items() if len(s.base) == len(data)}
     decision = reader.decision()
@@ -161,6 +165,33 @@ def load_index(reader: RunReader) -> RecordIndex:
         flags=_flag_masks(data, scores, divergent, base_status, cand_status),
         targets=(targets["baseline"].target, targets["candidate"].target))
     return reader.remember("index", index)  # type: ignore[no-any-return]
+
+
+class _ColumnsOnce(Sequence[T]):
+    """A stored sequence whose columns are read once (rows still come from it)."""
+
+    def __init__(self, rows: Sequence[T]) -> None:
+        assert isinstance(rows, StoredSequence)  # what load_run_data reads from a store
+        self._rows: StoredSequence[T] = rows
+        self._columns: dict[str, list[Any]] = {}
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[T]: ...
+
+    def __getitem__(self, index: int | slice) -> T | list[T]:
+        return self._rows[index]
+
+    def column(self, name: str) -> list[Any]:
+        """One stored column of every row, read the first time it is asked for."""
+        if name not in self._columns:
+            self._columns[name] = self._rows.column(name)
+        return self._columns[name]
 
 
 class _Sparse(Sequence[T]):

@@ -140,10 +140,11 @@ class ViewerApp:
         summary = reader.summary()
         with reader.lock:
             decision = reader.decision()
-            progress = reader.store.db.execute(
-                "SELECT t.side, COUNT(c.key) FROM targets t LEFT JOIN completions c "
-                "ON c.target = t.target AND c.sample = 0 GROUP BY t.side ORDER BY t.side"
-            ).fetchall()
+            # Counted on the completions' index alone (no answer text is read).
+            progress = [(side, reader.store.db.execute(
+                "SELECT COUNT(*) FROM completions WHERE target = ? AND sample = 0",
+                (target.target,)).fetchone()[0])
+                for side, target in sorted(reader.store.targets().items())]
         live = any(stored < summary.records for _, stored in progress)
         others = [] if self.single else [k for k in self._runs() if k != reader.key]
         level = None if decision is None else round((1 - 2 * decision.alpha) * 100)
