@@ -8,6 +8,7 @@ derived from the store (the record index) is rebuilt only then.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from dataclasses import dataclass
@@ -118,8 +119,12 @@ class RunReader:
 
 def _updated(run_dir: Path) -> str:
     """When the store was last written (the database or its write-ahead log)."""
-    times = [p.stat().st_mtime for p in (run_dir / DB_NAME, run_dir / f"{DB_NAME}-wal")
-             if p.exists()]
+    times = []
+    for path in (run_dir / DB_NAME, run_dir / f"{DB_NAME}-wal"):
+        with contextlib.suppress(OSError):  # no log yet, or the run was just removed
+            times.append(path.stat().st_mtime)
+    if not times:
+        return ""
     return datetime.fromtimestamp(max(times), UTC).strftime("%Y-%m-%d %H:%M")
 
 
