@@ -281,3 +281,18 @@ def test_odd_requests_get_a_page_or_not_found(app: ViewerApp, target: str) -> No
     response = app.handle(target)
     assert response.status in (200, 404), (target, response.status)
     assert "Traceback" not in response.body
+
+
+def test_a_taken_port_is_a_clear_error(folder: Path) -> None:
+    import socket
+
+    from swapkit.errors import RuntimeFailure
+    from swapkit.view.server import make_server
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(RuntimeFailure, match="choose another --port") as err:
+            make_server(folder, port)
+        assert f"127.0.0.1:{port}" in str(err.value) + (err.value.hint or "")
