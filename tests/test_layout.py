@@ -26,7 +26,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("decision", ("swapkit.decision",)),
     ("report", ("swapkit.report",)),
     ("main job", ("swapkit.pipeline", "swapkit.plan")),
-    ("beside the pipeline", ("swapkit.sim", "swapkit.demo", "swapkit.schemas")),
+    ("beside the pipeline", ("swapkit.sim", "swapkit.demo", "swapkit.schemas", "swapkit.view")),
     ("command line", ("swapkit.cli", "swapkit.__main__")),
     ("public API", ("swapkit",)),
 ]

@@ -25,6 +25,7 @@ from swapkit.cli.schema_cmd import schema_command
 from swapkit.cli.score_cmd import score_command
 from swapkit.cli.sim_cmd import sim_command
 from swapkit.cli.suites_cmd import suites_group
+from swapkit.cli.view_cmd import view_command
 from swapkit.errors import SwapkitError
 from swapkit.support.sanitize import clean
 from swapkit.support.version import __version__
@@ -71,6 +72,7 @@ cli.add_command(score_command)
 cli.add_command(gate_command)
 cli.add_command(suites_group)
 cli.add_command(report_command)
+cli.add_command(view_command)
 
 
 def main() -> None:
