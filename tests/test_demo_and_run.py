@@ -63,10 +63,20 @@ def test_the_demo_report_shows_the_soft_judge_gate_and_escapes_the_judges_reason
     assert "window.__xss" in html and "<img src=x" not in html and "</script><img" not in html
 
 
-def test_demo_with_the_fixed_candidate_is_a_go(tmp_path: Path) -> None:
+def test_demo_with_the_fixed_candidate_is_a_go_and_a_second_demo_resumes(
+        tmp_path: Path) -> None:
     result = run_cli(["demo", "-o", tmp_path, "-q", "--candidate-profile", "qwen3-fixed"])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("GO: all")
+    # Again into the same folder: the simulator comes back on the same port, so the
+    # targets are the same and nothing is sent again.
+    again = run_cli(["demo", "-o", tmp_path, "--candidate-profile", "qwen3-fixed"])
+    assert again.exit_code == 0, again.output
+    assert "nothing was sent" in again.stderr and again.stdout.startswith("GO: all")
+    # Another candidate profile is another model: its answers are replayed, never reused.
+    other = run_cli(["demo", "-o", tmp_path, "--candidate-profile", "qwen3-like"])
+    assert other.exit_code == 1 and other.stdout.startswith("NO-GO: json_valid")
+    assert "nothing was sent" not in other.stderr
 
 
 def env_for(sim_url: str, out: Path) -> dict[str, str]:
