@@ -67,6 +67,10 @@ class ExactMatch:
     extracts = True
     description = "answer equals the reference after normalisation (options: normalize, extract)"
 
+    def applies_to(self, record: Record, options: dict[str, Any]) -> bool:
+        """Records with a text reference."""
+        return reference_text(record) is not None
+
     def score(self, data: RunData, options: dict[str, Any]) -> MetricScores:
         """Score every record with a text reference."""
         opts = parse_options(self.name, _Normalise, options)
@@ -80,7 +84,7 @@ class ExactMatch:
             return float(normalise(answer, opts.normalize) == ref), None
 
         return score_pairs(data, self.name, self.kind, True,
-                           lambda i: reference_text(data.records[i]) is not None, value)
+                           lambda i: self.applies_to(data.records[i], options), value)
 
 
 class _ContainsOptions(ExtractOptions):
