@@ -157,3 +157,27 @@ def test_python_api_example_runs() -> None:
                           "40"], capture_output=True, text=True, timeout=300)
     assert out.returncode in (0, 1, 4), out.stderr
     assert "replayed 40 records" in out.stdout and "HTML report:" in out.stdout
+
+
+def test_the_readme_python_api_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    import swapkit
+
+    from .simhelp import profile, write_config, write_log
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = next(b.split("```")[0] for b in readme.split("```python\n")[1:]
+                 if "run_migration" in b)
+    imported = block.split("from swapkit import ")[1].split("\n")[0].split(", ")
+    assert set(imported) <= set(swapkit.__all__)  # the example uses the public API only
+    log = write_log(tmp_path / "log.jsonl", 30)
+    with start_simulator([profile("base-sim"), profile("cand-sim")], [log]) as running:
+        write_config(tmp_path, running.base_url, log=log,
+                     suite={"gates": [{"metric": "failure_rate", "margin": 0.05}]})
+        monkeypatch.chdir(tmp_path)
+        with pytest.raises(SystemExit) as exited:
+            exec(compile(block, "README.md", "exec"), {})
+    assert exited.value.code in (0, 1, 4)
+    out = capsys.readouterr().out
+    assert "failure_rate" in out and "report: swapkit-report/report.html" in out
+    assert (tmp_path / "swapkit-report" / "report.html").exists()
