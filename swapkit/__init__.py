@@ -1,7 +1,7 @@
 """swapkit: can we swap the LLM behind our product for another one?
 
 The public API: load a migration config, run it whole (:func:`run_migration`) or stage by
-stage (:func:`read_log` → :func:`draw_sample` → :func:`replay` → :func:`score_run` →
+stage (:func:`read_log` → :func:`draw_sample` → :func:`replay_run` → :func:`score_run` →
 :func:`decide_run` → :func:`build_reports`; :func:`sample_log` draws a config's sample with its
 ``log.filter``, as every stage does), read the :class:`Decision`, and catch the
 :class:`SwapkitError` tree. Everything else may change between versions.

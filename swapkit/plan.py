@@ -26,6 +26,7 @@ from pydantic import BaseModel, Field
 
 from swapkit.completion import cost_usd
 from swapkit.config import DEFAULT_SUITE, SIDES, Suite, SwapConfig, TargetConfig
+from swapkit.decision.decide import expand_gates
 from swapkit.decision.stats.power import n_for_noninferiority
 from swapkit.ingest.sampling import noise_subset, sample_log
 from swapkit.records import Record, Usage, message_text
@@ -33,7 +34,10 @@ from swapkit.replay.call import build_body
 from swapkit.replay.judge import PAIRWISE_METRIC, shown_reference
 from swapkit.replay.judge_asks import PairwiseAsk, suite_asks
 from swapkit.replay.pointwise import PointwiseAsk
+from swapkit.scoring.metrics import get_metric
+from swapkit.scoring.metrics.base import record_applies
 from swapkit.scoring.metrics.text import reference_text
+from swapkit.scoring.score import suite_specs
 from swapkit.scoring.suggest import coverage_warnings
 from swapkit.store import DB_NAME, RunStore
 from swapkit.support.numbers import fmt_seconds, fmt_value
@@ -70,7 +74,12 @@ class GatePlan(BaseModel):
     metric: str
     kind: str
     margin: float | None
-    records: int = Field(description="records the sample gives this gate (upper bound)")
+    records: int = Field(description="records of the sample the gate's metric can apply to "
+                         "(upper bound: answers may still leave some out)")
+    applicable: bool = Field(default=True, description="False when the metric applies to no "
+                             "record: the run marks the gate NOT_APPLICABLE")
+    min_n: int | None = Field(default=None, description="fewer records than this: the run "
+                              "says INCONCLUSIVE without a test (the suite's min_n)")
     needed: int | None = None
     variability: str = ""
     enough: bool | None = None
@@ -206,17 +215,27 @@ def _observed(config: SwapConfig) -> dict[str, tuple[str, float]]:
     return out
 
 
-def _gate_plans(suite: Suite, config: SwapConfig, by_segment: dict[str, int],
-                total: int) -> list[GatePlan]:
+def _applicable(suite: Suite, metric: str, records: list[Record]) -> int:
+    """Records ``metric`` can score, by the rule the metric itself scores with."""
+    options = dict(suite_specs(suite)).get(metric, {})
+    scorer = get_metric(metric)
+    return sum(1 for r in records if record_applies(scorer, r, options))
+
+
+def _gate_plans(suite: Suite, config: SwapConfig, records: list[Record]) -> list[GatePlan]:
     observed = _observed(config)
     plans = []
-    gates = list(suite.gates) + [g.model_copy(update={"segment": s}) for s in
-                                 suite.critical_segments for g in suite.gates
-                                 if g.hard and g.segment is None and g.kind == "noninferiority"]
-    for gate in gates:
-        records = by_segment.get(gate.segment, 0) if gate.segment else total
+    for gate, derived in expand_gates(suite):
+        in_segment = [r for r in records if r.segment == gate.segment] if gate.segment else (
+            records)
+        n = _applicable(suite, gate.metric, in_segment)
+        if derived and not n:
+            continue  # as the decision does: no critical-segment copy where nothing applies
         plan = GatePlan(gate=gate.display_name, metric=gate.metric, kind=gate.kind,
-                        margin=gate.margin, records=records)
+                        margin=gate.margin, records=n, applicable=n > 0, min_n=suite.min_n)
+        if not n:
+            plans.append(plan)
+            continue
         if gate.kind in ("noninferiority", "equivalence") and gate.margin:
             kind, value = observed.get(gate.metric, ("", math.nan))
             if kind == "binary":
@@ -237,7 +256,7 @@ def _gate_plans(suite: Suite, config: SwapConfig, by_segment: dict[str, int],
                 plan.variability = f"assumed σ_d = {ASSUMED_SD} (run a pilot to measure)"
             needed = n_for_noninferiority(variance, gate.margin, suite.alpha)
             plan.needed = math.ceil(needed) if math.isfinite(needed) else None
-            plan.enough = plan.needed is not None and records >= plan.needed
+            plan.enough = plan.needed is not None and n >= plan.needed
         plans.append(plan)
     return plans
 
@@ -264,6 +283,6 @@ def plan_migration(config: SwapConfig) -> Plan:
                    **build_body(records[0].request, config.candidate)}
     return Plan(name=config.name, sample_size=len(records), by_segment=sample.selected,
                 filtered_by=sample.filtered_by, noise_records=noise, targets=targets,
-                gates=_gate_plans(suite, config, sample.selected, len(records)),
+                gates=_gate_plans(suite, config, records),
                 example_request=example, coverage=coverage_warnings(suite, records),
                 warnings=config.warnings())

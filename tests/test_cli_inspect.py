@@ -176,3 +176,18 @@ def test_ci_examples_are_valid_yaml_and_run_swapkit() -> None:
     for name in ("github-actions.yml", "gitlab-ci.yml"):
         text = (EXAMPLES / "ci" / name).read_text(encoding="utf-8")
         assert yaml.safe_load(text) and "swapkit run swap.yaml" in text
+
+
+def test_ci_examples_restore_the_run_store_before_the_run() -> None:
+    import yaml
+
+    text = (EXAMPLES / "ci" / "github-actions.yml").read_text(encoding="utf-8")
+    steps = yaml.safe_load(text)["jobs"]["gate"]["steps"]
+    uses = [str(s.get("uses", "")) + str(s.get("run", "")) for s in steps]
+    restore = next(i for i, u in enumerate(uses) if u.startswith("actions/cache/restore"))
+    run = next(i for i, u in enumerate(uses) if "swapkit run" in u)
+    save = next(i for i, u in enumerate(uses) if u.startswith("actions/cache/save"))
+    assert restore < run < save and steps[save]["if"] == "always()"
+    assert steps[restore]["with"]["path"] == steps[save]["with"]["path"] == "swapkit-runs"
+    for name in ("github-actions.yml", "gitlab-ci.yml"):  # where the suite file lives
+        assert "relative to swap.yaml" in (EXAMPLES / "ci" / name).read_text(encoding="utf-8")

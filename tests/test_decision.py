@@ -117,7 +117,9 @@ def test_small_segments_are_not_tested() -> None:
     decision = decide(data_for(110, segments), scores,
                       Suite(gates=[GateSpec(metric="pass", margin=0.2)]), run_id="t")
     tiny = next(s for s in decision.segments if s.segment == "tiny")
-    assert not tiny.tested and not tiny.flagged and "insufficient" in tiny.note
+    assert not tiny.tested and not tiny.flagged and tiny.note == (
+        "too few records (10 < 30); not tested")
+    assert tiny.baseline == 1.0 and tiny.candidate == 0.0  # its numbers are still shown
 
 
 def test_insufficient_data_and_not_applicable() -> None:
@@ -128,6 +130,19 @@ def test_insufficient_data_and_not_applicable() -> None:
     statuses = {g.metric: g.status for g in decision.gates}
     assert statuses == {"few": "INCONCLUSIVE", "none": "NOT_APPLICABLE"}
     assert decision.verdict == "INCONCLUSIVE"
+
+
+def test_a_gate_on_too_few_records_shows_its_numbers_untested() -> None:
+    segments = ["big"] * 100 + ["small"] * 8
+    scores = {"pass": binary("pass", [1.0] * 108, [1.0] * 100 + [0.0] * 2 + [1.0] * 6)}
+    suite = Suite(gates=[GateSpec(metric="pass", margin=0.05, segment="small")])
+    gate = decide(data_for(108, segments), scores, suite, run_id="t").gates[0]
+    assert gate.status == "INCONCLUSIVE" and gate.insufficient_data and gate.n == 8
+    assert (gate.baseline, gate.candidate, gate.estimate) == (1.0, 0.75, -0.25)
+    assert gate.low is None and gate.p_inferior is None  # shown, never tested
+    assert gate.reason == ("pass@small: candidate 75.0% vs baseline 100.0%, difference "
+                           "-25.0 pts, untested: too few records to test: 8 pairs, fewer than "
+                           "30 (the suite's min_n): INCONCLUSIVE (n=8)")
 
 
 def continuous(base: np.ndarray, cand: np.ndarray, kind: str = "continuous") -> MetricScores:

@@ -63,10 +63,20 @@ def test_the_demo_report_shows_the_soft_judge_gate_and_escapes_the_judges_reason
     assert "window.__xss" in html and "<img src=x" not in html and "</script><img" not in html
 
 
-def test_demo_with_the_fixed_candidate_is_a_go(tmp_path: Path) -> None:
+def test_demo_with_the_fixed_candidate_is_a_go_and_a_second_demo_resumes(
+        tmp_path: Path) -> None:
     result = run_cli(["demo", "-o", tmp_path, "-q", "--candidate-profile", "qwen3-fixed"])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("GO: all")
+    # Again into the same folder: the simulator comes back on the same port, so the
+    # targets are the same and nothing is sent again.
+    again = run_cli(["demo", "-o", tmp_path, "--candidate-profile", "qwen3-fixed"])
+    assert again.exit_code == 0, again.output
+    assert "nothing was sent" in again.stderr and again.stdout.startswith("GO: all")
+    # Another candidate profile is another model: its answers are replayed, never reused.
+    other = run_cli(["demo", "-o", tmp_path, "--candidate-profile", "qwen3-like"])
+    assert other.exit_code == 1 and other.stdout.startswith("NO-GO: json_valid")
+    assert "nothing was sent" not in other.stderr
 
 
 def env_for(sim_url: str, out: Path) -> dict[str, str]:
@@ -147,3 +157,27 @@ def test_python_api_example_runs() -> None:
                           "40"], capture_output=True, text=True, timeout=300)
     assert out.returncode in (0, 1, 4), out.stderr
     assert "replayed 40 records" in out.stdout and "HTML report:" in out.stdout
+
+
+def test_the_readme_python_api_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    import swapkit
+
+    from .simhelp import profile, write_config, write_log
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = next(b.split("```")[0] for b in readme.split("```python\n")[1:]
+                 if "run_migration" in b)
+    imported = block.split("from swapkit import ")[1].split("\n")[0].split(", ")
+    assert set(imported) <= set(swapkit.__all__)  # the example uses the public API only
+    log = write_log(tmp_path / "log.jsonl", 30)
+    with start_simulator([profile("base-sim"), profile("cand-sim")], [log]) as running:
+        write_config(tmp_path, running.base_url, log=log,
+                     suite={"gates": [{"metric": "failure_rate", "margin": 0.05}]})
+        monkeypatch.chdir(tmp_path)
+        with pytest.raises(SystemExit) as exited:
+            exec(compile(block, "README.md", "exec"), {})
+    assert exited.value.code in (0, 1, 4)
+    out = capsys.readouterr().out
+    assert "failure_rate" in out and "report: swapkit-report/report.html" in out
+    assert (tmp_path / "swapkit-report" / "report.html").exists()

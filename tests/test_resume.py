@@ -148,3 +148,32 @@ def test_a_failed_batch_commit_drops_the_batch_and_says_so(tmp_path: Path) -> No
         store.stage_completion(_completion("later"))
     with RunStore(tmp_path, lock=False) as store:
         assert {c.key for c in store.completions()} == {"kept", "later"}
+
+
+def test_a_rerun_with_nothing_to_send_says_so(tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    log = write_log(tmp_path / "log.jsonl", 20)
+    with start_simulator([profile("base-sim"), profile("cand-sim")], [log]) as sim:
+        config = load_config(write_config(tmp_path, sim.base_url, log=log))
+        replay_run(config, ReplayOptions())
+        assert "resumed" not in capsys.readouterr().err
+        started = time.monotonic()
+        summary = replay_run(config, ReplayOptions())
+        took = time.monotonic() - started
+        sent = sum(c for *_, c in sim.stats(detail=True)["served"])
+    err = capsys.readouterr().err
+    assert summary.complete and sent == 20 + 5 + 20  # the rerun sent nothing
+    assert "resumed: all 45 requests were already in the run store; nothing was sent" in err
+    assert "baseline  base-sim" in err and "nothing to send: all 25 already in the run store" in err
+    assert took < 5
+
+
+def test_a_partial_rerun_counts_what_was_stored_and_what_it_sent(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    log = write_log(tmp_path / "log.jsonl", 20)
+    with start_simulator([profile("base-sim"), profile("cand-sim")], [log]) as sim:
+        config = load_config(write_config(tmp_path, sim.base_url, log=log))
+        replay_run(config, ReplayOptions(only="baseline", quiet=True))
+        replay_run(config, ReplayOptions())
+    assert "resumed: 25 of 45 requests were already in the run store; 20 sent now" in (
+        capsys.readouterr().err)

@@ -20,7 +20,8 @@ __all__ = ["gate_command", "render_decision"]
 @click.command("gate")
 @click.argument("run", type=click.Path(path_type=Path), metavar="RUN")
 @click.option("--suite", "suite_path", type=click.Path(path_type=Path),
-              help="decide with this suite instead of the one in swap.yaml")
+              help="decide with this suite (a file, or a bundled suite by name: swapkit suites "
+                   "list) instead of the one in swap.yaml")
 @inconclusive_option
 @click.option("--json", "json_", is_flag=True, help="print the decision as JSON")
 def gate_command(run: Path, suite_path: Path | None, inconclusive: str, json_: bool) -> None:

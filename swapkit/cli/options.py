@@ -46,12 +46,14 @@ inconclusive_option = click.option(
 
 
 def load_suite_option(path: Path | None) -> Suite | None:
-    """The suite a ``--suite`` flag names, or None for the run's own."""
+    """The suite a ``--suite`` flag names (a file, or a bundled suite's name), or None for
+    the run's own."""
     if path is None:
         return None
     from swapkit.config import load_suite
+    from swapkit.config.bundled import resolve_suite_path
 
-    return load_suite(path)
+    return load_suite(resolve_suite_path(path, str(path), "--suite"))
 
 
 def target_options(command: F) -> F:

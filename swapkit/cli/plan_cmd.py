@@ -64,6 +64,16 @@ def render_plan(plan: Plan, example: bool = False) -> str:
                      f"{wall} ({t.basis})")
     lines.append("gates")
     for g in plan.gates:
+        if not g.applicable:
+            lines.append(f"  {g.gate:<28} not applicable: {g.metric} applies to no record of "
+                         "the sample (it needs e.g. a reference or a JSON request); the run "
+                         "will mark it NOT_APPLICABLE")
+            continue
+        if g.min_n is not None and g.records < g.min_n:
+            lines.append(f"  {g.gate:<28} too few records: {fmt_count(g.records)}, fewer than "
+                         f"min_n {g.min_n}; expect INCONCLUSIVE (the run shows its numbers "
+                         "untested)")
+            continue
         if g.needed is None:
             lines.append(f"  {g.gate:<28} {g.kind}: {fmt_count(g.records)} records")
             continue

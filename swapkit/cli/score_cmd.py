@@ -20,7 +20,8 @@ __all__ = ["render_scores", "score_command"]
 @click.command("score")
 @click.argument("run", type=click.Path(path_type=Path), metavar="RUN")
 @click.option("--suite", "suite_path", type=click.Path(path_type=Path),
-              help="score with this suite instead of the one in swap.yaml")
+              help="score with this suite (a file, or a bundled suite by name: swapkit suites "
+                   "list) instead of the one in swap.yaml")
 @click.option("--json", "json_", is_flag=True, help="print per-metric means as JSON")
 @threads_option
 def score_command(run: Path, suite_path: Path | None, json_: bool, threads: int | None) -> None:

@@ -18,23 +18,11 @@ if TYPE_CHECKING:
 __all__ = ["suites_group"]
 
 
-def bundled_suites_dir() -> Path:
-    """``suites/`` of the repository (or of the installed tree)."""
-    return Path(__file__).resolve().parents[2] / "suites"
-
-
 def suite_path(name: str) -> Path:
-    """A bundled suite's file by name, or the path given."""
-    from swapkit.errors import UsageError
+    """A suite file given by path, or a bundled suite's by name."""
+    from swapkit.config.bundled import resolve_suite_path
 
-    path = Path(name)
-    if path.exists():
-        return path
-    bundled = bundled_suites_dir() / f"{name}.yaml"
-    if bundled.exists():
-        return bundled
-    names = ", ".join(sorted(p.stem for p in bundled_suites_dir().glob("*.yaml")))
-    raise UsageError(f"no suite {name!r}", hint=f"a suite file, or one of: {names}")
+    return resolve_suite_path(Path(name), name, "suite")
 
 
 @click.group("suites")
@@ -44,16 +32,19 @@ def suites_group() -> None:
 
 @suites_group.command("list")
 def list_command() -> None:
-    """List the bundled suites with their descriptions.
+    """List the bundled suites (installed with swapkit) with their descriptions.
+
+    Any of these names works where a suite file does: `suite: chat-assistant` in
+    swap.yaml, `--suite chat-assistant`, `swapkit suites show chat-assistant`.
 
     Example:
 
         swapkit suites list
     """
     from swapkit.config import load_suite
+    from swapkit.config.bundled import bundled_suites
 
-    folder = bundled_suites_dir()
-    for path in sorted(folder.glob("*.yaml")):
+    for path in bundled_suites().values():
         suite = load_suite(path)
         first = (suite.description or "").split(". ")[0].strip()
         click.echo(f"{path.stem:<24} {len(suite.gates):>2} gates  {first}")

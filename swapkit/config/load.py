@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from swapkit.config.bundled import resolve_suite_path
 from swapkit.config.suite import JUDGE_METRICS, Suite
 from swapkit.config.swap import SIDES, SwapConfig, TargetConfig
 from swapkit.errors import ConfigError
@@ -110,8 +111,10 @@ def load_config(path: Path | str, env: Mapping[str, str] | None = None) -> SwapC
         ) from None
     resolved = config.resolve_paths(path.parent)
     _check_write_paths(path, located, resolved)
-    if isinstance(resolved.suite, Path):
-        resolved = resolved.model_copy(update={"suite": load_suite(resolved.suite, env)})
+    if isinstance(resolved.suite, Path) and isinstance(config.suite, Path):
+        suite_file = resolve_suite_path(resolved.suite, str(config.suite),
+                                        located.where(("suite",)))
+        resolved = resolved.model_copy(update={"suite": load_suite(suite_file, env)})
     elif isinstance(resolved.suite, Suite):
         resolved = resolved.model_copy(update={"suite": _resolve_templates(resolved.suite,
                                                                            path.parent)})

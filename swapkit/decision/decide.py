@@ -28,13 +28,14 @@ from swapkit.scoring.score import load_run_data, load_scores, mean_or_none
 from swapkit.store import RunStore
 from swapkit.support.numbers import fmt_count, fmt_percent
 
-__all__ = ["decide", "decide_run"]
+__all__ = ["decide", "decide_run", "expand_gates"]
 
 DIFFERENCE_KINDS = ("noninferiority", "equivalence", "superiority")
 
 
-def _expand(suite: Suite) -> list[tuple[GateSpec, bool]]:
-    """The suite's gates, then the critical-segment copies of its hard ones (flagged True)."""
+def expand_gates(suite: Suite) -> list[tuple[GateSpec, bool]]:
+    """The suite's gates, then the critical-segment copies of its hard ones (flagged True;
+    dropped where their metric applies to no record). ``swapkit plan`` plans the same list."""
     gates = [(gate, False) for gate in suite.gates]
     for segment in suite.critical_segments:
         for gate in suite.gates:
@@ -55,7 +56,7 @@ def _segment_row(gate: GateResult, scores: MetricScores, inp: GateInput, segment
     row.baseline, row.candidate = float(b.mean()), float(c.mean())
     row.estimate = float((c - b).mean())
     if b.size < min_n:
-        row.note = f"insufficient data ({b.size} < {min_n}); not tested"
+        row.note = f"too few records ({b.size} < {min_n}); not tested"
         return row
     test = difference_test(b, c, kind="noninferiority", margin=0.0, alpha=inp.alpha,
                            binary=data.binary, scale=data.scale, clusters=None,
@@ -145,7 +146,7 @@ def decide(data: RunData, scores: dict[str, MetricScores], suite: Suite, run_id:
     ids = np.array(data.record_field("id"), dtype=object)
     everything = np.ones(len(data), dtype=bool)
     evaluated: list[tuple[GateResult, GateInput]] = []
-    for spec, derived in _expand(suite):
+    for spec, derived in expand_gates(suite):
         if spec.metric not in scores:
             raise UsageError(f"gate {spec.display_name}: metric {spec.metric} was not scored",
                              hint="run `swapkit score RUN` with this suite first")

@@ -358,7 +358,15 @@ def evaluate_gate(inp: GateInput) -> GateResult:
     if n < inp.min_n:
         result.raw_status = result.status = "INCONCLUSIVE"
         result.insufficient_data = True
-        result.annotations.append(f"insufficient data: {n} pairs, fewer than {inp.min_n}")
+        if result.scale == "difference":  # the numbers, shown untested
+            data = _data(inp)
+            b, c, _ = data.complete()
+            result.percent = data.binary
+            if b.size:
+                result.baseline, result.candidate = float(b.mean()), float(c.mean())
+                result.estimate = result.candidate - result.baseline
+        result.annotations.append(f"too few records to test: {n} pairs, fewer than "
+                                  f"{inp.min_n} (the suite's min_n)")
         return result
     {"rate": _max_rate, "divergence": _noise_ratio, "ratio": _ratio,
      "difference": _difference}[result.scale](inp, result)

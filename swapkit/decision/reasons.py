@@ -20,15 +20,21 @@ def _interval(level: int, low: str, high: str) -> str:
     return f"({level}% CI {low} to {high})"
 
 
-def _difference(g: GateResult, level: int) -> str:
-    margin = g.margin or 0.0
-    # Scores were oriented higher-is-better; rates of bad events read better un-oriented.
+def _oriented(g: GateResult) -> tuple[float | None, float | None, float | None]:
+    """Baseline, candidate and difference as they read: scores were oriented
+    higher-is-better, and rates of bad events read better un-oriented."""
     sign = 1 if g.higher_is_better else -1
     base = g.baseline if g.higher_is_better or g.baseline is None else (
         1 - g.baseline if g.percent else -g.baseline)
     cand = g.candidate if g.higher_is_better or g.candidate is None else (
         1 - g.candidate if g.percent else -g.candidate)
-    est = None if g.estimate is None else sign * g.estimate
+    return base, cand, None if g.estimate is None else sign * g.estimate
+
+
+def _difference(g: GateResult, level: int) -> str:
+    margin = g.margin or 0.0
+    sign = 1 if g.higher_is_better else -1
+    base, cand, est = _oriented(g)
     bounds = [None if v is None else sign * v for v in (g.low, g.high)]
     low, high = min(bounds, key=lambda v: v if v is not None else 0), max(
         bounds, key=lambda v: v if v is not None else 0)
@@ -81,7 +87,11 @@ def gate_reason(g: GateResult, alpha: float) -> str:
         why = "; ".join(g.annotations) or "no record this gate applies to"
         return f"{g.name}: not evaluated: {why}"
     if g.insufficient_data:
-        return f"{g.name}: only {g.n} pairs, fewer than needed to decide: INCONCLUSIVE"
+        base, cand, est = _oriented(g)
+        numbers = "" if base is None or cand is None or est is None else (
+            f"candidate {fmt_value(cand, g.percent)} vs baseline {fmt_value(base, g.percent)}, "
+            f"difference {fmt_diff(est, g.percent)}, untested: ")
+        return f"{g.name}: {numbers}{'; '.join(g.annotations)}: INCONCLUSIVE (n={g.n})"
     text = {"divergence": _noise, "rate": _max_rate, "ratio": _ratio,
             "difference": _difference}[g.scale](g, level)
     extra = ""

@@ -385,7 +385,7 @@ async def replay_async(config: SwapConfig, options: ReplayOptions | None = None)
             for transport in transports:
                 await transport.close()
             store.flush()  # whatever ended the run: commit what the workers stored
-        display.update(force=True)
+        display.finish()
         summary.stopped = run.stop_reason
         summary.wall_s = time.monotonic() - started
         if run.abort and not summary.interrupted:

@@ -78,6 +78,9 @@ class Progress:
 
     def line(self, t: TargetProgress) -> str:
         """One target's progress in one line."""
+        if t.planned and t.skipped == t.planned:
+            return (f"{t.side:<9} {t.label[:28]:<28} nothing to send: all {fmt_count(t.planned)} "
+                    "already in the run store")
         elapsed = max(1e-9, time.monotonic() - self.start)
         todo = t.planned - t.skipped
         rate = t.done / elapsed
@@ -87,6 +90,31 @@ class Progress:
         return (f"{t.side:<9} {t.label[:28]:<28} {fmt_count(t.done):>7}/{fmt_count(todo):<7} "
                 f"{fmt_number(rate, 3):>7}/s  failed {fmt_count(failures):<5} "
                 f"retries {fmt_count(t.retries):<5} {fmt_money(t.spend_usd)}  eta {eta_text}")
+
+    def resumed(self) -> str | None:
+        """What an earlier run left to this one, in a line; None when it left nothing.
+
+        Counts the requests to endpoints (answers recorded in a log are read, not sent).
+        """
+        endpoints = [t for t in self.targets if t.kind == "endpoint"]
+        stored = sum(t.skipped for t in endpoints)
+        if not stored:
+            return None
+        sent = sum(t.done for t in endpoints)
+        planned = sum(t.planned for t in endpoints)
+        if stored == planned:
+            return (f"resumed: all {fmt_count(planned)} requests were already in the run store; "
+                    "nothing was sent")
+        return (f"resumed: {fmt_count(stored)} of {fmt_count(planned)} requests were already in "
+                f"the run store; {fmt_count(sent)} sent now")
+
+    def finish(self) -> None:
+        """The last redraw, then the resume line (unless quiet)."""
+        self.update(force=True)
+        line = self.resumed()
+        if line is not None and not self.quiet:
+            self.stream.write(f"{line}\n")
+            self.stream.flush()
 
     def update(self, force: bool = False) -> None:
         """Redraw if enough time has passed (or ``force``)."""

@@ -23,6 +23,7 @@ import numpy as np
 from pydantic import ConfigDict, Field
 
 from swapkit.completion import Completion, outcome
+from swapkit.records import Record
 from swapkit.scoring.extract import NOT_FOUND, ExtractOptions, ExtractSpec, extract, extract_text
 from swapkit.scoring.metrics.base import Kind, MetricScores, RunData, score_pairs
 from swapkit.scoring.metrics.options import parse_options
@@ -52,8 +53,8 @@ def compare_note(left: str, right: str, same: bool, opts: AnswerOptions,
             "normalization")
 
 
-def _reference(data: RunData, i: int, spec: ExtractSpec | None) -> str | None:
-    reference = data.records[i].reference
+def _reference(record: Record, spec: ExtractSpec | None) -> str | None:
+    reference = record.reference
     if reference is None:
         return None
     text = reference if isinstance(reference, str) else str(reference)
@@ -81,11 +82,16 @@ class AnswerMatch:
     description = ("extracted answer equals the reference; options: extract, from, occurrence, "
                    "extract_reference, normalize, tolerance")
 
+    def applies_to(self, record: Record, options: dict[str, Any]) -> bool:
+        """Records with a reference (one ``extract_reference`` finds something in)."""
+        opts = parse_options(self.name, AnswerOptions, options)
+        return _reference(record, opts.reference_spec(self.name)) is not None
+
     def score(self, data: RunData, options: dict[str, Any]) -> MetricScores:
         """Score records with a reference."""
         opts = parse_options(self.name, AnswerOptions, options)
         spec, reference_spec = opts.spec(self.name), opts.reference_spec(self.name)
-        references = [_reference(data, i, reference_spec) for i in range(len(data))]
+        references = [_reference(r, reference_spec) for r in data.records]  # applies_to's rule
         not_found: Counter[str] = Counter()
 
         def value(i: int, c: Completion) -> tuple[float, str | None]:

@@ -36,6 +36,7 @@ __all__ = [
     "Metric",
     "MetricScores",
     "RunData",
+    "record_applies",
     "score_pairs",
 ]
 
@@ -216,6 +217,18 @@ class Metric(Protocol):
     def score(self, data: RunData, options: dict[str, Any]) -> MetricScores:
         """Score every record of the run."""
         ...
+
+    # Optional: ``applies_to(record, options) -> bool``, the records the metric can score
+    # judged from the record alone (its reference, its request), before any answer. The
+    # metric's own scoring uses it, and so does ``swapkit plan``: see record_applies.
+
+
+def record_applies(metric: Metric, record: Record, options: dict[str, Any]) -> bool:
+    """Whether ``metric`` can score ``record``, known before the replay: the one rule that
+    ``swapkit plan`` and the decision share (a gate whose metric applies to no record of
+    its segment is NOT_APPLICABLE). True for a metric without ``applies_to``."""
+    check = getattr(metric, "applies_to", None)
+    return True if check is None else bool(check(record, options))
 
 
 Value = Callable[[int, Completion], tuple[float, str | None]]

@@ -29,6 +29,7 @@ import numpy as np
 
 from swapkit.completion import Completion, outcome
 from swapkit.errors import UsageError
+from swapkit.records import Record
 from swapkit.replay.pointwise import (
     REFERENCE_METRIC,
     SCORE_METRIC,
@@ -104,6 +105,10 @@ class _Pointwise:
     name: str
     higher_is_better = True
 
+    def applies_to(self, record: Record, options: dict[str, Any]) -> bool:
+        """Every record (judge_score), or those with a reference (judge_reference)."""
+        return pointwise_ask(self.name, options).applies(record)
+
     def score(self, data: RunData, options: dict[str, Any]) -> MetricScores:
         """Score every record from the stored judge verdicts."""
         ask = pointwise_ask(self.name, options)
@@ -121,7 +126,7 @@ class _Pointwise:
         tally = _Tally()
         low, high = ask.scale or (0, 1)
         for i in range(n):
-            if not ask.applies(data.records[i]):
+            if not ask.applies(data.records[i]):  # the rule of applies_to
                 tally.not_applicable += 1
                 excluded["no reference (not applicable)"] += 1
                 continue

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict
 from rapidfuzz.distance import LCSseq
 
 from swapkit.errors import ConfigError
+from swapkit.records import Record
 from swapkit.scoring.metrics.base import Kind, Metric, MetricScores, RunData, score_pairs
 from swapkit.scoring.metrics.options import parse_options
 from swapkit.scoring.metrics.text import reference_text
@@ -59,6 +60,10 @@ class EvaluateMetric:
     def __init__(self, name: str, where: str, description: str) -> None:
         self.name, self.where, self.description = name, where, description
 
+    def applies_to(self, record: Record, options: dict[str, Any]) -> bool:
+        """Records with a text reference."""
+        return reference_text(record) is not None
+
     def _per_record(self, module: Any, predictions: list[str], references: list[str],
                     key: str) -> list[float]:
         result = module.compute(predictions=predictions, references=references)
@@ -92,7 +97,8 @@ class EvaluateMetric:
             return 0.0, None
 
         scores = score_pairs(data, self.name, self.kind, True,
-                             lambda i: references[i] is not None, collect, bounds=opts.bounds)
+                             lambda i: self.applies_to(data.records[i], options), collect,
+                             bounds=opts.bounds)
         module = _load(self.where) if texts[0] or texts[1] else None
         for side, array in ((0, scores.base), (1, scores.cand)):
             items = sorted(texts[side].items())

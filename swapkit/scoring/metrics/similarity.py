@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from swapkit.completion import Completion, outcome
+from swapkit.records import Record
 from swapkit.scoring.metrics.base import Kind, MetricScores, RunData, score_pairs
 from swapkit.scoring.metrics.options import NoOptions, parse_options
 from swapkit.scoring.metrics.text import reference_text
@@ -99,6 +100,10 @@ class SimilarityToReference:
     higher_is_better = True
     description = "embedding cosine of each side's answer to the reference"
 
+    def applies_to(self, record: Record, options: dict[str, Any]) -> bool:
+        """Records with a text reference."""
+        return reference_text(record) is not None
+
     def score(self, data: RunData, options: dict[str, Any]) -> MetricScores:
         """Records with a text reference; failures score 0, missing answers are marked."""
         parse_options(self.name, NoOptions, options)
@@ -114,7 +119,7 @@ class SimilarityToReference:
             return 0.0, None  # an answer without text (a tool call) shares nothing: 0
 
         scores = score_pairs(data, self.name, self.kind, True,
-                             lambda i: references[i] is not None, collect)
+                             lambda i: self.applies_to(data.records[i], options), collect)
         noise_pairs = [(i, b2, ref) for i, ref in enumerate(references)
                        if ref is not None and (b2 := _text(data.noise[i])) is not None]
         noise = np.full(n, np.nan)

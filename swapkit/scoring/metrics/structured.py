@@ -70,12 +70,16 @@ class JsonValid:
     description = ("answer parses as JSON (as it is; with extract: json, also fenced or after "
                    "prose); applies to JSON-mode requests and JSON references")
 
+    def applies_to(self, record: Record, options: dict[str, Any]) -> bool:
+        """Records whose request asks for JSON or whose reference is JSON."""
+        return _wants_json(record) or reference_json(record) is not None
+
     def score(self, data: RunData, options: dict[str, Any]) -> MetricScores:
         """Score records whose request asks for JSON or whose reference is JSON."""
         spec = parse_options(self.name, ExtractOptions, options).spec(self.name)
 
         def applies(i: int) -> bool:
-            return _wants_json(data.records[i]) or reference_json(data.records[i]) is not None
+            return self.applies_to(data.records[i], options)
 
         def value(i: int, c: Completion) -> tuple[float, str | None]:
             text = extract(c, spec)
@@ -110,6 +114,11 @@ class JsonSchemaValid:
     extracts = True
     description = ("answer validates against response_format.json_schema (or option `schema`); "
                    "remote $refs are never fetched")
+
+    def applies_to(self, record: Record, options: dict[str, Any]) -> bool:
+        """Records whose request gives a JSON Schema, or all when the suite gives one."""
+        opts = parse_options(self.name, _SchemaOptions, options)
+        return (_request_schema(record) or opts.schema_) is not None
 
     def score(self, data: RunData, options: dict[str, Any]) -> MetricScores:
         """Score records with a schema."""
@@ -170,13 +179,18 @@ class JsonFieldMatch:
                    "answer's JSON may be fenced or after prose; a plain reference is compared "
                    "with the one field named in `fields`; options: fields, normalize, extract")
 
-    def _expected(self, data: RunData, i: int, opts: _FieldOptions) -> dict[str, Any] | None:
-        reference = reference_json(data.records[i])
+    def applies_to(self, record: Record, options: dict[str, Any]) -> bool:
+        """Records with a JSON-object reference (or a plain one and one field)."""
+        return self._expected(record, parse_options(self.name, _FieldOptions, options)) is not (
+            None)
+
+    def _expected(self, record: Record, opts: _FieldOptions) -> dict[str, Any] | None:
+        reference = reference_json(record)
         if reference is not None:
             expected = flatten(reference)
             return {k: v for k, v in expected.items()
                     if opts.fields is None or k in opts.fields}
-        plain = data.records[i].reference
+        plain = record.reference
         if opts.fields is not None and len(opts.fields) == 1 and plain is not None and not (
                 isinstance(plain, dict | list)):
             return {opts.fields[0]: plain}  # e.g. a numeric reference and fields: [answer]
@@ -186,7 +200,7 @@ class JsonFieldMatch:
         """Score records with a JSON-object reference (or a plain one and one field)."""
         opts = parse_options(self.name, _FieldOptions, options)
         spec = opts.spec(self.name) or ExtractSpec(name="json")
-        expected_of = [self._expected(data, i, opts) for i in range(len(data))]
+        expected_of = [self._expected(r, opts) for r in data.records]  # the applies_to rule
 
         def same(got: Any, want: Any) -> bool:
             if opts.normalize:
@@ -223,6 +237,11 @@ class LabelMatch:
     description = ("classification: the answer is the reference label (lenient normalisation); "
                    "applies to references of at most three words")
 
+    def applies_to(self, record: Record, options: dict[str, Any]) -> bool:
+        """Records whose reference is a label: an id of at most three words."""
+        ref = reference_text(record)
+        return ref is not None and len(ref) <= 64 and len(ref.split()) <= 3
+
     def score(self, data: RunData, options: dict[str, Any]) -> MetricScores:
         """Score records whose reference is a short label."""
         spec = parse_options(self.name, ExtractOptions, options).spec(self.name)
@@ -231,8 +250,7 @@ class LabelMatch:
             return normalise(text, ["strip", "lower", "whitespace"]).strip("\"'`.")
 
         def applies(i: int) -> bool:
-            ref = reference_text(data.records[i])  # a label: an id of at most three words
-            return ref is not None and len(ref) <= 64 and len(ref.split()) <= 3
+            return self.applies_to(data.records[i], options)
 
         def value(i: int, c: Completion) -> tuple[float, str | None]:
             ref = label(reference_text(data.records[i]) or "")
@@ -276,6 +294,10 @@ class ToolCallMatch:
     higher_is_better = True
     description = "tool calls match the reference: names, then arguments compared as JSON"
 
+    def applies_to(self, record: Record, options: dict[str, Any]) -> bool:
+        """Records whose reference holds tool calls."""
+        return reference_tool_calls(record) is not None
+
     def score(self, data: RunData, options: dict[str, Any]) -> MetricScores:
         """Score records whose reference holds tool calls."""
         opts = parse_options(self.name, _ToolOptions, options)
@@ -298,4 +320,4 @@ class ToolCallMatch:
             return 1.0, None
 
         return score_pairs(data, self.name, self.kind, True,
-                           lambda i: reference_tool_calls(data.records[i]) is not None, value)
+                           lambda i: self.applies_to(data.records[i], options), value)

@@ -67,6 +67,10 @@ class ExactMatch:
     extracts = True
     description = "answer equals the reference after normalisation (options: normalize, extract)"
 
+    def applies_to(self, record: Record, options: dict[str, Any]) -> bool:
+        """Records with a text reference."""
+        return reference_text(record) is not None
+
     def score(self, data: RunData, options: dict[str, Any]) -> MetricScores:
         """Score every record with a text reference."""
         opts = parse_options(self.name, _Normalise, options)
@@ -80,7 +84,7 @@ class ExactMatch:
             return float(normalise(answer, opts.normalize) == ref), None
 
         return score_pairs(data, self.name, self.kind, True,
-                           lambda i: reference_text(data.records[i]) is not None, value)
+                           lambda i: self.applies_to(data.records[i], options), value)
 
 
 class _ContainsOptions(ExtractOptions):
@@ -99,6 +103,10 @@ class Contains:
     description = ("answer contains `text` (default: the reference); options: text, normalize, "
                    "extract")
 
+    def applies_to(self, record: Record, options: dict[str, Any]) -> bool:
+        """Records with a reference, or all records when ``text`` is given."""
+        return _has_needle(record, parse_options(self.name, _ContainsOptions, options))
+
     def score(self, data: RunData, options: dict[str, Any]) -> MetricScores:
         """Score records with a reference, or all records when ``text`` is given."""
         opts = parse_options(self.name, _ContainsOptions, options)
@@ -114,8 +122,13 @@ class Contains:
             wanted = normalise(needle(i) or "", opts.normalize)
             return float(wanted in normalise(answer, opts.normalize)), None
 
-        return score_pairs(data, self.name, self.kind, True, lambda i: needle(i) is not None,
-                           value)
+        return score_pairs(data, self.name, self.kind, True,
+                           lambda i: _has_needle(data.records[i], opts), value)
+
+
+def _has_needle(record: Record, opts: _ContainsOptions) -> bool:
+    """contains applies to every record with ``text``, else to those with a reference."""
+    return opts.text is not None or reference_text(record) is not None
 
 
 class _RegexOptions(ExtractOptions):
@@ -133,6 +146,10 @@ class RegexMatch:
     extracts = True
     description = ("answer matches `pattern` (re.search; {reference} stands for the record's "
                    "reference); options: pattern, ignore_case, extract")
+
+    def applies_to(self, record: Record, options: dict[str, Any]) -> bool:
+        """Every record; those with a reference when the pattern uses it."""
+        return _pattern_applies(record, parse_options(self.name, _RegexOptions, options))
 
     def score(self, data: RunData, options: dict[str, Any]) -> MetricScores:
         """Score every record (records with a reference when the pattern uses it)."""
@@ -160,8 +177,12 @@ class RegexMatch:
             return float(bool(pattern(i).search(answer))), None
 
         return score_pairs(data, self.name, self.kind, True,
-                           lambda i: not uses_reference or reference_text(data.records[i])
-                           is not None, value)
+                           lambda i: _pattern_applies(data.records[i], opts), value)
+
+
+def _pattern_applies(record: Record, opts: _RegexOptions) -> bool:
+    """regex applies to every record; to those with a reference when the pattern uses it."""
+    return "{reference}" not in opts.pattern or reference_text(record) is not None
 
 
 def is_refusal(completion: Completion) -> bool:
