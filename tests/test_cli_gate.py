@@ -39,7 +39,7 @@ def test_go_then_regenerated_decision_from_the_store(tmp_path: Path) -> None:
     assert "simulated models" in result.output
     again = run_cli(["gate", tmp_path / "run", "--json"])  # the run dir works too
     decision = json.loads(again.output)
-    assert decision["verdict"] == "GO" and decision["schema_version"] == "1"
+    assert decision["verdict"] == "GO" and decision["schema_version"] == "2"
     assert decision["noise"]["n"] == 40
 
 

@@ -75,7 +75,7 @@ def test_junit_parses_with_one_case_per_gate(report_dir: Path) -> None:
 
 def test_json_report_is_the_versioned_contract(report_dir: Path) -> None:
     data = json.loads((report_dir / "report.json").read_text(encoding="utf-8"))
-    assert data["schema_version"] == "1" and data["decision"]["schema_version"] == "1"
+    assert data["schema_version"] == "2" and data["decision"]["schema_version"] == "2"
     ReportData.model_validate(data)
     assert data["html_report"] == "report.html"
     assert data["records_total"] == data["records_shown"] == 60
@@ -102,3 +102,15 @@ def test_report_command_options(report_dir: Path) -> None:
     assert sorted(p.name for p in (report_dir.parent / "md-only").iterdir()) == ["report.md"]
     bad = run_cli(["report", run, "-f", "pdf", "-o", report_dir.parent / "x"])
     assert bad.exit_code == 2 and "unknown report format 'pdf'" in bad.output
+
+
+def test_a_decision_stored_by_an_older_schema_is_made_again(report_dir: Path) -> None:
+    run = report_dir.parent / "run"
+    with RunStore(run) as store:
+        old = store.get_meta("decision")
+        store.set_meta("decision", {**old, "schema_version": "1"})
+        with pytest.raises(Exception, match="swapkit gate RUN"):
+            build_report_data(store)
+    assert_cli_ok(run_cli(["report", run, "-f", "json", "-o", report_dir.parent / "again1"]))
+    data = json.loads((report_dir.parent / "again1" / "report.json").read_text("utf-8"))
+    assert data["decision"]["schema_version"] == "2"

@@ -18,7 +18,7 @@ from swapkit.config import GateSpec, Suite
 from swapkit.decision.difference import difference_test
 from swapkit.decision.gates import GateInput, evaluate_gate
 from swapkit.decision.model import Decision, GateResult, MetricSummary, SegmentResult
-from swapkit.decision.pairs import gate_data
+from swapkit.decision.pairs import gate_data, natural
 from swapkit.decision.panels import noise_floor, operations
 from swapkit.decision.reasons import gate_reason
 from swapkit.decision.stats.multiplicity import benjamini_hochberg, holm
@@ -52,7 +52,8 @@ def _segment_row(gate: GateResult, scores: MetricScores, inp: GateInput, segment
                         higher_is_better=scores.higher_is_better, percent=data.binary)
     if not b.size:
         return row
-    row.baseline, row.candidate = float(b.mean()), float(c.mean())
+    row.baseline = natural(float(b.mean()), scores, data)
+    row.candidate = natural(float(c.mean()), scores, data)
     row.estimate = float((c - b).mean())
     if b.size < min_n:
         row.note = f"insufficient data ({b.size} < {min_n}); not tested"

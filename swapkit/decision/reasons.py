@@ -23,11 +23,9 @@ def _interval(level: int, low: str, high: str) -> str:
 def _difference(g: GateResult, level: int) -> str:
     margin = g.margin or 0.0
     # Scores were oriented higher-is-better; rates of bad events read better un-oriented.
+    # The sides are on the metric's own scale already.
     sign = 1 if g.higher_is_better else -1
-    base = g.baseline if g.higher_is_better or g.baseline is None else (
-        1 - g.baseline if g.percent else -g.baseline)
-    cand = g.candidate if g.higher_is_better or g.candidate is None else (
-        1 - g.candidate if g.percent else -g.candidate)
+    base, cand = g.baseline, g.candidate
     est = None if g.estimate is None else sign * g.estimate
     bounds = [None if v is None else sign * v for v in (g.low, g.high)]
     low, high = min(bounds, key=lambda v: v if v is not None else 0), max(
@@ -115,7 +113,7 @@ def gate_rule(g: GateResult) -> str:
 
 
 def gate_value(g: GateResult, which: str) -> str:
-    """The baseline's or candidate's value, un-oriented (rates of bad events read as rates)."""
+    """The baseline's or candidate's value, on the metric's own scale (as stored)."""
     value = getattr(g, which)
     if value is None:
         return "n/a"
@@ -123,8 +121,6 @@ def gate_value(g: GateResult, which: str) -> str:
         return fmt_number(value, 4)
     if g.scale == "divergence":
         return fmt_value(value, False)
-    if not g.higher_is_better:
-        value = 1 - value if g.percent else -value
     return fmt_value(value, g.percent)
 
 
@@ -144,12 +140,10 @@ def gate_interval(g: GateResult) -> str:
 
 
 def segment_value(s: SegmentResult, which: str) -> str:
-    """A segment's value or difference, un-oriented (rates of bad events read as rates)."""
+    """A segment's value, or its difference un-oriented (rates of bad events read as rates)."""
     value = getattr(s, which)
     if value is None:
         return "n/a"
     if which == "estimate":
         return fmt_diff(value if s.higher_is_better else -value, s.percent)
-    if not s.higher_is_better:
-        value = 1 - value if s.percent else -value
     return fmt_value(value, s.percent)

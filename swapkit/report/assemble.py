@@ -9,7 +9,7 @@ import numpy as np
 
 from swapkit.completion import Completion
 from swapkit.config import SIDES, SwapConfig, TargetConfig
-from swapkit.decision.model import Decision
+from swapkit.decision.model import SCHEMA_VERSION, Decision
 from swapkit.errors import UsageError
 from swapkit.records import last_user_text, message_text
 from swapkit.report.diff import json_field_diff, word_diff
@@ -133,6 +133,12 @@ def build_report_data(store: RunStore, max_records: int = MAX_RECORDS,
     if stored is None:
         raise UsageError(f"{store.run_dir}: no decision stored",
                          hint="run `swapkit gate RUN` (or `swapkit run`) first")
+    if not isinstance(stored, dict) or stored.get("schema_version") != SCHEMA_VERSION:
+        raise UsageError(f"{store.run_dir}: the decision stored was made by another swapkit "
+                         "version (decision schema "
+                         f"{stored.get('schema_version') if isinstance(stored, dict) else '?'}"
+                         f", this one reads {SCHEMA_VERSION})",
+                         hint="run `swapkit gate RUN` to decide again from the stored scores")
     decision = Decision.model_validate(stored)
     config = stored_config(store)
     data = load_run_data(store)

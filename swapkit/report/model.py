@@ -14,7 +14,7 @@ from swapkit.decision.model import Decision
 
 __all__ = ["REPORT_SCHEMA_VERSION", "RecordRow", "ReportData", "SideAnswer", "TargetInfo"]
 
-REPORT_SCHEMA_VERSION = "1"
+REPORT_SCHEMA_VERSION = "2"  # 2: the decision's schema 2
 
 
 class TargetInfo(BaseModel):
