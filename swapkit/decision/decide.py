@@ -17,6 +17,7 @@ from swapkit.completion import MISSING_STATUSES
 from swapkit.config import GateSpec, Suite
 from swapkit.decision.difference import difference_test
 from swapkit.decision.gates import GateInput, evaluate_gate
+from swapkit.decision.headline import headline
 from swapkit.decision.model import Decision, GateResult, MetricSummary, SegmentResult
 from swapkit.decision.pairs import gate_data, natural
 from swapkit.decision.panels import noise_floor, operations
@@ -175,7 +176,7 @@ def decide(data: RunData, scores: dict[str, MetricScores], suite: Suite, run_id:
                             f"{r.gate} in {r.segment}" for r in flagged))
     from swapkit.support.version import __version__
 
-    return Decision(
+    decision = Decision(
         verdict=verdict, reason=reason, blocking=blocking,  # type: ignore[arg-type]
         warnings=warnings, alpha=alpha, segment_fdr=suite.segment_fdr,
         min_segment_n=suite.min_segment_n, records=len(data), missing=missing,
@@ -189,6 +190,8 @@ def decide(data: RunData, scores: dict[str, MetricScores], suite: Suite, run_id:
                "the endpoint, rate limited, or not replayed yet), counted against the verdict; "
                "rerun to retry them"] if missing else [],
     )
+    decision.headline = headline(decision)
+    return decision
 
 
 def decide_run(run_dir: Path, suite: Suite | None = None,

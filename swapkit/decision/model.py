@@ -19,7 +19,8 @@ __all__ = [
 ]
 
 # 2: a lower-is-better gate's baseline and candidate are on the metric's own scale (an
-# error rate is the share of errors), as its reason says; version 1 stored them oriented.
+# error rate is the share of errors), as its reason says; version 1 stored them oriented;
+# ``headline`` is new.
 SCHEMA_VERSION = "2"
 Verdict = Literal["GO", "NO-GO", "INCONCLUSIVE"]
 GateStatus = Literal["GO", "NO-GO", "INCONCLUSIVE", "NOT_APPLICABLE"]
@@ -159,6 +160,8 @@ class Decision(BaseModel):
     schema_version: str = SCHEMA_VERSION
     verdict: Verdict
     reason: str
+    headline: str = Field(default="", description="the verdict in one plain sentence: speed, "
+                          "cost, segments held, what blocks it (built from these numbers)")
     blocking: list[str] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
     alpha: float

@@ -62,6 +62,8 @@ class RecordRow(BaseModel):
     details: dict[str, str] = Field(default_factory=dict, description="metric → what differs")
     flags: list[str] = Field(default_factory=list)
     regression: float = Field(default=0.0, description="sum of the per-metric drops")
+    blocking: float = Field(default=0.0, description="sum of the drops on the metrics of the "
+                            "gates blocking the verdict (the explorer's first sort key)")
     diff: list[list[str]] = Field(default_factory=list,
                                   description="word diff baseline → candidate: [op, text], "
                                               "op is = (both), - (baseline), + (candidate)")
