@@ -25,6 +25,7 @@ def report_command(run: Path, formats: str | None, output: Path | None,
 
     Example:
 
+    \b
         swapkit report examples/travel-assistant/swap.sim.yaml -f html,md -o out/
     """
     from swapkit.decision.decide import decide_run

@@ -48,6 +48,7 @@ def list_command() -> None:
 
     Example:
 
+    \b
         swapkit suites list
     """
     from swapkit.config import load_suite
@@ -66,6 +67,7 @@ def validate_command(paths: tuple[Path, ...]) -> None:
 
     Example:
 
+    \b
         swapkit suites validate suites/*.yaml
     """
     from swapkit.scoring.suite_check import check_suite
@@ -85,6 +87,7 @@ def show_command(name: str) -> None:
 
     Example:
 
+    \b
         swapkit suites show math-reasoning
     """
     from swapkit.scoring.suite_check import check_suite
@@ -169,6 +172,7 @@ def suggest_command(log: Path, format_: str, segment_field: str | None,
 
     Example:
 
+    \b
         swapkit suites suggest last-week.jsonl -o suite.yaml
     """
     from swapkit.config import LogSource

@@ -4,7 +4,7 @@ Built from the decision alone: the candidate's speed and cost against the baseli
 the operations panel), on how many segments it holds up, and what blocks it, each blocking
 gate named once with the segments where it regressed worst, e.g. ``NO-GO: qwen3 is faster
 (0.47x median latency) and 8.00x cheaper per request, as good on 5 of 6 segments, but
-json_valid drops in extraction (-36.0 pts).``
+json_valid drops 36.0 pts in extraction.``
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ __all__ = ["headline"]
 
 SAME = 0.05  # within 5% either way reads as "as fast" / "about as costly"
 SHOWN_SEGMENTS = 2  # segments named per blocking gate, worst first
+SHOWN_GATES = 2  # blocking gates named, in the suite's order; the rest counted
 
 
 def _join(parts: list[str]) -> str:
@@ -87,20 +88,23 @@ def _problem(gate: GateResult, d: Decision) -> str:
     if gate.scale == "divergence":
         return f"its answers diverge {fmt_ratio(gate.estimate)} as much as the baseline's " \
                f"own (limit {fmt_ratio(gate.max)})"
-    where: dict[str, tuple[float, str]] = {}  # segment → oriented estimate, signed change
+    # segment → oriented estimate, signed change, records
+    where: dict[str, tuple[float, str, int]] = {}
     for s in d.segments:
         if s.gate == gate.name and s.flagged:
-            where[s.segment] = (s.estimate or 0.0, _signed(s, s.estimate))
+            where[s.segment] = (s.estimate or 0.0, _signed(s, s.estimate), s.n)
     for g in d.gates:
         if (g.segment and g.metric == gate.metric and g.kind == gate.kind
                 and g.status == "NO-GO" and g.segment not in where):
-            where[g.segment] = (g.estimate or 0.0, _signed(g, g.estimate))
+            where[g.segment] = (g.estimate or 0.0, _signed(g, g.estimate), g.n)
     worst = sorted(where.items(), key=lambda item: item[1][0])[:SHOWN_SEGMENTS]
-    segments = _join([f"{name} ({change})" for name, (_, change) in worst])
+    segments = _join([f"{name} ({change})" for name, (_, change, _) in worst])
     more = len(where) - len(worst)
     segments += f" and {fmt_count(more)} more segments" if more > 0 else ""
     if gate.segment is None and gate.status == "NO-GO":
         overall = f"{gate.name} {_change(gate, gate.estimate)}"
+        if len(where) == 1 and worst[0][1][2] == gate.n:  # the metric applies there only
+            return f"{overall} in {worst[0][0]}"
         return f"{overall}, worst in {segments}" if where else overall
     if not where:
         return f"{gate.name} {_change(gate, gate.estimate)}"
@@ -157,7 +161,13 @@ def headline(d: Decision) -> str:
         body = (f"{subject}: {gates}" if strengths
                 else f"{d.candidate} can replace {d.baseline}: {gates}")
     elif d.verdict == "NO-GO":
-        problems = _join([_problem(g, d) for g in _whole_run(d, d.blocking)])
+        blocking = _whole_run(d, d.blocking)
+        shown = [_problem(g, d) for g in blocking[:SHOWN_GATES]]
+        if len(blocking) > SHOWN_GATES:
+            rest = len(blocking) - SHOWN_GATES
+            shown.append(f"{fmt_count(rest)} more hard "
+                         f"{'gate fails' if rest == 1 else 'gates fail'}")
+        problems = _join(shown)
         body = f"{subject}, but {problems}" if strengths else f"{d.candidate}: {problems}"
     else:
         body = (f"{subject}, but {_open(d)}" if strengths
