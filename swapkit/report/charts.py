@@ -90,9 +90,9 @@ def forest(rows: Sequence[tuple[str, float, float, float, bool]], limits: Sequen
     if not rows:
         return ""
     values = [v for r in rows for v in r[1:4]] + [0.0, *limits]
-    low, high = min(values), max(values)
-    span = (high - low) or 1.0
-    low, high = low - 0.05 * span, high + 0.05 * span
+    first, last = min(values), max(values)
+    span = (last - first) or 1.0
+    low, high = first - 0.05 * span, last + 0.05 * span
     row_h = 22
     top = TITLE_H + 14
     height = top + row_h * len(rows) + AXIS_H
@@ -117,14 +117,15 @@ def forest(rows: Sequence[tuple[str, float, float, float, bool]], limits: Sequen
                      f'<line x1="{x(lo):.1f}" y1="{y:.1f}" x2="{x(hi):.1f}" y2="{y:.1f}" '
                      f'stroke="{colour}" stroke-width="2"/>'
                      f'<circle cx="{x(est):.1f}" cy="{y:.1f}" r="4" fill="{colour}"/>')
-    ticks = sorted({low, high, *limits} | (
-        {0.0} if min(abs(low), abs(high)) > 0.15 * (high - low) else set()))
+    ticks = sorted({0.0, *limits, first, last})  # zero and the limits win a crowded spot
+    ticks.sort(key=lambda v: v not in (0.0, *limits))
     placed: list[float] = []
     for value in ticks:  # no two tick labels on top of each other
         if any(abs(x(value) - p) < 44 for p in placed):
             continue
         placed.append(x(value))
-        parts.append(f'<text x="{x(value):.1f}" y="{bottom + 14}" text-anchor="middle">'
+        anchor = "end" if x(value) > WIDTH - 30 else "middle"  # the last one stays inside
+        parts.append(f'<text x="{x(value):.1f}" y="{bottom + 14}" text-anchor="{anchor}">'
                      f'{escape(tick.format(value + 0.0))}</text>')
     parts.append(_axis_label(label_w + plot_w / 2, bottom + 30, x_label))
     parts.append("</svg>")

@@ -50,6 +50,9 @@ OPS_ROWS = [
 ]
 
 
+CLIP = 4.0  # the gate forest's axis: ±4 margins
+
+
 def safe_json(value: Any) -> str:
     """JSON that is safe inside a <script> element of an HTML document."""
     text = no_bidi(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
@@ -120,18 +123,23 @@ def _gate_value(g: GateResult) -> str:
 
 
 def _gate_forest(report: ReportData) -> str:
-    """Every gate on one axis: its estimate and interval against its own margin."""
-    rows, limits = [], {-1.0}
+    """Every gate on one axis: its estimate and interval against its own margin (clipped
+    at ±CLIP margins, so one far-off gate does not squash the others; its label has the
+    real value)."""
+    rows: list[tuple[str, float, float, float, bool]] = []
+    limits, clipped = {-1.0}, False
     for g in report.decision.gates:
         shares = _against_margin(g)
         if shares is None:
             continue
-        rows.append((f"{g.name} {_gate_value(g)}", *shares, g.status == "NO-GO"))
+        est, lo, hi = (min(max(v, -CLIP), CLIP) for v in shares)
+        clipped = clipped or (est, lo, hi) != shares
+        rows.append((f"{g.name} {_gate_value(g)}", est, lo, hi, g.status == "NO-GO"))
         if g.kind in ("equivalence", "superiority"):
             limits.add(1.0)
+    label = "multiple of the gate's margin (−1: the margin; left is worse)"
     return forest(rows, sorted(limits), "Every gate against its margin",
-                  "difference as a multiple of the gate's margin (−1 = the margin; left is "
-                  "worse)", tick="{:+.1f}×")
+                  label + (f", cut at ±{CLIP:g}" if clipped else ""), tick="{:+.1f}×")
 
 
 def _charts(report: ReportData) -> dict[str, str]:
