@@ -96,6 +96,16 @@ def test_debug_prints_the_traceback_of_a_runtime_error(tmp_path: Path) -> None:
     assert "Traceback (most recent call last)" in debug.output and "error: " in debug.output
 
 
+def test_debug_traceback_of_a_runtime_failure(config: Path, tmp_path: Path) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    plain = run_cli(["report", config, "-o", blocked / "report"])
+    assert plain.exit_code == 3 and "Traceback" not in plain.output
+    debug = run_cli(["--debug", "report", config, "-o", blocked / "report"])
+    assert debug.exit_code == 3 and "RuntimeFailure" in debug.output
+    assert debug.output.rstrip().splitlines()[-1].startswith("error: ")
+
+
 def test_shell_completion_is_clicks() -> None:
     script = CliRunner().invoke(cli, [], prog_name="swapkit",
                                 env={"_SWAPKIT_COMPLETE": "bash_source"})
