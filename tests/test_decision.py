@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -194,6 +196,13 @@ def test_ratio_and_max_rate_gates() -> None:
                                   margin=0.2, hard=False)])
     gate = decide(data_for(300), {"latency_p95": latency}, suite, run_id="t").gates[0]
     assert gate.status == "NO-GO" and gate.estimate == pytest.approx(2.0)
+    from swapkit.decision.reasons import gate_value, quantity
+
+    assert gate_value(gate, "baseline").endswith(" s") or gate_value(gate, "baseline").endswith(
+        " ms")
+    assert re.search(r"candidate [\d.]+ m?s vs baseline [\d.]+ m?s, ratio 2\.\d\dx", gate.reason)
+    assert quantity(0.1661, "cost") == "$0.1661" and quantity(0.918, "latency_p50") == "918 ms"
+    assert quantity(162.0, "output_tokens") == "162 tokens" and quantity(3.0, "custom") == "3"
     errors = binary("error_rate", [0.0] * 500, [1.0] * 2 + [0.0] * 498, higher=False)
     suite = Suite(gates=[GateSpec(metric="error_rate", kind="max_rate", max=0.02)])
     gate = decide(data_for(500), {"error_rate": errors}, suite, run_id="t").gates[0]

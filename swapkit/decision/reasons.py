@@ -3,17 +3,22 @@ gate's rule, values and interval as every report shows them."""
 
 from __future__ import annotations
 
+import functools
+
 from swapkit.decision.model import GateResult, SegmentResult
 from swapkit.support.numbers import (
     fmt_count,
     fmt_diff,
     fmt_margin,
+    fmt_money,
     fmt_number,
     fmt_ratio,
+    fmt_seconds,
     fmt_value,
 )
 
-__all__ = ["gate_interval", "gate_reason", "gate_rule", "gate_value", "segment_value"]
+__all__ = ["gate_interval", "gate_reason", "gate_rule", "gate_value", "quantity",
+           "segment_value"]
 
 
 def _interval(level: int, low: str, high: str) -> str:
@@ -50,10 +55,30 @@ def _difference(g: GateResult, level: int) -> str:
     return f"{head}, {verdict}"
 
 
+@functools.cache
+def _units() -> dict[str, str]:
+    """The unit each built-in ratio metric declares (latencies "s", cost "$", "tokens")."""
+    from swapkit.scoring.metrics.ops import RATIO_METRICS
+
+    return {m.name: m.unit for m in RATIO_METRICS}
+
+
+def quantity(value: float | None, metric: str) -> str:
+    """A ratio metric's statistic with its unit: ``918 ms``, ``$0.1661``, ``162 tokens``
+    (a plain number for a metric that declares none)."""
+    unit = _units().get(metric, "")
+    if unit == "s":
+        return fmt_seconds(value)
+    if unit == "$":
+        return fmt_money(value)
+    text = fmt_number(value, 4)
+    return f"{text} {unit}" if unit and text != "n/a" else text
+
+
 def _ratio(g: GateResult, level: int) -> str:
     limit = fmt_ratio(1 + (g.margin or 0.0))
-    return (f"{g.name}: candidate {fmt_number(g.candidate)} vs baseline "
-            f"{fmt_number(g.baseline)}, ratio "
+    return (f"{g.name}: candidate {quantity(g.candidate, g.metric)} vs baseline "
+            f"{quantity(g.baseline, g.metric)}, ratio "
             f"{fmt_ratio(g.estimate)} {_interval(level, fmt_ratio(g.low), fmt_ratio(g.high))}"
             f", limit {limit}") if g.candidate is not None and g.baseline is not None else (
         f"{g.name}: ratio {fmt_ratio(g.estimate)}, limit {limit}")
@@ -118,7 +143,7 @@ def gate_value(g: GateResult, which: str) -> str:
     if value is None:
         return "n/a"
     if g.scale == "ratio":
-        return fmt_number(value, 4)
+        return quantity(value, g.metric)
     if g.scale == "divergence":
         return fmt_value(value, False)
     return fmt_value(value, g.percent)
