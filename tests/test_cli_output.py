@@ -43,6 +43,8 @@ def test_run_json_is_the_only_thing_on_stdout(config: Path) -> None:
     assert set(data["reports"]) >= {"html", "json"}
     for path in data["reports"].values():
         assert Path(path).is_absolute() and Path(path).exists()
+    dry = CliRunner().invoke(cli, ["run", str(config), "--dry-run", "--json"])
+    assert dry.exit_code == 0 and json.loads(dry.stdout)["sample_size"] == 60
 
 
 def test_score_json_has_the_means_the_table_shows(config: Path) -> None:
