@@ -34,12 +34,13 @@ def test_go_then_regenerated_decision_from_the_store(tmp_path: Path) -> None:
     config = replay(tmp_path, 120, {})
     result = run_cli(["gate", config])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("GO: all 2 hard gates pass.")
+    assert result.output.startswith("GO: cand-sim is ")
+    assert "all 2 hard gates pass." in result.output.splitlines()[0]
     assert "similarity_to_reference: candidate" in result.output
     assert "simulated models" in result.output
     again = run_cli(["gate", tmp_path / "run", "--json"])  # the run dir works too
     decision = json.loads(again.output)
-    assert decision["verdict"] == "GO" and decision["schema_version"] == "1"
+    assert decision["verdict"] == "GO" and decision["schema_version"] == "2"
     assert decision["noise"]["n"] == 40
 
 
@@ -47,7 +48,8 @@ def test_no_go_exits_1(tmp_path: Path) -> None:
     config = replay(tmp_path, 120, {"faults": {"server_error": 0.3}})
     result = run_cli(["gate", config])
     assert result.exit_code == 1, result.output
-    assert result.output.startswith("NO-GO: error_rate")
+    first = result.output.splitlines()[0]
+    assert first.startswith("NO-GO: cand-sim") and "but error_rate rises" in first
 
 
 def test_inconclusive_exit_code_is_configurable(tmp_path: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -70,6 +72,30 @@ def test_lower_is_better_rates_read_as_rates() -> None:
     gate = decide(data_for(500), scores, suite, run_id="t").gates[0]
     assert gate.status == "NO-GO"
     assert "candidate 4.0% vs baseline 0.0%, difference +4.0 pts" in gate.reason
+
+
+def test_lower_is_better_values_are_stored_as_the_text_reads_them() -> None:
+    """The JSON's baseline and candidate of an error-rate gate, its segments and a max_rate
+    gate on it are the rates the sentences and tables show (schema 1 stored 1 − rate)."""
+    from swapkit.decision.reasons import gate_value, segment_value
+
+    base = [0.0] * 400
+    cand = [1.0] * 20 + [0.0] * 380
+    scores = {"error_rate": binary("error_rate", base, cand, higher=False)}
+    suite = Suite(gates=[GateSpec(metric="error_rate", margin=0.01),
+                         GateSpec(metric="error_rate", kind="max_rate", max=0.2)])
+    segments = ["a", "b"] * 200
+    decision = decide(data_for(400, segments), scores, suite, run_id="t")
+    difference, cap = decision.gates
+    assert (difference.baseline, difference.candidate) == (0.0, pytest.approx(0.05))
+    assert "candidate 5.0% vs baseline 0.0%" in difference.reason
+    assert [gate_value(difference, s) for s in ("baseline", "candidate")] == ["0.0%", "5.0%"]
+    assert cap.candidate == pytest.approx(0.05) and cap.baseline == 0.0
+    assert [gate_value(cap, s) for s in ("baseline", "candidate")] == ["0.0%", "5.0%"]
+    seg = next(s for s in decision.segments if s.segment == "a")
+    assert seg.baseline == 0.0 and seg.candidate == pytest.approx(0.05)
+    assert segment_value(seg, "candidate") == "5.0%"
+    assert segment_value(seg, "estimate") == "+5.0 pts"
 
 
 def test_holm_downgrades_a_borderline_no_go_among_many_gates() -> None:
@@ -185,6 +211,13 @@ def test_ratio_and_max_rate_gates() -> None:
                                   margin=0.2, hard=False)])
     gate = decide(data_for(300), {"latency_p95": latency}, suite, run_id="t").gates[0]
     assert gate.status == "NO-GO" and gate.estimate == pytest.approx(2.0)
+    from swapkit.decision.reasons import gate_value, quantity
+
+    assert gate_value(gate, "baseline").endswith(" s") or gate_value(gate, "baseline").endswith(
+        " ms")
+    assert re.search(r"candidate [\d.]+ m?s vs baseline [\d.]+ m?s, ratio 2\.\d\dx", gate.reason)
+    assert quantity(0.1661, "cost") == "$0.1661" and quantity(0.918, "latency_p50") == "918 ms"
+    assert quantity(162.0, "output_tokens") == "162 tokens" and quantity(3.0, "custom") == "3"
     errors = binary("error_rate", [0.0] * 500, [1.0] * 2 + [0.0] * 498, higher=False)
     suite = Suite(gates=[GateSpec(metric="error_rate", kind="max_rate", max=0.02)])
     gate = decide(data_for(500), {"error_rate": errors}, suite, run_id="t").gates[0]

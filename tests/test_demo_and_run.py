@@ -18,8 +18,12 @@ from .conftest import assert_cli_ok, assert_usage_error, run_cli
 def test_demo_is_a_no_go_with_a_clear_reason(tmp_path: Path) -> None:
     result = run_cli(["demo", "-o", tmp_path, "-q"])
     assert result.exit_code == 1, result.output
-    assert result.output.startswith("NO-GO: json_valid")
-    assert "json_valid@attribute_extraction" in result.output
+    headline = result.output.splitlines()[0]
+    assert headline.startswith("NO-GO: Qwen3 (simulated) is faster (0.")
+    assert "but json_valid drops 35.8 pts in attribute_extraction, " in headline
+    assert headline.count("json_valid") == 1 and "@" not in headline
+    assert headline.endswith("and 1 more hard gate fails.")
+    assert "json_valid@attribute_extraction" in result.output  # on its gate's line
     for name in ("report.html", "report.md", "report.json", "junit.xml"):
         assert (tmp_path / "report" / name).exists()
     html = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
@@ -67,15 +71,15 @@ def test_demo_with_the_fixed_candidate_is_a_go_and_a_second_demo_resumes(
         tmp_path: Path) -> None:
     result = run_cli(["demo", "-o", tmp_path, "-q", "--candidate-profile", "qwen3-fixed"])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("GO: all")
+    assert result.output.startswith("GO: ") and "hard gates pass." in result.output
     # Again into the same folder: the simulator comes back on the same port, so the
     # targets are the same and nothing is sent again.
     again = run_cli(["demo", "-o", tmp_path, "--candidate-profile", "qwen3-fixed"])
     assert again.exit_code == 0, again.output
-    assert "nothing was sent" in again.stderr and again.stdout.startswith("GO: all")
+    assert "nothing was sent" in again.stderr and again.stdout.startswith("GO: ")
     # Another candidate profile is another model: its answers are replayed, never reused.
     other = run_cli(["demo", "-o", tmp_path, "--candidate-profile", "qwen3-like"])
-    assert other.exit_code == 1 and other.stdout.startswith("NO-GO: json_valid")
+    assert other.exit_code == 1 and other.stdout.startswith("NO-GO: ")
     assert "nothing was sent" not in other.stderr
 
 

@@ -34,6 +34,49 @@ def test_report_opens_filters_searches_and_stays_inert(tmp_path: Path) -> None:
         assert verdict.inner_text().startswith(("GO", "NO-GO", "INCONCLUSIVE"))
         assert page.locator("#gates tr").count() == 3
         assert page.locator("#count").inner_text().startswith("60 of 60 records")
+        # The headline comes first, names the blocking gate once, with units.
+        headline = verdict.inner_text()
+        assert headline.startswith("NO-GO: cand") and headline.count("exact_match") == 1
+        assert " pts" in headline and "@" not in headline
+        # The flag filter lists every failed gate; the first records explain the NO-GO.
+        options = page.locator("#flag option").all_inner_texts()
+        assert "fails gate: exact_match" in options
+        first = page.locator("#records .card").first.inner_text()
+        assert "fails gate: exact_match" in first
+        # Badges and gate names never wrap mid-word, even in a narrow window.
+        page.set_viewport_size({"width": 700, "height": 900})
+        wrapped = page.evaluate("""() => [...document.querySelectorAll('.badge, td.name')]
+            .filter(e => {  // a text on more than one line has rects at several heights
+              const range = document.createRange();
+              range.selectNodeContents(e.firstChild);
+              return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size > 1;
+            })
+            .map(e => e.textContent)""")
+        assert wrapped == []
+        page.set_viewport_size({"width": 1280, "height": 900})
+        # Every chart has a visible title and axis labels, and its legend entries and
+        # labels do not overlap.
+        charts = page.locator("svg.chart")
+        assert charts.count() >= 2
+        titles = page.locator("svg.chart .chart-title").all_text_contents()
+        assert "Every gate against its margin" in titles and "exact_match per segment" in titles
+        for n in range(charts.count()):
+            chart = charts.nth(n)
+            assert chart.locator(".chart-title").count() == 1
+            assert chart.locator(".axis-label").count() >= 1
+        overlaps = page.evaluate("""() => [...document.querySelectorAll('svg.chart')]
+            .flatMap(svg => {
+              const boxes = [...svg.querySelectorAll('text')].map(t => t.getBBox());
+              const hits = [];
+              boxes.forEach((a, i) => boxes.slice(i + 1).forEach(b => {
+                if (a.x < b.x + b.width && b.x < a.x + a.width &&
+                    a.y < b.y + b.height && b.y < a.y + a.height) hits.push(i);
+              }));
+              return hits; })""")
+        assert overlaps == []
+        title = page.locator(".chart-title", has_text="Every gate")
+        forest = page.locator("svg.chart", has=title).text_content() or ""
+        assert "exact_match -33.3 pts" in forest and "error_rate +0.0 pts" in forest
         page.select_option("#segment", "a")
         assert page.locator("#count").inner_text().startswith("30 of 60")
         page.select_option("#segment", "")

@@ -75,7 +75,7 @@ def test_junit_parses_with_one_case_per_gate(report_dir: Path) -> None:
 
 def test_json_report_is_the_versioned_contract(report_dir: Path) -> None:
     data = json.loads((report_dir / "report.json").read_text(encoding="utf-8"))
-    assert data["schema_version"] == "1" and data["decision"]["schema_version"] == "1"
+    assert data["schema_version"] == "2" and data["decision"]["schema_version"] == "2"
     ReportData.model_validate(data)
     assert data["html_report"] == "report.html"
     assert data["records_total"] == data["records_shown"] == 60
@@ -102,3 +102,47 @@ def test_report_command_options(report_dir: Path) -> None:
     assert sorted(p.name for p in (report_dir.parent / "md-only").iterdir()) == ["report.md"]
     bad = run_cli(["report", run, "-f", "pdf", "-o", report_dir.parent / "x"])
     assert bad.exit_code == 2 and "unknown report format 'pdf'" in bad.output
+
+
+def test_a_decision_stored_by_an_older_schema_is_made_again(report_dir: Path) -> None:
+    run = report_dir.parent / "run"
+    with RunStore(run) as store:
+        old = store.get_meta("decision")
+        store.set_meta("decision", {**old, "schema_version": "1"})
+        with pytest.raises(Exception, match="swapkit gate RUN"):
+            build_report_data(store)
+    assert_cli_ok(run_cli(["report", run, "-f", "json", "-o", report_dir.parent / "again1"]))
+    data = json.loads((report_dir.parent / "again1" / "report.json").read_text("utf-8"))
+    assert data["decision"]["schema_version"] == "2"
+
+
+def test_records_first_are_the_worst_for_the_blocking_gates(report_dir: Path) -> None:
+    data = json.loads((report_dir / "report.json").read_text(encoding="utf-8"))
+    keys = [(-r["blocking"], -r["regression"], r["position"]) for r in data["records"]]
+    assert keys == sorted(keys) and data["records"][0]["blocking"] > 0
+    assert "fails gate: exact_match" in data["records"][0]["flags"]
+
+
+def test_blocking_scores_count_only_the_blocking_gates_metrics() -> None:
+    """A refusal drop (a soft gate) ranks below a JSON break (the NO-GO's metric)."""
+    from swapkit.config import GateSpec, Suite
+    from swapkit.decision.decide import decide
+    from swapkit.report.assemble import blocking_scores, regression_scores
+
+    from .test_decision import binary, data_for
+
+    n = 200
+    json_cand = [0.0] * 40 + [1.0] * (n - 40)
+    refusal_base = [0.0] * 40 + [1.0] * 20 + [0.0] * (n - 60)  # lower-is-better: 1 worse
+    refusal_cand = [0.0] * 40 + [0.0] * 20 + [0.0] * (n - 60)
+    refusal_cand[150:170] = [1.0] * 20
+    scores = {"json_valid": binary("json_valid", [1.0] * n, json_cand),
+              "refusal": binary("refusal", refusal_base, refusal_cand, higher=False)}
+    suite = Suite(gates=[GateSpec(metric="json_valid", margin=0.02),
+                         GateSpec(metric="refusal", margin=0.02, hard=False)])
+    data = data_for(n)
+    decision = decide(data, scores, suite, run_id="t")
+    assert decision.blocking == ["json_valid"]
+    blocking = blocking_scores(data, scores, decision)
+    assert blocking[:40].tolist() == [1.0] * 40 and blocking[40:].sum() == 0
+    assert regression_scores(data, scores)[150] == 1.0  # a refusal: a drop, not blocking

@@ -74,8 +74,11 @@ def test_records_page_searches_filters_sorts_and_pages(app: ViewerApp) -> None:
     searched = app.handle("/records?r=run&q=TEXTAREA").body
     assert count(searched).startswith("4 of 60")
     assert "&lt;/textarea&gt;&lt;img src=x" in searched
-    flagged = app.handle("/records?r=run&flag=regressed:+exact_match").body
+    # exact_match's gate failed: its records carry the report's flag for the failed gate.
+    flagged = app.handle("/records?r=run&flag=fails+gate:+exact_match").body
     assert count(flagged).startswith("20 of 60")
+    assert count(app.handle("/records?r=run&flag=regressed:+exact_match").body).startswith(
+        "0 of 60")
     assert count(app.handle("/records?r=run&page=2").body).endswith("page 2 of 2")
     assert count(app.handle("/records?r=run&page=99").body).endswith("page 2 of 2")
     assert count(app.handle("/records?r=run&page=x&sort=nonsense").body).endswith("page 1 of 2")

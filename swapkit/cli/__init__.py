@@ -9,6 +9,7 @@ shared flags live in ``options``. The top of the tree: may import anything below
 from __future__ import annotations
 
 import sys
+import traceback
 from typing import Any
 
 import click
@@ -37,10 +38,13 @@ class SwapkitGroup(click.Group):
     """A click group that turns SwapkitError into a clean message and its exit code."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        """Run the command; report expected errors without a traceback."""
+        """Run the command; report expected errors without a traceback (with ``--debug``:
+        the full traceback first)."""
         try:
             return super().invoke(ctx)
         except SwapkitError as err:
+            if ctx.params.get("debug"):
+                click.echo(clean(traceback.format_exc()).rstrip(), err=True)
             # Messages can quote an endpoint, a log or a config: never raw to the terminal.
             click.echo(f"error: {clean(str(err))}", err=True)
             ctx.exit(err.exit_code)
@@ -51,12 +55,27 @@ class SwapkitGroup(click.Group):
 
 @click.group(cls=SwapkitGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", prog_name="swapkit")
-def cli() -> None:
+@click.option("-v", "--verbose", count=True,
+              help="say more: each gate's method and p-values, every segment test")
+@click.option("--debug", is_flag=True,
+              help="print the full traceback of an error (to report a bug)")
+def cli(verbose: int, debug: bool) -> None:
     """Can we swap the LLM behind our product? Replay a prompt log, score, decide.
+
+    Colour only on a terminal, never with NO_COLOR set. Shell completion (bash, zsh,
+    fish): add the line for your shell to its rc file.
+
+    \b
+        eval "$(_SWAPKIT_COMPLETE=bash_source swapkit)"     # ~/.bashrc
+        eval "$(_SWAPKIT_COMPLETE=zsh_source swapkit)"      # ~/.zshrc
+        _SWAPKIT_COMPLETE=fish_source swapkit | source      # ~/.config/fish/config.fish
 
     Example:
 
+    \b
         swapkit inspect examples/travel-assistant/swap.yaml
+        swapkit -v gate examples/travel-assistant/swap.sim.yaml
+        swapkit --debug run swap.yaml
     """
 
 

@@ -29,6 +29,7 @@ def demo_command(output: Path, candidate_profile: str, quiet: bool) -> None:
 
     Example:
 
+    \b
         swapkit demo && swapkit demo --candidate-profile qwen3-fixed -o swapkit-demo-go
     """
     from swapkit.demo import run_demo

@@ -34,11 +34,11 @@ def _commands(group: click.Group, prefix: list[str]) -> list[tuple[list[str], cl
 
 
 def cli_reference() -> str:
-    """``swapkit CMD --help`` for every command, as Markdown."""
+    """``swapkit --help`` and ``swapkit CMD --help`` for every command, as Markdown."""
     from swapkit.cli import cli
 
     parts = []
-    for path, command in _commands(cli, []):
+    for path, command in [([], cli), *_commands(cli, [])]:
         name = " ".join(["swapkit", *path])
         # The same help option names as the real CLI (click caches a command's help option).
         with click.Context(command, info_name=name, terminal_width=100,

@@ -13,6 +13,7 @@ def formats_command() -> None:
 
     Example:
 
+    \b
         swapkit formats
     """
     from swapkit.ingest.formats import log_formats

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 __all__ = ["apply_filter_flags", "exit_with_verdict", "filter_options", "filter_update",
            "inconclusive_option", "load_suite_option", "only_option", "preflight_option",
            "print_config_warnings", "stage_printer", "target_options", "target_overrides",
-           "threads_option"]
+           "threads_option", "verbosity"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -145,6 +145,12 @@ def print_config_warnings(config: SwapConfig) -> None:
     """What is valid in swap.yaml but probably wrong (a self-judging judge), on stderr."""
     for warning in config.warnings():
         click.echo(f"warning: {warning}", err=True)
+
+
+def verbosity() -> int:
+    """How many ``-v`` the command line gave ``swapkit`` (0 outside a command)."""
+    ctx = click.get_current_context(silent=True)
+    return int(ctx.find_root().params.get("verbose") or 0) if ctx is not None else 0
 
 
 def stage_printer(quiet: bool) -> Callable[[str], None]:

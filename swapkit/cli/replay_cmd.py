@@ -41,6 +41,7 @@ def replay_command(config_path: Path, run_dir: Path | None, only: str | None,
 
     Example:
 
+    \b
         swapkit replay examples/travel-assistant/swap.yaml --max-spend 5
     """
     from swapkit.config import load_config

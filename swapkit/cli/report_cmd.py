@@ -25,9 +25,11 @@ def report_command(run: Path, formats: str | None, output: Path | None,
 
     Example:
 
+    \b
         swapkit report examples/travel-assistant/swap.sim.yaml -f html,md -o out/
     """
     from swapkit.decision.decide import decide_run
+    from swapkit.decision.model import SCHEMA_VERSION
     from swapkit.report import build_reports
     from swapkit.scoring.score import score_run
     from swapkit.store import RunStore
@@ -36,8 +38,9 @@ def report_command(run: Path, formats: str | None, output: Path | None,
     run_dir = resolve_run(run)
     with RunStore(run_dir, read_only=True) as store:
         config = stored_config(store)
-        decided = store.get_meta("decision") is not None
-    if not decided:
+        stored = store.get_meta("decision")
+    # A decision stored by an older swapkit reads its numbers differently: decide again.
+    if not isinstance(stored, dict) or stored.get("schema_version") != SCHEMA_VERSION:
         score_run(run_dir, force=False)
         decide_run(run_dir)
     chosen: list[str] = [f.strip() for f in formats.split(",") if f.strip()] if formats else [

@@ -19,19 +19,38 @@ from swapkit.cli.options import (
     target_options,
     target_overrides,
     threads_option,
+    verbosity,
 )
+from swapkit.cli.style import colour_enabled
 
 if TYPE_CHECKING:
     from swapkit.pipeline import RunResult
 
-__all__ = ["finish", "run_command"]
+__all__ = ["finish", "run_command", "run_json"]
 
 
-def finish(result: RunResult, inconclusive: str) -> None:
+def run_json(result: RunResult) -> str:
+    """What ``run --json`` prints: the verdict, the headline, the reports written (absolute
+    paths) and the whole decision, one JSON document."""
+    import json
+
+    return json.dumps({
+        "verdict": result.decision.verdict, "headline": result.decision.headline,
+        "reason": result.decision.reason,
+        "reports": {name: str(path.resolve()) for name, path in result.reports.items()},
+        "decision": result.decision.model_dump(mode="json"),
+    }, indent=2, ensure_ascii=False)
+
+
+def finish(result: RunResult, inconclusive: str, json_: bool = False) -> None:
     """Print the decision and the reports written, then exit with the verdict's code."""
     from swapkit.cli.gate_cmd import render_decision
 
-    click.echo(render_decision(result.decision))
+    if json_:
+        click.echo(run_json(result))
+        exit_with_verdict(result.decision, inconclusive)
+    click.echo(render_decision(result.decision, colour=colour_enabled(),
+                               verbose=verbosity() > 0))
     click.echo("")
     for name, path in result.reports.items():
         click.echo(f"report {name:<6} {path}")
@@ -51,6 +70,9 @@ def finish(result: RunResult, inconclusive: str) -> None:
 @click.option("--run-dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("-o", "--report-dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("-q", "--quiet", is_flag=True, help="no progress display")
+@click.option("--json", "json_", is_flag=True,
+              help="print the decision and the report paths as JSON (nothing else on stdout; "
+              "with --dry-run: the plan)")
 @preflight_option
 @threads_option
 @filter_options
@@ -58,8 +80,8 @@ def finish(result: RunResult, inconclusive: str) -> None:
 def run_command(config_path: Path, dry_run: bool, max_records: int | None, only: str | None,
                 report_only: bool, max_requests: int | None, max_spend: float | None,
                 fail_fast: bool | None, inconclusive: str, run_dir: Path | None,
-                report_dir: Path | None, quiet: bool, no_preflight: bool, threads: int | None,
-                **flags: Any) -> None:
+                report_dir: Path | None, quiet: bool, json_: bool, no_preflight: bool,
+                threads: int | None, **flags: Any) -> None:
     """Replay, score, decide and report a migration; exit with the verdict's code.
 
     Exit codes: 0 GO, 1 NO-GO, 4 INCONCLUSIVE (0 with --inconclusive warn|pass),
@@ -90,6 +112,7 @@ def run_command(config_path: Path, dry_run: bool, max_records: int | None, only:
         from swapkit.plan import plan_migration
 
         check_environment(config)
-        click.echo(render_plan(plan_migration(with_options(config, options)), example=True))
+        plan = plan_migration(with_options(config, options))
+        click.echo(plan.model_dump_json(indent=2) if json_ else render_plan(plan, example=True))
         return
-    finish(run_migration(config, options, stage=stage_printer(quiet)), inconclusive)
+    finish(run_migration(config, options, stage=stage_printer(quiet)), inconclusive, json_)

@@ -18,6 +18,7 @@ def schema_command(kind: str, output: Path | None) -> None:
 
     Example:
 
+    \b
         swapkit schema swap -o swap.schema.json
     """
     from swapkit.schemas import schema_text

@@ -14,7 +14,7 @@ from swapkit.support.sanitize import clean
 if TYPE_CHECKING:
     from swapkit.scoring.score import ScoreSummary
 
-__all__ = ["render_scores", "score_command"]
+__all__ = ["render_scores", "score_command", "scores_json"]
 
 
 @click.command("score")
@@ -22,13 +22,15 @@ __all__ = ["render_scores", "score_command"]
 @click.option("--suite", "suite_path", type=click.Path(path_type=Path),
               help="score with this suite (a file, or a bundled suite by name: swapkit suites "
                    "list) instead of the one in swap.yaml")
-@click.option("--json", "json_", is_flag=True, help="print per-metric means as JSON")
+@click.option("--json", "json_", is_flag=True,
+              help="print per-metric pairs, means and exclusions as JSON")
 @threads_option
 def score_command(run: Path, suite_path: Path | None, json_: bool, threads: int | None) -> None:
     """Score a replayed run (never calls a model; embeddings are cached in the run).
 
     Example:
 
+    \b
         swapkit score examples/travel-assistant/swap.sim.yaml
     """
     from swapkit.scoring.score import score_run
@@ -42,13 +44,20 @@ def score_command(run: Path, suite_path: Path | None, json_: bool, threads: int 
             settings = stored_config(store).embeddings
         embeddings = settings.model_copy(update={"threads": threads})
     summary = score_run(run_dir, load_suite_option(suite_path), embeddings)
-    if json_:
-        import json
+    click.echo(scores_json(summary) if json_ else render_scores(summary))
 
-        click.echo(json.dumps({name: {"n": int(s.paired.sum()), "excluded": s.excluded}
-                               for name, s in summary.metrics.items()}, indent=2))
-    else:
-        click.echo(render_scores(summary))
+
+def scores_json(summary: ScoreSummary) -> str:
+    """Per metric: pairs scored, each side's mean over them (null when none) and what was
+    excluded, as JSON (means unrounded; the terminal shows them as ``render_scores``)."""
+    import json
+
+    from swapkit.scoring.score import mean_or_none
+
+    return json.dumps({name: {
+        "kind": s.kind, "higher_is_better": s.higher_is_better, "n": int(s.paired.sum()),
+        "baseline": mean_or_none(s.base[s.paired]), "candidate": mean_or_none(s.cand[s.paired]),
+        "excluded": s.excluded} for name, s in summary.metrics.items()}, indent=2)
 
 
 def render_scores(summary: ScoreSummary) -> str:

@@ -30,6 +30,7 @@ def sim_command(profiles: tuple[str, ...], logs: tuple[Path, ...], host: str, po
 
     Example:
 
+    \b
         swapkit sim -p r1-like -p qwen3-like --log examples/travel-assistant/logs/chat.jsonl
     """
     from swapkit.errors import UsageError

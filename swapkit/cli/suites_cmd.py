@@ -39,6 +39,7 @@ def list_command() -> None:
 
     Example:
 
+    \b
         swapkit suites list
     """
     from swapkit.config import load_suite
@@ -57,6 +58,7 @@ def validate_command(paths: tuple[Path, ...]) -> None:
 
     Example:
 
+    \b
         swapkit suites validate suites/*.yaml
     """
     from swapkit.scoring.suite_check import check_suite
@@ -76,6 +78,7 @@ def show_command(name: str) -> None:
 
     Example:
 
+    \b
         swapkit suites show math-reasoning
     """
     from swapkit.scoring.suite_check import check_suite
@@ -160,6 +163,7 @@ def suggest_command(log: Path, format_: str, segment_field: str | None,
 
     Example:
 
+    \b
         swapkit suites suggest last-week.jsonl -o suite.yaml
     """
     from swapkit.config import LogSource

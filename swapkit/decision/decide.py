@@ -17,8 +17,9 @@ from swapkit.completion import MISSING_STATUSES
 from swapkit.config import GateSpec, Suite
 from swapkit.decision.difference import difference_test
 from swapkit.decision.gates import GateInput, evaluate_gate
+from swapkit.decision.headline import headline
 from swapkit.decision.model import Decision, GateResult, MetricSummary, SegmentResult
-from swapkit.decision.pairs import gate_data
+from swapkit.decision.pairs import gate_data, natural
 from swapkit.decision.panels import noise_floor, operations
 from swapkit.decision.reasons import gate_reason
 from swapkit.decision.stats.multiplicity import benjamini_hochberg, holm
@@ -53,7 +54,8 @@ def _segment_row(gate: GateResult, scores: MetricScores, inp: GateInput, segment
                         higher_is_better=scores.higher_is_better, percent=data.binary)
     if not b.size:
         return row
-    row.baseline, row.candidate = float(b.mean()), float(c.mean())
+    row.baseline = natural(float(b.mean()), scores, data)
+    row.candidate = natural(float(c.mean()), scores, data)
     row.estimate = float((c - b).mean())
     if b.size < min_n:
         row.note = f"too few records ({b.size} < {min_n}); not tested"
@@ -175,7 +177,7 @@ def decide(data: RunData, scores: dict[str, MetricScores], suite: Suite, run_id:
                             f"{r.gate} in {r.segment}" for r in flagged))
     from swapkit.support.version import __version__
 
-    return Decision(
+    decision = Decision(
         verdict=verdict, reason=reason, blocking=blocking,  # type: ignore[arg-type]
         warnings=warnings, alpha=alpha, segment_fdr=suite.segment_fdr,
         min_segment_n=suite.min_segment_n, records=len(data), missing=missing,
@@ -189,6 +191,8 @@ def decide(data: RunData, scores: dict[str, MetricScores], suite: Suite, run_id:
                "the endpoint, rate limited, or not replayed yet), counted against the verdict; "
                "rerun to retry them"] if missing else [],
     )
+    decision.headline = headline(decision)
+    return decision
 
 
 def decide_run(run_dir: Path, suite: Suite | None = None,

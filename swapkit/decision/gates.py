@@ -21,7 +21,7 @@ from scipy import stats
 from swapkit.config import GateSpec
 from swapkit.decision.difference import SPARSE_MIN_DIFFERING, claims, difference_test
 from swapkit.decision.model import GateResult, GateStatus, Scale
-from swapkit.decision.pairs import GateData, gate_data, seed_of
+from swapkit.decision.pairs import GateData, gate_data, natural, seed_of
 from swapkit.decision.stats.bootstrap import (
     StudentizedResult,
     log_ratio_of_sums_bootstrap,
@@ -114,7 +114,8 @@ def _difference(inp: GateInput, result: GateResult) -> None:
     else:
         shown = go = nogo = test(b, c, clusters=clusters)
     if b.size:
-        result.baseline, result.candidate = float(b.mean()), float(c.mean())
+        result.baseline = natural(float(b.mean()), scores, data)
+        result.candidate = natural(float(c.mean()), scores, data)
     result.estimate, result.low, result.high = shown.estimate, shown.low, shown.high
     result.method = shown.method
     result.p_noninferior, result.p_inferior = claims(spec.kind, margin, go, nogo)

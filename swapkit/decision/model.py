@@ -18,7 +18,10 @@ __all__ = [
     "Verdict",
 ]
 
-SCHEMA_VERSION = "1"
+# 2: a lower-is-better gate's baseline and candidate are on the metric's own scale (an
+# error rate is the share of errors), as its reason says; version 1 stored them oriented;
+# ``headline`` is new.
+SCHEMA_VERSION = "2"
 Verdict = Literal["GO", "NO-GO", "INCONCLUSIVE"]
 GateStatus = Literal["GO", "NO-GO", "INCONCLUSIVE", "NOT_APPLICABLE"]
 # What a gate's estimate and bounds measure: candidate − baseline, candidate / baseline, the
@@ -43,7 +46,9 @@ class GateResult(BaseModel):
     status: GateStatus
     raw_status: GateStatus
     n: int = 0
-    baseline: float | None = Field(default=None, description="baseline mean, rate or statistic")
+    baseline: float | None = Field(default=None, description="baseline mean, rate or "
+                                   "statistic on the metric's own scale (an error rate is "
+                                   "the share of errors, whichever way the gate is oriented)")
     candidate: float | None = None
     estimate: float | None = Field(default=None, description="candidate − baseline (oriented "
                                    "so higher is better), or the ratio for ratio gates")
@@ -77,9 +82,11 @@ class SegmentResult(BaseModel):
     gate: str
     segment: str
     n: int
-    baseline: float | None = None
+    baseline: float | None = Field(default=None, description="mean on the metric's own "
+                                   "scale, as the gate's")
     candidate: float | None = None
-    estimate: float | None = None
+    estimate: float | None = Field(default=None, description="candidate − baseline, oriented "
+                                   "so higher is better")
     low: float | None = None
     high: float | None = None
     p_regressed: float | None = None
@@ -153,6 +160,8 @@ class Decision(BaseModel):
     schema_version: str = SCHEMA_VERSION
     verdict: Verdict
     reason: str
+    headline: str = Field(default="", description="the verdict in one plain sentence: speed, "
+                          "cost, segments held, what blocks it (built from these numbers)")
     blocking: list[str] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
     alpha: float

@@ -22,7 +22,7 @@ import numpy as np
 from swapkit.scoring.metrics.base import MetricScores
 from swapkit.support.hashing import content_hash
 
-__all__ = ["GateData", "gate_data", "seed_of"]
+__all__ = ["GateData", "gate_data", "natural", "seed_of"]
 
 # Pass/fail metrics keep Tango's calibration only when conversations really repeat: a
 # handful of shared conversation ids must not switch the method (methodology §3).
@@ -108,6 +108,17 @@ def _orient(values: np.ndarray, scores: MetricScores) -> np.ndarray:
     low, high = scores.bounds
     flipped: np.ndarray = low + high - values
     return flipped
+
+
+def natural(value: float, scores: MetricScores, data: GateData) -> float:
+    """A mean of oriented scores back on the metric's own scale: an error rate reads as the
+    share of errors, a lower-is-better score as that score (what every report shows)."""
+    if scores.higher_is_better:
+        return value
+    if data.binary or scores.bounds is None:  # binary: oriented on 0..1
+        return 1 - value if data.binary else -value
+    low, high = scores.bounds
+    return low + high - value
 
 
 def gate_data(scores: MetricScores, mask: np.ndarray, ids: np.ndarray,

@@ -3,17 +3,22 @@ gate's rule, values and interval as every report shows them."""
 
 from __future__ import annotations
 
+import functools
+
 from swapkit.decision.model import GateResult, SegmentResult
 from swapkit.support.numbers import (
     fmt_count,
     fmt_diff,
     fmt_margin,
+    fmt_money,
     fmt_number,
     fmt_ratio,
+    fmt_seconds,
     fmt_value,
 )
 
-__all__ = ["gate_interval", "gate_reason", "gate_rule", "gate_value", "segment_value"]
+__all__ = ["gate_interval", "gate_reason", "gate_rule", "gate_value", "quantity",
+           "segment_value"]
 
 
 def _interval(level: int, low: str, high: str) -> str:
@@ -21,14 +26,11 @@ def _interval(level: int, low: str, high: str) -> str:
 
 
 def _oriented(g: GateResult) -> tuple[float | None, float | None, float | None]:
-    """Baseline, candidate and difference as they read: scores were oriented
-    higher-is-better, and rates of bad events read better un-oriented."""
+    """Baseline, candidate and difference as they read: the sides are on the metric's own
+    scale already; the estimate was oriented higher-is-better, and rates of bad events read
+    better un-oriented."""
     sign = 1 if g.higher_is_better else -1
-    base = g.baseline if g.higher_is_better or g.baseline is None else (
-        1 - g.baseline if g.percent else -g.baseline)
-    cand = g.candidate if g.higher_is_better or g.candidate is None else (
-        1 - g.candidate if g.percent else -g.candidate)
-    return base, cand, None if g.estimate is None else sign * g.estimate
+    return g.baseline, g.candidate, None if g.estimate is None else sign * g.estimate
 
 
 def _difference(g: GateResult, level: int) -> str:
@@ -58,10 +60,30 @@ def _difference(g: GateResult, level: int) -> str:
     return f"{head}, {verdict}"
 
 
+@functools.cache
+def _units() -> dict[str, str]:
+    """The unit each built-in ratio metric declares (latencies "s", cost "$", "tokens")."""
+    from swapkit.scoring.metrics.ops import RATIO_METRICS
+
+    return {m.name: m.unit for m in RATIO_METRICS}
+
+
+def quantity(value: float | None, metric: str) -> str:
+    """A ratio metric's statistic with its unit: ``918 ms``, ``$0.1661``, ``162 tokens``
+    (a plain number for a metric that declares none)."""
+    unit = _units().get(metric, "")
+    if unit == "s":
+        return fmt_seconds(value)
+    if unit == "$":
+        return fmt_money(value)
+    text = fmt_number(value, 4)
+    return f"{text} {unit}" if unit and text != "n/a" else text
+
+
 def _ratio(g: GateResult, level: int) -> str:
     limit = fmt_ratio(1 + (g.margin or 0.0))
-    return (f"{g.name}: candidate {fmt_number(g.candidate)} vs baseline "
-            f"{fmt_number(g.baseline)}, ratio "
+    return (f"{g.name}: candidate {quantity(g.candidate, g.metric)} vs baseline "
+            f"{quantity(g.baseline, g.metric)}, ratio "
             f"{fmt_ratio(g.estimate)} {_interval(level, fmt_ratio(g.low), fmt_ratio(g.high))}"
             f", limit {limit}") if g.candidate is not None and g.baseline is not None else (
         f"{g.name}: ratio {fmt_ratio(g.estimate)}, limit {limit}")
@@ -125,16 +147,14 @@ def gate_rule(g: GateResult) -> str:
 
 
 def gate_value(g: GateResult, which: str) -> str:
-    """The baseline's or candidate's value, un-oriented (rates of bad events read as rates)."""
+    """The baseline's or candidate's value, on the metric's own scale (as stored)."""
     value = getattr(g, which)
     if value is None:
         return "n/a"
     if g.scale == "ratio":
-        return fmt_number(value, 4)
+        return quantity(value, g.metric)
     if g.scale == "divergence":
         return fmt_value(value, False)
-    if not g.higher_is_better:
-        value = 1 - value if g.percent else -value
     return fmt_value(value, g.percent)
 
 
@@ -154,12 +174,10 @@ def gate_interval(g: GateResult) -> str:
 
 
 def segment_value(s: SegmentResult, which: str) -> str:
-    """A segment's value or difference, un-oriented (rates of bad events read as rates)."""
+    """A segment's value, or its difference un-oriented (rates of bad events read as rates)."""
     value = getattr(s, which)
     if value is None:
         return "n/a"
     if which == "estimate":
         return fmt_diff(value if s.higher_is_better else -value, s.percent)
-    if not s.higher_is_better:
-        value = 1 - value if s.percent else -value
     return fmt_value(value, s.percent)

@@ -1,4 +1,8 @@
-"""Inline SVG charts rendered when the report is built (no JavaScript, no CDN)."""
+"""Inline SVG charts rendered when the report is built (no JavaScript, no CDN).
+
+Every chart has a visible title, labelled axes with units, and a legend on its own rows
+(one entry a row, so long labels never overlap).
+"""
 
 from __future__ import annotations
 
@@ -14,9 +18,23 @@ __all__ = ["forest", "histogram"]
 
 COLOURS = ("#4c6ef5", "#f08c00", "#2b8a3e", "#c92a2a")
 WIDTH, HEIGHT, PAD = 560, 200, 36
+TITLE_H, LEGEND_ROW, AXIS_H = 20, 15, 34  # title line, one legend entry, ticks + axis label
 
 
-def histogram(series: dict[str, Sequence[float]], title: str, bins: int = 24,
+def _open(width: int, height: int, title: str) -> list[str]:
+    """The svg element with its accessible name and its visible title."""
+    return [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+            f'aria-label="{escape(title)}"><title>{escape(title)}</title>',
+            f'<text class="chart-title" x="4" y="14" font-weight="600">{escape(title)}</text>']
+
+
+def _axis_label(x: float, y: float, text: str, vertical: bool = False) -> str:
+    turn = f' transform="rotate(-90 {x:.1f} {y:.1f})"' if vertical else ""
+    return (f'<text class="axis-label" x="{x:.1f}" y="{y:.1f}" text-anchor="middle"{turn}>'
+            f'{escape(text)}</text>')
+
+
+def histogram(series: dict[str, Sequence[float]], title: str, x_label: str, bins: int = 24,
               log_x: bool = False, unit: str = "") -> str:
     """Overlaid histograms (share of each series per bin), one colour per series."""
     arrays = {k: np.asarray([v for v in vals if v is not None and math.isfinite(v)], dtype=float)
@@ -31,68 +49,84 @@ def histogram(series: dict[str, Sequence[float]], title: str, bins: int = 24,
         high = low + 1e-6
     edges = np.linspace(low, high, bins + 1)
     shares = {k: np.histogram(v, edges)[0] / v.size for k, v in arrays.items()}
-    top = max(float(s.max()) for s in shares.values()) or 1.0
-    plot_w, plot_h = WIDTH - 2 * PAD, HEIGHT - 2 * PAD
+    top_share = max(float(s.max()) for s in shares.values()) or 1.0
+    top = TITLE_H + LEGEND_ROW * len(shares) + 8  # the plot starts under the legend
+    height = top + HEIGHT - 2 * PAD + AXIS_H
+    left = PAD + 12  # room for the vertical axis label
+    plot_w, plot_h = WIDTH - left - PAD / 2, HEIGHT - 2 * PAD
     bar_w = plot_w / bins
-    parts = [f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-             f'aria-label="{escape(title)}">', f'<title>{escape(title)}</title>']
+    parts = _open(WIDTH, int(height), title)
     for n, (label, share) in enumerate(shares.items()):
         colour = COLOURS[n % len(COLOURS)]
         for b, value in enumerate(share):
-            h = plot_h * value / top
-            parts.append(f'<rect x="{PAD + b * bar_w:.1f}" y="{PAD + plot_h - h:.1f}" '
+            h = plot_h * value / top_share
+            parts.append(f'<rect x="{left + b * bar_w:.1f}" y="{top + plot_h - h:.1f}" '
                          f'width="{bar_w - 1:.1f}" height="{h:.1f}" fill="{colour}" '
                          f'fill-opacity="0.55"/>')
-        parts.append(f'<rect x="{PAD + n * 190}" y="8" width="10" height="10" fill="{colour}"/>'
-                     f'<text x="{PAD + 14 + n * 190}" y="17">{escape(label)} '
-                     f'(n={fmt_count(arrays[label].size)})</text>')
+        y = TITLE_H + n * LEGEND_ROW
+        parts.append(f'<rect class="legend" x="{left}" y="{y + 2}" width="10" height="10" '
+                     f'fill="{colour}"/><text class="legend" x="{left + 14}" y="{y + 11}">'
+                     f'{escape(label)} (n={fmt_count(arrays[label].size)})</text>')
     for value in (low, (low + high) / 2, high):
-        x = PAD + plot_w * (value - low) / (high - low)
+        x = left + plot_w * (value - low) / (high - low)
         shown = 10**value if log_x else value
-        parts.append(f'<text x="{x:.1f}" y="{HEIGHT - 12}" text-anchor="middle">'
+        parts.append(f'<text x="{x:.1f}" y="{top + plot_h + 14:.1f}" text-anchor="middle">'
                      f'{fmt_number(shown, 3)}{escape(unit)}</text>')
-    parts.append(f'<line x1="{PAD}" y1="{PAD + plot_h}" x2="{PAD + plot_w}" '
-                 f'y2="{PAD + plot_h}" stroke="#868e96"/></svg>')
+    parts.append(f'<text x="{left - 4}" y="{top + 4}" text-anchor="end">'
+                 f'{fmt_number(top_share * 100, 2)}%</text>'
+                 f'<text x="{left - 4}" y="{top + plot_h:.1f}" text-anchor="end">0%</text>')
+    parts.append(_axis_label(left + plot_w / 2, top + plot_h + 30, x_label))
+    parts.append(_axis_label(12, top + plot_h / 2, "share of records", vertical=True))
+    parts.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" '
+                 f'y2="{top + plot_h}" stroke="#868e96"/></svg>')
     return "".join(parts)
 
 
-def forest(rows: Sequence[tuple[str, float, float, float, bool]], margin: float | None,
-           title: str, percent: bool) -> str:
-    """Per-segment differences with their intervals; the margin as a dashed line."""
+def forest(rows: Sequence[tuple[str, float, float, float, bool]], limits: Sequence[float],
+           title: str, x_label: str, tick: str = "{:+.2g}") -> str:
+    """Estimates with their intervals, one row each (flagged ones red), on one axis; the
+    ``limits`` (a margin, an allowed range) as dashed lines. ``tick`` formats the ticks."""
     rows = [r for r in rows if all(math.isfinite(v) for v in r[1:4])]
     if not rows:
         return ""
-    values = [v for r in rows for v in r[1:4]] + [0.0] + ([-margin] if margin else [])
-    low, high = min(values), max(values)
-    span = (high - low) or 1.0
-    low, high = low - 0.05 * span, high + 0.05 * span
+    values = [v for r in rows for v in r[1:4]] + [0.0, *limits]
+    first, last = min(values), max(values)
+    span = (last - first) or 1.0
+    low, high = first - 0.05 * span, last + 0.05 * span
     row_h = 22
-    height = 2 * PAD + row_h * len(rows)
-    label_w = 150
-    plot_w = WIDTH - label_w - PAD
+    top = TITLE_H + 14
+    height = top + row_h * len(rows) + AXIS_H
+    label_w = 190
+    plot_w = WIDTH - label_w - PAD / 2
+    bottom = top + row_h * len(rows)
 
     def x(v: float) -> float:
         return label_w + plot_w * (v - low) / (high - low)
 
-    parts = [f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img" '
-             f'aria-label="{escape(title)}"><title>{escape(title)}</title>',
-             f'<line x1="{x(0):.1f}" y1="{PAD - 8}" x2="{x(0):.1f}" y2="{height - PAD}" '
-             f'stroke="#868e96"/>']
-    if margin:
-        parts.append(f'<line x1="{x(-margin):.1f}" y1="{PAD - 8}" x2="{x(-margin):.1f}" '
-                     f'y2="{height - PAD}" stroke="#c92a2a" stroke-dasharray="4 3"/>')
-    scale = 100 if percent else 1
+    parts = _open(WIDTH, height, title)
+    parts.append(f'<line x1="{x(0):.1f}" y1="{top - 6}" x2="{x(0):.1f}" y2="{bottom}" '
+                 f'stroke="#868e96"/>')
+    for limit in limits:
+        parts.append(f'<line x1="{x(limit):.1f}" y1="{top - 6}" x2="{x(limit):.1f}" '
+                     f'y2="{bottom}" stroke="#c92a2a" stroke-dasharray="4 3"/>')
     for n, (label, est, lo, hi, flagged) in enumerate(rows):
-        y = PAD + n * row_h + row_h / 2
+        y = top + n * row_h + row_h / 2
         colour = "#c92a2a" if flagged else "#495057"
-        parts.append(f'<text x="4" y="{y + 4:.1f}">{escape(label[:22])}</text>'
+        shown = label if len(label) <= 30 else label[:29] + "…"
+        parts.append(f'<text x="4" y="{y + 4:.1f}">{escape(shown)}</text>'
                      f'<line x1="{x(lo):.1f}" y1="{y:.1f}" x2="{x(hi):.1f}" y2="{y:.1f}" '
                      f'stroke="{colour}" stroke-width="2"/>'
                      f'<circle cx="{x(est):.1f}" cy="{y:.1f}" r="4" fill="{colour}"/>')
-    ticks = [low, high] + ([0.0] if min(abs(low), abs(high)) > 0.15 * (high - low) else [])
-    for value in ticks:
-        parts.append(f'<text x="{x(value):.1f}" y="{height - 10}" text-anchor="middle">'
-                     f'{fmt_number(value * scale, 2, signed=True)}'
-                     f'{" pts" if percent else ""}</text>')
+    ticks = sorted({0.0, *limits, first, last})  # zero and the limits win a crowded spot
+    ticks.sort(key=lambda v: v not in (0.0, *limits))
+    placed: list[float] = []
+    for value in ticks:  # no two tick labels on top of each other
+        if any(abs(x(value) - p) < 44 for p in placed):
+            continue
+        placed.append(x(value))
+        anchor = "end" if x(value) > WIDTH - 30 else "middle"  # the last one stays inside
+        parts.append(f'<text x="{x(value):.1f}" y="{bottom + 14}" text-anchor="{anchor}">'
+                     f'{escape(tick.format(value + 0.0))}</text>')
+    parts.append(_axis_label(label_w + plot_w / 2, bottom + 30, x_label))
     parts.append("</svg>")
     return "".join(parts)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from swapkit.decision.reasons import gate_interval, gate_value
+from swapkit.decision.reasons import gate_interval, gate_value, segment_value
 from swapkit.report.model import ReportData
-from swapkit.support.numbers import fmt_count, fmt_diff, fmt_percent
+from swapkit.support.numbers import fmt_count, fmt_percent
 from swapkit.support.sanitize import md_cell
 
 __all__ = ["render_markdown"]
@@ -21,7 +21,7 @@ def render_markdown(report: ReportData, html_path: str | None = None) -> str:
         f"## {ICONS[d.verdict]} swapkit: {d.verdict} — {md_cell(d.candidate, 60)} replacing "
         f"{md_cell(d.baseline, 60)}",
         "",
-        f"**{md_cell(d.reason, 400)}**",
+        f"**{md_cell(d.headline, 600)}**",
         "",
         f"{fmt_count(d.records)} records · one-sided α = {d.alpha} · "
         f"swapkit {report.swapkit_version}"
@@ -42,7 +42,7 @@ def render_markdown(report: ReportData, html_path: str | None = None) -> str:
         lines += ["", f"**Segments flagged** ({len(flagged)} of {tested} tests, FDR "
                       f"{fmt_percent(d.segment_fdr, 0)}): " + ", ".join(
                           f"{md_cell(s.gate, 40)} in {md_cell(s.segment, 40)} "
-                          f"({fmt_diff(s.estimate, s.percent)})" for s in flagged[:10])]
+                          f"({segment_value(s, 'estimate')})" for s in flagged[:10])]
     worst = [r for r in report.records if r.regression > 0][:5]
     if worst:
         lines += ["", "**Worst regressions**", ""]

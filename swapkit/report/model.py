@@ -14,7 +14,7 @@ from swapkit.decision.model import Decision
 
 __all__ = ["REPORT_SCHEMA_VERSION", "RecordRow", "ReportData", "SideAnswer", "TargetInfo"]
 
-REPORT_SCHEMA_VERSION = "1"
+REPORT_SCHEMA_VERSION = "2"  # 2: the decision's schema 2
 
 
 class TargetInfo(BaseModel):
@@ -62,6 +62,8 @@ class RecordRow(BaseModel):
     details: dict[str, str] = Field(default_factory=dict, description="metric → what differs")
     flags: list[str] = Field(default_factory=list)
     regression: float = Field(default=0.0, description="sum of the per-metric drops")
+    blocking: float = Field(default=0.0, description="sum of the drops on the metrics of the "
+                            "gates blocking the verdict (the explorer's first sort key)")
     diff: list[list[str]] = Field(default_factory=list,
                                   description="word diff baseline → candidate: [op, text], "
                                               "op is = (both), - (baseline), + (candidate)")

@@ -14,8 +14,14 @@ from typing import Any, TypeVar, overload
 import numpy as np
 
 from swapkit.completion import Completion
+from swapkit.decision.model import Decision, GateResult
 from swapkit.records import Record
-from swapkit.report.assemble import regression_scores
+from swapkit.report.assemble import (
+    blocking_scores,
+    counts_against,
+    failed_gate_flag,
+    regression_scores,
+)
 from swapkit.scoring.metrics.base import MetricScores, RunData
 from swapkit.scoring.score import load_run_data, load_scores
 from swapkit.store.sequence import StoredSequence
@@ -81,6 +87,8 @@ class RecordIndex:
     cand_status: np.ndarray  # str
     base_status: np.ndarray  # str
     regression: np.ndarray  # float
+    blocking: np.ndarray  # float: the drops on the gates that block the verdict
+    failed: list[GateResult]  # the decision's NO-GO gates
     flags: dict[str, np.ndarray]  # flag → bool mask
     targets: tuple[str, str]  # the baseline's and candidate's target identities
     scores: dict[str, MetricScores]
@@ -118,12 +126,23 @@ class RecordIndex:
 
 
 def _flag_masks(data: RunData, scores: dict[str, MetricScores], divergent: set[str],
-                base_status: np.ndarray, cand_status: np.ndarray) -> dict[str, np.ndarray]:
+                base_status: np.ndarray, cand_status: np.ndarray, failed: list[GateResult]
+                ) -> dict[str, np.ndarray]:
     """The report's record flags (see ``swapkit.report.assemble``) as one mask per flag."""
     masks: dict[str, np.ndarray] = {}
+    named: dict[str, np.ndarray] = {}  # metric -> the records a failed gate flags already
+    ids = data.record_field("id")
+    segments = data.record_field("segment")
+    for gate in failed:
+        s = scores.get(gate.metric)
+        if s is None:
+            continue
+        mask = np.array([gate.segment in (None, segments[i] or "(none)") and counts_against(
+            gate, s, i, ids[i] in divergent) for i in range(len(data))], dtype=bool)
+        masks[failed_gate_flag(gate)] = mask
+        named[gate.metric] = named.get(gate.metric, np.zeros(len(data), dtype=bool)) | mask
     if divergent:
-        ids = np.array(data.record_field("id"), dtype=object)
-        masks["divergent"] = np.isin(ids, list(divergent))
+        masks["divergent"] = np.isin(np.array(ids, dtype=object), list(divergent))
     for side, statuses in (("candidate", cand_status), ("baseline", base_status)):
         for status in sorted(set(statuses.tolist()) - {"ok", MISSING}):
             masks[f"{side} {status}"] = statuses == status
@@ -133,6 +152,8 @@ def _flag_masks(data: RunData, scores: dict[str, MetricScores], divergent: set[s
         with np.errstate(invalid="ignore"):
             worse = s.cand < s.base if s.higher_is_better else s.cand > s.base
         mask = worse & ~np.isnan(s.base) & ~np.isnan(s.cand)
+        if name in named:  # the failed gate's flag names these records already
+            mask &= ~named[name]
         if mask.any():
             masks[f"regressed: {name}"] = mask
     return {k: v for k, v in masks.items() if v.any()}
@@ -159,12 +180,22 @@ def load_index(reader: RunReader) -> RecordIndex:
     cand_status = np.array([MISSING if s is None else s for s in data.statuses("candidate")],
                            dtype=object)
     targets = reader.store.targets()
+    failed = [g for g in decision.gates if g.status == "NO-GO"] if decision is not None else []
     index = RecordIndex(
         segments=segments, cand_status=cand_status, base_status=base_status,
-        regression=regression_scores(data, scores), scores=scores,
-        flags=_flag_masks(data, scores, divergent, base_status, cand_status),
+        regression=regression_scores(data, scores), blocking=_blocking(data, scores, decision),
+        failed=failed, scores=scores,
+        flags=_flag_masks(data, scores, divergent, base_status, cand_status, failed),
         targets=(targets["baseline"].target, targets["candidate"].target))
     return reader.remember("index", index)  # type: ignore[no-any-return]
+
+
+def _blocking(data: RunData, scores: dict[str, MetricScores], decision: Decision | None
+              ) -> np.ndarray:
+    """The report's per-record drops on the blocking gates (zeros before a decision)."""
+    if decision is None:
+        return np.zeros(len(data))
+    return blocking_scores(data, scores, decision)
 
 
 class _ColumnsOnce(Sequence[T]):

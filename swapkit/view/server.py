@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl, urlsplit
 import numpy as np
 
 from swapkit.errors import RuntimeFailure, SwapkitError
-from swapkit.report.assemble import _row
+from swapkit.report.assemble import record_row
 from swapkit.report.model import RecordRow
 from swapkit.store import DB_NAME
 from swapkit.view.compare import changed_records, gate_pairs
@@ -235,7 +235,8 @@ def _rows(reader: RunReader, index: RecordIndex, positions: list[int], limit: in
     data = page_data(reader, index, positions)
     decision = reader.decision()
     divergent = set(decision.noise.divergent_ids) if decision is not None else set()
-    return [_row(i, data, index.scores, float(index.regression[i]), divergent, limit)
+    return [record_row(i, data, index.scores, float(index.regression[i]),
+                       float(index.blocking[i]), divergent, index.failed, limit)
             for i in positions]
 
 

@@ -35,7 +35,8 @@
     var sort = $("sort").value;
     list.sort(function (a, b) {
       return sort === "position" ? a.position - b.position
-        : (b.regression - a.regression) || (a.position - b.position);
+        : (b.blocking - a.blocking) || (b.regression - a.regression) ||
+          (a.position - b.position);
     });
     state.list = list; state.page = 0; state.focus = -1;
     render();

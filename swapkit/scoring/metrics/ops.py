@@ -82,9 +82,10 @@ class RatioMetric:
     higher_is_better = False
 
     def __init__(self, name: str, getter: Getter, statistic: str, description: str,
-                 ok_only: bool = True) -> None:
+                 ok_only: bool = True, unit: str = "") -> None:
         self.name, self.getter, self.statistic = name, getter, statistic
         self.description, self.ok_only = description, ok_only
+        self.unit = unit  # how reports print its values: "s", "$" or "tokens"
 
     def score(self, data: RunData, options: dict[str, Any]) -> MetricScores:
         """Pairs where both sides have the quantity (answered, for latencies)."""
@@ -111,16 +112,20 @@ class RatioMetric:
 
 
 RATIO_METRICS = [
-    RatioMetric("latency_p50", lambda c: c.latency_s, "p50", "median total latency"),
-    RatioMetric("latency_p95", lambda c: c.latency_s, "p95", "95th percentile total latency"),
-    RatioMetric("ttft_p50", lambda c: c.ttft_s, "p50", "median time to first token (streamed)"),
-    RatioMetric("ttft_p95", lambda c: c.ttft_s, "p95", "p95 time to first token (streamed)"),
+    RatioMetric("latency_p50", lambda c: c.latency_s, "p50", "median total latency",
+                unit="s"),
+    RatioMetric("latency_p95", lambda c: c.latency_s, "p95", "95th percentile total latency",
+                unit="s"),
+    RatioMetric("ttft_p50", lambda c: c.ttft_s, "p50", "median time to first token (streamed)",
+                unit="s"),
+    RatioMetric("ttft_p95", lambda c: c.ttft_s, "p95", "p95 time to first token (streamed)",
+                unit="s"),
     RatioMetric("ttfa_p95", lambda c: c.ttfa_s, "p95",
-                "p95 time to first answer token, after reasoning (streamed)"),
+                "p95 time to first answer token, after reasoning (streamed)", unit="s"),
     RatioMetric("cost", lambda c: c.cost_usd, "total", "total cost of the replayed requests",
-                ok_only=False),
+                ok_only=False, unit="$"),
     RatioMetric("output_tokens", _usage("completion_tokens"), "mean",
-                "completion tokens per request (reasoning included)"),
+                "completion tokens per request (reasoning included)", unit="tokens"),
     RatioMetric("reasoning_tokens", _usage("reasoning_tokens"), "mean",
-                "reasoning tokens per request", ok_only=False),
+                "reasoning tokens per request", ok_only=False, unit="tokens"),
 ]
