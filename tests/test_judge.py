@@ -73,6 +73,9 @@ def test_a_verdict_names_a_side_through_the_order_it_was_shown_in() -> None:
     ("After comparing both, my final verdict: [[A]]", "A"),
     ("[[C]]", "tie"),
     ("Verdict: B", "B"),
+    ("My verdict is a tie.", "tie"),  # the article is not answer A ...
+    ("Verdict: A tie, both are right.", "tie"),
+    ("Final verdict: a clear win for B", None),  # ... nor a verdict to guess at
     ('{"reason": "no verdict here"}', None),  # missing field
     ('{"verdict": 1}', None),  # wrong type
     ('{"verdict": ["A"]}', None),
