@@ -269,3 +269,16 @@ def test_continuous_verdict_is_monotone_in_the_shift(shift: float, n: int) -> No
         return evaluate_gate(inp).status
 
     assert RANK[status(shift - 0.05)] <= RANK[status(shift)]
+
+
+def test_a_lower_is_better_gate_on_too_few_records_shows_its_rates() -> None:
+    """The untested numbers of a small gate are on the metric's own scale too: an error
+    rate of 25% reads 25%, not 75%."""
+    segments = ["big"] * 100 + ["small"] * 8
+    cand = [0.0] * 100 + [1.0] * 2 + [0.0] * 6
+    scores = {"error_rate": binary("error_rate", [0.0] * 108, cand, higher=False)}
+    suite = Suite(gates=[GateSpec(metric="error_rate", margin=0.05, segment="small")])
+    gate = decide(data_for(108, segments), scores, suite, run_id="t").gates[0]
+    assert gate.insufficient_data
+    assert (gate.baseline, gate.candidate) == (0.0, 0.25)
+    assert "candidate 25.0% vs baseline 0.0%, difference +25.0 pts, untested" in gate.reason

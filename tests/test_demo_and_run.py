@@ -83,6 +83,17 @@ def test_demo_with_the_fixed_candidate_is_a_go_and_a_second_demo_resumes(
     assert "nothing was sent" not in other.stderr
 
 
+def test_a_demo_port_file_out_of_range_starts_on_a_fresh_port(tmp_path: Path) -> None:
+    from swapkit.demo import PORT_FILE, _profiles_key, _start
+
+    profiles = ["r1-like", "qwen3-fixed", DEMO_JUDGE]
+    (tmp_path / PORT_FILE).write_text(json.dumps({"port": 70000,
+                                                  "profiles": _profiles_key(profiles)}))
+    with _start(tmp_path, profiles) as sim:
+        assert 0 < sim.port < 65536
+    assert json.loads((tmp_path / PORT_FILE).read_text())["port"] == sim.port
+
+
 def env_for(sim_url: str, out: Path) -> dict[str, str]:
     return {"SWAPKIT_SIM_URL": sim_url}
 

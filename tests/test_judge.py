@@ -73,6 +73,9 @@ def test_a_verdict_names_a_side_through_the_order_it_was_shown_in() -> None:
     ("After comparing both, my final verdict: [[A]]", "A"),
     ("[[C]]", "tie"),
     ("Verdict: B", "B"),
+    ("My verdict is a tie.", "tie"),  # the article is not answer A ...
+    ("Verdict: A tie, both are right.", "tie"),
+    ("Final verdict: a clear win for B", None),  # ... nor a verdict to guess at
     ('{"reason": "no verdict here"}', None),  # missing field
     ('{"verdict": 1}', None),  # wrong type
     ('{"verdict": ["A"]}', None),
@@ -225,6 +228,18 @@ def test_min_consistency_is_an_option_and_all_unread_verdicts_refuse() -> None:
     assert judged(replies).refuse is not None
     assert judged(replies, min_consistency=0.5).refuse is None
     assert "cannot be measured" in (judged([("?", "?")] * 3).refuse or "")
+
+
+def test_unread_verdicts_cannot_make_a_consistent_judge() -> None:
+    """A judge whose replies are mostly unreadable scores those pairs as ties: its few
+    readable, consistent pairs must not vouch for the rest (all ties: a confident GO)."""
+    n = 300
+    scores = judged([(verdict("tie"), verdict("tie"))] * 10 + [("?", "?")] * (n - 10))
+    assert scores.refuse is not None and "could not be read" in scores.refuse
+    inp = GateInput(GateSpec(metric="judge_pairwise", margin=0.05), scores, np.ones(n, bool),
+                    np.array([""] * n, dtype=object),
+                    np.array([f"r{i}" for i in range(n)], dtype=object), 0.05, 30)
+    assert evaluate_gate(inp).status == "INCONCLUSIVE"
 
 
 def test_failures_lose_missing_answers_and_verdicts_are_bounded_by_the_decision() -> None:

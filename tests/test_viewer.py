@@ -119,6 +119,25 @@ def test_unknown_runs_records_and_pages_are_not_found(app: ViewerApp) -> None:
         assert app.handle(target).status == 404, target
 
 
+def test_a_decision_of_another_schema_is_not_shown(folder: Path, tmp_path: Path) -> None:
+    """Schema 1 stored a lower-is-better gate's sides oriented (an error rate of 1% as
+    0.99): the viewer must not show those numbers as today's, as the report does not."""
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(folder / "run", run)
+    with RunStore(run) as store:
+        stored = store.get_meta("decision")
+        store.set_meta("decision", {**stored, "schema_version": "1"})
+    viewer = ViewerApp(run)
+    try:
+        page = viewer.handle("/run?r=.")
+        assert page.status == 500 and "decide the run again" in page.body
+        assert viewer.handle("/records?r=.").status == 500
+    finally:
+        viewer.close()
+
+
 def test_a_run_directory_alone_opens_on_its_run(folder: Path) -> None:
     single = ViewerApp(folder / "run")
     try:

@@ -364,8 +364,9 @@ def evaluate_gate(inp: GateInput) -> GateResult:
             b, c, _ = data.complete()
             result.percent = data.binary
             if b.size:
-                result.baseline, result.candidate = float(b.mean()), float(c.mean())
-                result.estimate = result.candidate - result.baseline
+                result.baseline = natural(float(b.mean()), scores, data)
+                result.candidate = natural(float(c.mean()), scores, data)
+                result.estimate = float(c.mean()) - float(b.mean())
         result.annotations.append(f"too few records to test: {n} pairs, fewer than "
                                   f"{inp.min_n} (the suite's min_n)")
         return result

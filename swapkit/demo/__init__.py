@@ -44,6 +44,7 @@ def _start(out_dir: Path, profiles: list[str]) -> RunningSimulator:
         port = int(saved["port"]) if saved.get("profiles") == key else 0
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         port = 0
+    port = port if 0 < port < 65536 else 0  # an edited file: bind raises OverflowError
     try:
         sim = start_simulator(profiles, [DEMO_LOG], port=port)
     except OSError:  # taken by another program since: a fresh port (the demo replays)

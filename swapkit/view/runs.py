@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from swapkit.decision.model import Decision
+from swapkit.decision.model import SCHEMA_VERSION, Decision
 from swapkit.errors import RuntimeFailure, UsageError
 from swapkit.store import DB_NAME, RunStore
 
@@ -88,12 +88,16 @@ class RunReader:
         stored = self.store.get_meta("decision")
         if stored is None:
             return None
+        hint = f"decide the run again: swapkit gate {self.run_dir}"
+        version = stored.get("schema_version") if isinstance(stored, dict) else None
+        if version != SCHEMA_VERSION:  # schema 1 stored lower-is-better sides oriented
+            raise RuntimeFailure(f"{self.run_dir}: the stored decision has schema {version}, "
+                                 f"this swapkit reads {SCHEMA_VERSION}", hint=hint)
         try:
             return Decision.model_validate(stored)
         except ValidationError:
             raise RuntimeFailure(f"{self.run_dir}: the stored decision does not validate with "
-                                 "this swapkit", hint="decide the run again: swapkit gate "
-                                 f"{self.run_dir}") from None
+                                 "this swapkit", hint=hint) from None
 
     def summary(self) -> RunSummary:
         """The run's line in the runs list."""

@@ -15,7 +15,9 @@ loss for a GO and a win for a NO-GO. Unreadable verdicts count as ties, and are 
 The judge's own noise: the share of pairs whose two orders agree (position consistency),
 the share of ties and the unread verdicts go in the metric's notes. Below
 ``min_consistency`` the metric refuses every gate on it (INCONCLUSIVE, with the reason):
-an inconsistent judge's ties would otherwise hand out a confident GO. Its agreement with
+an inconsistent judge's ties would otherwise hand out a confident GO. So does a judge whose
+pairs read alike in both orders fall below it once pairs with an unread verdict count as
+not alike: their ties are no more evidence than an inconsistent pair's. Its agreement with
 itself on the re-judged subset, and its length bias, are measured by :mod:`.judge_noise`;
 below ``min_self_kappa`` the gates are refused too. With people's labels, the judge's
 agreement with them goes in the notes too (:mod:`.judge_humans`), and ``min_human_kappa``
@@ -111,11 +113,18 @@ class _Tally:
                                f"({self.consistent} of {self.both_read} pairs judged alike in "
                                "both orders)")
                 notes.append(consistency)
+                alike = self.consistent / judged  # an unread verdict's tie is noise too
                 if rate < min_consistency:
                     refuse = (f"the judge agreed with itself across the two orders on "
                               f"{fmt_percent(rate, 0)} of pairs, below "
                               f"{fmt_percent(min_consistency, 0)}: its verdicts cannot certify "
                               "the swap")
+                elif alike < min_consistency:
+                    refuse = (f"the judge's verdicts could not be read in both orders on "
+                              f"{judged - self.both_read} of {judged} pairs (scored as ties): "
+                              f"{fmt_percent(alike, 0)} of pairs were read alike in both "
+                              f"orders, below {fmt_percent(min_consistency, 0)}, so its "
+                              "verdicts cannot certify the swap")
             else:
                 refuse = ("no pair had both verdicts readable: the judge's consistency cannot "
                           "be measured, and its verdicts cannot certify the swap")

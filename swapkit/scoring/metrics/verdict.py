@@ -31,8 +31,11 @@ VERDICT_KEYS = ("verdict", "winner", "preference", "better", "choice", "answer")
 REASON_KEYS = ("reason", "reasoning", "explanation", "rationale")
 TIES = {"tie", "equal", "both", "draw", "neither", "same", "c", "none", "equally good"}
 _PREFIX = re.compile(r"^(answer|response|assistant|option|output)\s+")
+# After "verdict", a capital letter alone: the article ("verdict is a tie", "verdict: a
+# clear win for B") is not answer A.
 _TEXT_VERDICT = re.compile(r"\[\[\s*(A|B|C|tie)\s*\]\]|\bverdict\b\W{0,4}(?:is\s+)?"
-                           r"(?:answer\s+)?([AB]\b|tie\b)", re.IGNORECASE)
+                           r"(?:answer\s+)?(?:((?-i:[AB]))\b(?!\s+tie\b)|(?:an?\s+)?(tie)\b)",
+                           re.IGNORECASE)
 
 
 class ParsedVerdict(NamedTuple):
@@ -103,7 +106,7 @@ def parse_verdict(text: Any) -> ParsedVerdict:
                                  else None)
     match = _TEXT_VERDICT.search(text)
     if match:
-        word = (match.group(1) or match.group(2) or "").lower()
+        word = (match.group(1) or match.group(2) or match.group(3) or "").lower()
         verdict = "tie" if word in ("c", "tie") else _normalise(word)
         return ParsedVerdict(verdict, text.strip()[:MAX_REASON])
     return ParsedVerdict(None, None)
