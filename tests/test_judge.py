@@ -242,6 +242,21 @@ def test_unread_verdicts_cannot_make_a_consistent_judge() -> None:
     assert evaluate_gate(inp).status == "INCONCLUSIVE"
 
 
+def test_a_judge_that_prefers_nothing_cannot_certify() -> None:
+    """Ties in both orders on every pair: 100% consistent, and (asked again) always agreeing
+    with itself, yet it tells no answers apart; its zero difference would certify anything."""
+    n = 300
+    lazy = judged([(verdict("tie"), verdict("tie"))] * n)
+    assert lazy.refuse is not None and "preferred neither answer" in lazy.refuse
+    inp = GateInput(GateSpec(metric="judge_pairwise", margin=0.05), lazy, np.ones(n, bool),
+                    np.array([""] * n, dtype=object),
+                    np.array([f"r{i}" for i in range(n)], dtype=object), 0.05, 30)
+    assert evaluate_gate(inp).status == "INCONCLUSIVE"
+    # One preference stated anywhere is a judge that can tell answers apart.
+    some = judged([(verdict("tie"), verdict("tie"))] * (n - 1) + [(verdict("B"), verdict("A"))])
+    assert some.refuse is None
+
+
 def test_failures_lose_missing_answers_and_verdicts_are_bounded_by_the_decision() -> None:
     base = [answer("b", status="error"), answer("b"), answer("b", status="timeout"),
             answer("b", status="rate_limited"), answer("b")]

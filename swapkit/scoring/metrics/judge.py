@@ -91,6 +91,7 @@ class _Tally:
         self.outcomes: Counter[str] = Counter()
         self.consistent = 0
         self.both_read = 0
+        self.preferred = 0  # pairs on which either order preferred one side
         self.unread = 0
         self.no_verdict = 0
         self.identical = 0
@@ -128,6 +129,12 @@ class _Tally:
             else:
                 refuse = ("no pair had both verdicts readable: the judge's consistency cannot "
                           "be measured, and its verdicts cannot certify the swap")
+            if refuse is None and not self.preferred:
+                # Every pair a tie is perfectly consistent, and an all-ties judge agrees with
+                # itself, yet it tells nothing apart: its zero would certify any candidate.
+                refuse = (f"the judge preferred neither answer in either order on any of the "
+                          f"{judged} pairs it was asked about: it does not tell these answers "
+                          "apart, so its verdicts cannot certify the swap")
         if self.unread:
             notes.append(f"{self.unread} judge verdicts could not be read (scored as ties)")
         if self.identical:
@@ -216,6 +223,7 @@ class JudgePairwise:
             tally.outcomes[result] += 1
             outcomes[i] = result
             tally.unread += sum(p is None for p in prefs)
+            tally.preferred += any(p in ("baseline", "candidate") for p in prefs)
             if alike is not None:
                 tally.both_read += 1
                 tally.consistent += alike
