@@ -282,3 +282,14 @@ def test_a_lower_is_better_gate_on_too_few_records_shows_its_rates() -> None:
     assert gate.insufficient_data
     assert (gate.baseline, gate.candidate) == (0.0, 0.25)
     assert "candidate 25.0% vs baseline 0.0%, difference +25.0 pts, untested" in gate.reason
+
+
+def test_a_max_rate_gate_needs_events_not_scores() -> None:
+    """A max_rate gate counts 0/1 events; on a continuous metric its count was the floor of a
+    sum of scores (0.4 + 0.4 + 0.4 → 1 event): a wrong rate. Now a config error."""
+    from swapkit.errors import ConfigError
+
+    scores = continuous(np.full(100, 0.4), np.full(100, 0.4))
+    suite = Suite(gates=[GateSpec(metric="sim", kind="max_rate", max=0.02)])
+    with pytest.raises(ConfigError, match="max_rate counts events"):
+        decide(data_for(100), {"sim": scores}, suite, run_id="t")

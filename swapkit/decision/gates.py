@@ -30,6 +30,7 @@ from swapkit.decision.stats.bootstrap import (
 )
 from swapkit.decision.stats.power import achievable_margin, n_for_noninferiority
 from swapkit.decision.stats.sequential import prpl_eb_cs
+from swapkit.errors import ConfigError
 from swapkit.scoring.metrics.base import MetricScores
 from swapkit.support.numbers import fmt_count, fmt_percent
 
@@ -287,6 +288,12 @@ def _max_rate(inp: GateInput, result: GateResult) -> None:
 
     A missing candidate answer counts as an event for a GO and as none for a NO-GO."""
     scores = inp.scores
+    if scores.kind != "binary":  # a sum of scores is no count of events (it was floored)
+        raise ConfigError(
+            f"gate {inp.spec.display_name}: max_rate counts events, one 0/1 value a record, "
+            f"but {scores.metric} is a {scores.kind} metric",
+            hint="gate it with noninferiority (a margin), or use a pass/fail metric (e.g. "
+            "judge_score with pass_fail: true)")
     chosen = scores.applies_mask() & inp.mask
     raw = scores.cand[chosen]
     missing = scores.missing("candidate")[chosen] | np.isnan(raw)
