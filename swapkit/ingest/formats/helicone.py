@@ -25,11 +25,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from swapkit.ingest.formats.base import Skipped
 from swapkit.ingest.formats.fields import measured, parse_number
-from swapkit.ingest.formats.jsonl import JsonlFormat
+from swapkit.ingest.formats.jsonl import ENTRY_ERRORS, JsonlFormat
 from swapkit.records import Record
 
 __all__ = ["HeliconeFormat"]
@@ -174,10 +172,8 @@ class HeliconeFormat(JsonlFormat):
                 yield Skipped(number, _skip_reason(row, body))
                 return
             yield self._record(row, body, number)
-        except ValidationError as err:
-            yield ValueError(f"{where}: {err.errors(include_url=False)[0]['msg']}")
-        except (ValueError, TypeError, KeyError, RecursionError) as err:
-            yield ValueError(f"{where}: {err}")
+        except ENTRY_ERRORS as err:
+            yield self.entry_error(where, err)
 
     def _record(self, row: dict[str, Any], body: dict[str, Any], number: int) -> Record:
         messages = body["messages"]

@@ -28,11 +28,13 @@ from swapkit.ingest.formats.tabular import is_table
 from swapkit.records import Record
 
 __all__ = [
-    "JsonlFormat", "first_json_object", "is_json_document", "iter_entries", "iter_lines",
-    "open_binary", "split_lines",
+    "ENTRY_ERRORS", "JsonlFormat", "first_json_object", "is_json_document", "iter_entries",
+    "iter_lines", "open_binary", "split_lines",
 ]
 
 BOM = b"\xef\xbb\xbf"
+# What building one entry may raise on hostile input (ValidationError is a ValueError).
+ENTRY_ERRORS = (ValueError, TypeError, KeyError, RecursionError)
 PEEK = 1 << 16
 _DATA_LIST = re.compile(rb'"data"[ \t]*:[ \t]*\[')  # a list page's key, or a nested one
 
@@ -213,6 +215,14 @@ class JsonlFormat(ABC):
         return (self.to_record(obj, number),)
 
     @staticmethod
+    def entry_error(where: str, err: Exception) -> ValueError:
+        """The failure of one entry of a line that holds several, named ``where`` (the
+        line's other entries stand): pydantic's first message, or the error's own."""
+        if isinstance(err, ValidationError):
+            return ValueError(f"{where}: {err.errors(include_url=False)[0]['msg']}")
+        return ValueError(f"{where}: {err}")
+
+    @staticmethod
     def only_record(items: Iterable[Record | Skipped | ValueError], nothing: str) -> Record:
         """``to_record`` of a format whose lines hold several entries: the first entry
         must be a record; a malformed or skipped one is the line's error."""
@@ -275,7 +285,7 @@ class JsonlFormat(ABC):
             items = list(build(obj, number))
         except ValidationError as err:
             yield LogLineError(path, number, validation_message(err), hint=self.hint)
-        except (ValueError, TypeError, KeyError, RecursionError) as err:
+        except ENTRY_ERRORS as err:
             yield LogLineError(path, number, str(err), hint=self.hint)
         else:
             for item in items:

@@ -30,11 +30,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from swapkit.ingest.formats.base import Skipped
 from swapkit.ingest.formats.fields import measured, parse_number
-from swapkit.ingest.formats.jsonl import JsonlFormat
+from swapkit.ingest.formats.jsonl import ENTRY_ERRORS, JsonlFormat
 from swapkit.records import Record
 from swapkit.support.hashing import canonical_json
 
@@ -264,10 +262,8 @@ class LangfuseFormat(JsonlFormat):
             return
         try:
             yield self._record(obs, number)
-        except ValidationError as err:
-            yield ValueError(f"{where}: {err.errors(include_url=False)[0]['msg']}")
-        except (ValueError, TypeError, KeyError, RecursionError) as err:
-            yield ValueError(f"{where}: {err}")
+        except ENTRY_ERRORS as err:
+            yield self.entry_error(where, err)
 
     def _record(self, obs: dict[str, Any], number: int) -> Record:
         messages, request = _input(obs.get("input"))

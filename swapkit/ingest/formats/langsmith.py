@@ -23,11 +23,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from swapkit.ingest.formats.base import Skipped
 from swapkit.ingest.formats.fields import measured, parse_number
-from swapkit.ingest.formats.jsonl import JsonlFormat
+from swapkit.ingest.formats.jsonl import ENTRY_ERRORS, JsonlFormat
 from swapkit.records import Record
 from swapkit.support.hashing import canonical_json
 
@@ -232,10 +230,8 @@ class LangsmithFormat(JsonlFormat):
         where = f"run {str(obj['id'])[:64]}" if obj.get("id") is not None else "run"
         try:
             yield self._record(obj, number)
-        except ValidationError as err:
-            yield ValueError(f"{where}: {err.errors(include_url=False)[0]['msg']}")
-        except (ValueError, TypeError, KeyError, RecursionError) as err:
-            yield ValueError(f"{where}: {err}")
+        except ENTRY_ERRORS as err:
+            yield self.entry_error(where, err)
 
     def to_record(self, obj: dict[str, Any], number: int) -> Record:
         """One llm run as a record (any other run is an error here)."""

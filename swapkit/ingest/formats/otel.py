@@ -27,11 +27,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from swapkit.ingest.formats.base import Skipped
 from swapkit.ingest.formats.fields import parse_number
-from swapkit.ingest.formats.jsonl import JsonlFormat
+from swapkit.ingest.formats.jsonl import ENTRY_ERRORS, JsonlFormat
 from swapkit.ingest.formats.otel_attributes import (
     chat_messages,
     flat_choice,
@@ -299,10 +297,8 @@ class OtelFormat(JsonlFormat):
                 return
             attributes["gen_ai.operation.name"] = operation
             yield self._record(span, attributes, resource, span_id, number, k)
-        except ValidationError as err:
-            yield ValueError(f"{where}: {err.errors(include_url=False)[0]['msg']}")
-        except (ValueError, TypeError, KeyError, RecursionError) as err:
-            yield ValueError(f"{where}: {err}")
+        except ENTRY_ERRORS as err:
+            yield self.entry_error(where, err)
 
     def _record(
         self, span: dict[str, Any], attributes: dict[str, Any], resource: dict[str, Any],
