@@ -35,7 +35,6 @@ from swapkit.completion import Completion, needs_retry
 from swapkit.config import (
     DEFAULT_RUNS_DIR,
     SIDES,
-    JudgeConfig,
     Suite,
     SwapConfig,
     TargetConfig,
@@ -47,8 +46,7 @@ from swapkit.ingest.filtering import describe_drops
 from swapkit.ingest.sampling import noise_subset, sample_log
 from swapkit.records import Record
 from swapkit.replay.call import CallContext, call_target
-from swapkit.replay.judge import REJUDGE_SAMPLE, JudgeCall, rejudge_subset
-from swapkit.replay.judge_asks import JudgeAsk, PairwiseAsk, suite_asks
+from swapkit.replay.judge_asks import JudgeAsk, judge_jobs, suite_asks
 from swapkit.replay.limits import RateLimiter
 from swapkit.replay.preflight import preflight
 from swapkit.replay.progress import Progress, TargetProgress
@@ -217,35 +215,6 @@ def _judge_asks(config: SwapConfig, options: ReplayOptions) -> list[JudgeAsk]:
     return suite_asks(config.suite)
 
 
-def _judge_jobs(store: RunStore, identity: dict[str, Any], asks: list[JudgeAsk],
-                judge: JudgeConfig, seed: int) -> list[Job]:
-    """The judge requests of every record (pairwise: both sides answered; pointwise: each
-    side that answered), each once; then the second judging (sample 1) of the pairwise
-    calls of the re-judged subset."""
-    targets = store.targets()
-    base = store.completion_sequence(targets["baseline"].target, 0)
-    cand = store.completion_sequence(targets["candidate"].target, 0)
-    jobs: dict[str, Job] = {}
-    judged: list[tuple[Record, list[JudgeCall]]] = []
-    for record, b, c in zip(store.record_sequence(), base, cand, strict=True):
-        pairs: list[JudgeCall] = []
-        for ask in asks:
-            calls = ask.calls(record, b, c, identity, judge.structured)
-            for call in calls:
-                jobs.setdefault(call.key, (call.record, call.request_hash, call.key, 0))
-            if isinstance(ask, PairwiseAsk):
-                pairs += calls
-        if pairs and judge.rejudge:
-            judged.append((record, pairs))
-    again = rejudge_subset([record for record, _ in judged], judge.rejudge, seed)
-    for record, calls in judged:
-        if record.request_hash in again:
-            for call in calls:
-                key = completion_key(identity, call.request_hash, REJUDGE_SAMPLE)
-                jobs.setdefault(key, (call.record, call.request_hash, key, REJUDGE_SAMPLE))
-    return list(jobs.values())
-
-
 def _counted(progress: TargetProgress, completions: Iterable[Completion]
              ) -> Iterator[Completion]:
     """The completions, each counted in ``progress`` as it goes by (none held)."""
@@ -408,7 +377,7 @@ def _judge_stage(run: _Run, asks: list[JudgeAsk], transport: ChatTransport,
     identity = target_identity(judge)
     name = target_hash(identity)
     store.save_target(StoredTarget("judge", name, identity, judge.display_name, simulated))
-    jobs = _judge_jobs(store, identity, asks, judge, run.config.log.sample.seed)
+    jobs = judge_jobs(store, identity, asks, judge, run.config.log.sample.seed)
     pending = _pending(store, name, jobs)
     progress = TargetProgress("judge", judge.display_name, "endpoint", planned=len(jobs),
                               skipped=len(jobs) - len(pending))
