@@ -14,7 +14,7 @@ import math
 from datetime import datetime
 from typing import Any, Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from swapkit.support.hashing import canonical_json, request_hash
 from swapkit.support.limits import MAX_JSON_DEPTH, too_deep
@@ -67,12 +67,16 @@ class Usage(BaseModel):
     reasoning_tokens: int | None = None
     cached_tokens: int | None = None
 
-    @field_validator("*")
-    @classmethod
-    def _negative_is_unknown(cls, value: int | None) -> int | None:
+    @model_validator(mode="after")
+    def _negative_is_unknown(self) -> Usage:
         """An endpoint or log reporting a negative count does not know it: counting it
-        would make costs negative and let a replay spend past its ``max_spend_usd``."""
-        return None if value is not None and value < 0 else value
+        would make costs negative and let a replay spend past its ``max_spend_usd``.
+        (One check for the four counts: every log record passes here.)"""
+        fields = self.__dict__
+        for name, value in fields.items():
+            if value is not None and value < 0:
+                fields[name] = None
+        return self
 
 
 class ToolCall(BaseModel):
@@ -83,6 +87,9 @@ class ToolCall(BaseModel):
     id: str | None = None
     name: str
     arguments: str = ""
+
+
+_MEASURED = ("latency_s", "ttft_s", "cost_usd")  # unknown unless finite and >= 0
 
 
 class RecordedResponse(BaseModel):
@@ -104,12 +111,16 @@ class RecordedResponse(BaseModel):
     cost_usd: float | None = Field(default=None, description="what the call cost, in USD")
     model: str | None = None
 
-    @field_validator("latency_s", "ttft_s", "cost_usd")
-    @classmethod
-    def _unknown_unless_finite(cls, value: float | None) -> float | None:
+    @model_validator(mode="after")
+    def _unknown_unless_finite(self) -> RecordedResponse:
         """A negative or non-finite time or cost (a log's clock skew, a NaN written by a
         spreadsheet) is not known: kept, it would make a latency or a cost total negative."""
-        return None if value is not None and (not math.isfinite(value) or value < 0) else value
+        fields = self.__dict__
+        for name in _MEASURED:
+            value = fields[name]
+            if value is not None and not 0 <= value < math.inf:  # NaN fails both
+                fields[name] = None
+        return self
 
     @model_validator(mode="before")
     @classmethod
@@ -135,10 +146,13 @@ class Record(BaseModel):
 
     @model_validator(mode="after")
     def _check_request(self) -> Record:
-        for name in ("request", "reference", "metadata"):
-            if too_deep(getattr(self, name)):
-                raise ValueError(f"{name} is nested more than {MAX_JSON_DEPTH} levels deep: "
-                                 "not a chat request (fix the line, or --skip-invalid)")
+        # One walk over the three (each one level below the tuple); the one too deep is
+        # named only when there is one.
+        if too_deep((self.request, self.reference, self.metadata), MAX_JSON_DEPTH + 1):
+            name = next(name for name in ("request", "reference", "metadata")
+                        if too_deep(getattr(self, name)))
+            raise ValueError(f"{name} is nested more than {MAX_JSON_DEPTH} levels deep: "
+                             "not a chat request (fix the line, or --skip-invalid)")
         messages = self.request.get("messages")
         if not isinstance(messages, list) or not messages:
             raise ValueError("request.messages must be a non-empty list of chat messages")

@@ -129,15 +129,18 @@ def test_a_recorded_time_or_cost_is_known_only_when_finite_and_not_negative(
 def _depth(value: object) -> int:
     if isinstance(value, dict):
         return 1 + max(map(_depth, value.values()), default=0)
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return 1 + max(map(_depth, value), default=0)
     return 0
 
 
+# Brackets and quotes inside strings, integers past 64 bits (orjson refuses them) and tuples
+# take the check off its fast path (counting brackets in JSON text) or test that path's bound.
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=3),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=2), inner,
-                                                                  max_size=3),
+    st.none() | st.booleans() | st.integers() | st.integers(min_value=2**64)
+    | st.floats(allow_nan=False) | st.text(max_size=3) | st.text('{[]}"\\x', max_size=4),
+    lambda inner: st.lists(inner, max_size=3) | st.lists(inner, max_size=2).map(tuple)
+    | st.dictionaries(st.text(max_size=2), inner, max_size=3),
     max_leaves=40)
 
 
@@ -146,3 +149,16 @@ def test_too_deep_agrees_with_the_nesting_depth(value: object, limit: int) -> No
     from swapkit.support.limits import too_deep
 
     assert too_deep(value, limit) == (_depth(value) > limit)
+
+
+def test_too_deep_walks_values_with_many_brackets_in_text() -> None:
+    """A shallow value whose strings hold more brackets than the limit is still shallow
+    (the count only says when walking can be skipped), and a deep one is found past them."""
+    from swapkit.support.limits import too_deep
+
+    noisy = {"messages": [{"role": "user", "content": "{[" * 100}]}
+    assert not too_deep(noisy, 5)
+    deep: object = "x"
+    for _ in range(6):
+        deep = [deep]
+    assert too_deep({"a": "{" * 100, "b": deep}, 5)

@@ -26,6 +26,7 @@ from swapkit.ingest.formats.base import InvalidLines
 from swapkit.ingest.formats.jsonl import JsonlFormat, is_json_document, split_lines
 from swapkit.ingest.formats.tabular import is_table
 from swapkit.records import EARLIER_TURN_ROLES, Record, RecordedResponse, message_text
+from swapkit.support.hashing import request_digest
 
 __all__ = ["Distribution", "LogStats", "collect_stats", "distribution", "inspect_stats"]
 
@@ -94,19 +95,6 @@ def distribution(values: array[Any] | list[float]) -> Distribution:
     )
 
 
-def _prompt_shape(record: Record) -> tuple[int, bool]:
-    """The prompt's length in characters, and whether it is multi-turn (as
-    :attr:`Record.is_multi_turn`): one pass over the messages for both."""
-    total, users, earlier = 0, 0, False
-    for message in record.messages:
-        content = message.get("content")
-        total += len(content) if isinstance(content, str) else len(message_text(message))
-        role = message.get("role")
-        earlier = earlier or role in EARLIER_TURN_ROLES
-        users += role == "user"
-    return total, earlier or users > 1
-
-
 class _Collector:
     def __init__(self) -> None:
         self.records = 0
@@ -118,7 +106,8 @@ class _Collector:
         self.flags: Counter[str] = Counter()
         self.status: Counter[str] = Counter()
         self.formats: Counter[str] = Counter()
-        self.lengths = {k: array("I") for k in ("prompt", "response")}
+        self.prompt_chars: array[int] = array("I")
+        self.response_chars: array[int] = array("I")
         self.tokens = {k: array("I") for k in ("prompt", "completion", "reasoning")}
         self.first: datetime | None = None
         self.last: datetime | None = None
@@ -126,14 +115,16 @@ class _Collector:
 
     def add(self, record: Record) -> None:
         self.records += 1
-        self.hashes.append(int(record.request_hash[:16], 16))
+        request = record.request
+        # the first 64 bits of the request's identity (as the sampler dedupes)
+        self.hashes.append(int.from_bytes(request_digest(request)[:8], "big"))
         self.segments[record.segment or "(none)"] += 1
         model = recorded_model(record) or NO_MODEL
-        if model in self.models or len(self.models) < MAX_MODELS:
-            self.models[model] += 1
+        models = self.models
+        if model in models or len(models) < MAX_MODELS:
+            models[model] += 1
         else:  # a log naming thousands of models: the rest are counted together
-            self.models[OTHER_MODELS] += 1
-        request = record.request
+            models[OTHER_MODELS] += 1
         flags = self.flags
         if request.get("tools") or request.get("functions"):
             flags["tools"] += 1
@@ -141,12 +132,22 @@ class _Collector:
         if isinstance(response_format, dict):
             flags["response_format"] += 1
             self.formats[str(response_format.get("type", "?"))] += 1
-        chars, multi_turn = _prompt_shape(record)
-        if multi_turn:
+        # the prompt's length and whether it is multi-turn (as Record.is_multi_turn), in
+        # one pass over the messages
+        chars, users, earlier = 0, 0, False
+        for message in request["messages"]:
+            content = message.get("content")
+            chars += len(content) if isinstance(content, str) else len(message_text(message))
+            role = message.get("role")
+            if role == "user":
+                users += 1
+            elif role in EARLIER_TURN_ROLES:
+                earlier = True
+        if earlier or users > 1:
             flags["multi_turn"] += 1
         if record.reference is not None:
             flags["reference"] += 1
-        self.lengths["prompt"].append(chars)
+        self.prompt_chars.append(chars)
         if record.timestamp is not None:
             self._span(record.timestamp)
         response = record.response
@@ -167,7 +168,7 @@ class _Collector:
         if response.reasoning:
             self.flags["reasoning"] += 1
         self.status[response.status] += 1
-        self.lengths["response"].append(len(response.answer))
+        self.response_chars.append(len(response.answer))
         if response.cost_usd is not None:
             self.cost_usd += response.cost_usd
             self.cost_records += 1
@@ -193,8 +194,8 @@ class _Collector:
                              (self.status, other.status), (self.formats, other.formats),
                              (self.filtered, other.filtered)):
             mine.update(theirs)
-        for key, values in other.lengths.items():
-            self.lengths[key].extend(values)
+        self.prompt_chars.extend(other.prompt_chars)
+        self.response_chars.extend(other.response_chars)
         for key, values in other.tokens.items():
             self.tokens[key].extend(values)
         for moment in (other.first, other.last):
@@ -220,8 +221,8 @@ class _Collector:
             shares={k: (self.flags[k] / n if n else 0.0) for k in SHARE_KEYS},
             response_status=dict(self.status.most_common()),
             response_formats=dict(self.formats.most_common()),
-            prompt_chars=distribution(self.lengths["prompt"]),
-            response_chars=distribution(self.lengths["response"]),
+            prompt_chars=distribution(self.prompt_chars),
+            response_chars=distribution(self.response_chars),
             prompt_tokens=distribution(self.tokens["prompt"]),
             completion_tokens=distribution(self.tokens["completion"]),
             reasoning_tokens=distribution(self.tokens["reasoning"]),

@@ -24,6 +24,7 @@ __all__ = [
     "canonical_json",
     "completion_key",
     "content_hash",
+    "request_digest",
     "request_hash",
 ]
 
@@ -49,9 +50,15 @@ def content_hash(obj: Any) -> str:
 
 def request_hash(request: dict[str, Any]) -> str:
     """Identity of a chat-completions request (see the module docstring)."""
-    if TRANSPORT_FIELDS.isdisjoint(request):
-        return content_hash(request)
-    return content_hash({k: v for k, v in request.items() if k not in TRANSPORT_FIELDS})
+    return request_digest(request).hex()
+
+
+def request_digest(request: dict[str, Any]) -> bytes:
+    """:func:`request_hash` as the 32 bytes of the digest (for counting by identity, where
+    text would only be parsed back)."""
+    if not TRANSPORT_FIELDS.isdisjoint(request):
+        request = {k: v for k, v in request.items() if k not in TRANSPORT_FIELDS}
+    return hashlib.sha256(canonical_json(request)).digest()
 
 
 def completion_key(target_identity: dict[str, Any], request_hash: str, sample: int) -> str:

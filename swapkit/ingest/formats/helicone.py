@@ -25,6 +25,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from swapkit.ingest.formats.base import Skipped
 from swapkit.ingest.formats.fields import measured, parse_number
 from swapkit.ingest.formats.jsonl import ENTRY_ERRORS, JsonlFormat
@@ -64,10 +66,37 @@ def _json(value: Any, name: str) -> Any:
         text = value.strip()
         if text[:1] in ("{", "["):
             try:
+                return orjson.loads(text)
+            except orjson.JSONDecodeError:
+                pass
+            try:  # what orjson refuses and Python reads: integers past 64 bits, NaN
                 return json.loads(text)
             except (ValueError, RecursionError):
                 raise ValueError(f"{name} is text that is not valid JSON") from None
     return value
+
+
+def _params(body: dict[str, Any]) -> dict[str, Any]:
+    """The request body's sampling parameters, numbers read from numeric text too."""
+    params: dict[str, Any] = {}
+    for key in NUMBER_PARAMS:
+        if key in body:
+            value = parse_number(body[key], f"request_body.{key}")
+            if value is not None:
+                params[key] = value
+    for key in INT_PARAMS:
+        if key in body:
+            count = parse_number(body[key], f"request_body.{key}", int)
+            if count is not None:
+                params[key] = count
+    for key, kind in TYPED_PARAMS.items():
+        if body.get(key) is None:
+            continue
+        if not isinstance(body[key], kind):
+            raise ValueError(f"request_body.{key} has the wrong type "
+                             f"({type(body[key]).__name__})")
+        params[key] = body[key]
+    return params
 
 
 def _time(value: Any) -> datetime | None:
@@ -185,21 +214,7 @@ class HeliconeFormat(JsonlFormat):
         if isinstance(body.get("system"), str) and body["system"] and all(
                 m.get("role") != "system" for m in messages):
             request["messages"] = [{"role": "system", "content": body["system"]}, *messages]
-        for key in NUMBER_PARAMS:
-            value = parse_number(body.get(key), f"request_body.{key}")
-            if value is not None:
-                request[key] = value
-        for key in INT_PARAMS:
-            count = parse_number(body.get(key), f"request_body.{key}", int)
-            if count is not None:
-                request[key] = count
-        for key, kind in TYPED_PARAMS.items():
-            if body.get(key) is None:
-                continue
-            if not isinstance(body[key], kind):
-                raise ValueError(f"request_body.{key} has the wrong type "
-                                 f"({type(body[key]).__name__})")
-            request[key] = body[key]
+        request.update(_params(body))
         model = body.get("model") or row.get("request_model") or row.get("model")
         if model:
             request["model"] = str(model)

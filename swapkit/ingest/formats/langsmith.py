@@ -251,9 +251,10 @@ class LangsmithFormat(JsonlFormat):
         if isinstance(model, str) and model:
             request["model"] = model
         for key, kind in PARAMS.items():
-            value = parse_number(params.get(key), f"invocation_params.{key}", kind)
-            if value is not None:
-                request[key] = value
+            if key in params:
+                value = parse_number(params[key], f"invocation_params.{key}", kind)
+                if value is not None:
+                    request[key] = value
         for key in PASS_PARAMS:
             if params.get(key) is not None:
                 request[key] = params[key]

@@ -34,7 +34,7 @@ from swapkit.records import Record
 __all__ = ["LiteLLMFormat"]
 
 CHAT_CALLS = frozenset({"completion", "acompletion"})
-PARAM_KEYS = (REQUEST_KEYS - {"model", "extra_body"}) | {"stream", "stop_sequences"}
+PARAM_KEYS = tuple(sorted((REQUEST_KEYS - {"model", "extra_body"}) | {"stream", "stop_sequences"}))
 REDACTED = "redacted-by-litellm"
 # Keys of the payload's metadata worth keeping (the key hash is left out on purpose).
 METADATA_KEYS = (
@@ -48,7 +48,8 @@ NOT_LOGGED = "messages and response not logged (prompt logging off in the proxy?
 
 
 def _empty(value: Any) -> bool:
-    return value is None or value in ({}, [], "")
+    """None, or an empty object, list or text (not 0 nor False)."""
+    return value is None or (not value and isinstance(value, dict | list | str))
 
 
 def _seconds(obj: dict[str, Any], key: str) -> float | None:
@@ -152,9 +153,10 @@ class LiteLLMFormat(JsonlFormat):
         model = obj.get("model_group") or obj.get("model")
         if isinstance(model, str) and model:
             request["model"] = model
-        for key in sorted(PARAM_KEYS):
-            if key in params and params[key] is not None:
-                request["stop" if key == "stop_sequences" else key] = params[key]
+        if params:
+            for key in PARAM_KEYS:
+                if key in params and params[key] is not None:
+                    request["stop" if key == "stop_sequences" else key] = params[key]
         if request.get("stream") is False:
             del request["stream"]
 
@@ -166,8 +168,8 @@ class LiteLLMFormat(JsonlFormat):
 
         raw_meta = obj.get("metadata")
         meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
-        metadata = {k: meta[k] for k in METADATA_KEYS if not _empty(meta.get(k))}
-        metadata.update({k: obj[k] for k in TOP_KEYS if not _empty(obj.get(k))})
+        metadata = {k: meta[k] for k in METADATA_KEYS if k in meta and not _empty(meta[k])}
+        metadata.update({k: obj[k] for k in TOP_KEYS if k in obj and not _empty(obj[k])})
         tags = obj.get("request_tags") or meta.get("tags")
         if isinstance(tags, list) and tags:
             metadata["tags"] = tags

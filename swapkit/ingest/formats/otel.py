@@ -69,6 +69,8 @@ FLAT_PARAMS = {  # OpenLLMetry's names, where the semantic conventions have none
     "llm.user": ("user", str),
 }
 ASSOCIATION = "traceloop.association.properties."
+# keys of the flat (indexed) forms and of OpenLLMetry's properties
+FLAT_PREFIXES = ("gen_ai.prompt.", "gen_ai.completion.", "llm.", "traceloop.")
 FINISH_REASONS = {"tool_call": "tool_calls", "tool_calls": "tool_calls"}
 ERROR_STATUS = (2, "STATUS_CODE_ERROR", "ERROR")
 
@@ -336,8 +338,10 @@ class OtelFormat(JsonlFormat):
         stop = attributes.get("gen_ai.request.stop_sequences")
         if isinstance(stop, list) and stop:
             request["stop"] = stop
-        tools = tool_definitions(attributes.get("gen_ai.tool.definitions")) or flat_tools(
-            attributes)
+        # the flat forms and OpenLLMetry's properties only where the span has such keys
+        flat = any(key.startswith(FLAT_PREFIXES) for key in attributes)
+        tools = tool_definitions(attributes.get("gen_ai.tool.definitions")) or (
+            flat_tools(attributes) if flat else None)
         if tools:
             request["tools"] = tools
 
@@ -357,8 +361,9 @@ class OtelFormat(JsonlFormat):
                 "operation": attributes.get("gen_ai.operation.name"),
             }.items() if value not in (None, "")
         }
-        for key, value in _traceloop(attributes).items():
-            metadata.setdefault(key, value)
+        if flat:
+            for key, value in _traceloop(attributes).items():
+                metadata.setdefault(key, value)
         return Record.model_validate({
             "id": span_id or f"line-{number}-{k + 1}",
             "request": request,
