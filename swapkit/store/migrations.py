@@ -117,3 +117,31 @@ def m002_scoring(db: sqlite3.Connection) -> None:
             scores TEXT NOT NULL
         )"""
     )
+
+
+@migration
+def m003_reviews(db: sqlite3.Connection) -> None:
+    """The review plan (records people judge blind, their inclusion probability and the order
+    their answers are shown in) and people's labels, kept apart per reviewer."""
+    db.execute(
+        """CREATE TABLE review_plan (
+            record_id TEXT PRIMARY KEY,
+            position INTEGER NOT NULL,
+            rank INTEGER NOT NULL,
+            stratum TEXT NOT NULL,
+            inclusion_probability REAL NOT NULL,
+            shown TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE labels (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            record_id TEXT NOT NULL,
+            reviewer TEXT NOT NULL,
+            label TEXT NOT NULL,
+            shown TEXT,
+            time TEXT NOT NULL,
+            note TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX labels_by_record ON labels(record_id)")
