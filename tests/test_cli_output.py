@@ -115,7 +115,7 @@ def test_shell_completion_is_clicks() -> None:
     words = CliRunner().invoke(cli, [], prog_name="swapkit", env={
         "_SWAPKIT_COMPLETE": "bash_complete", "COMP_WORDS": "swapkit re",
         "COMP_CWORD": "1"})
-    assert words.output.split() == ["plain,replay", "plain,report"]
+    assert words.output.split() == ["plain,replay", "plain,report", "plain,review"]
 
 
 def test_help_examples_keep_their_line_breaks() -> None:

@@ -3,16 +3,23 @@ design-based estimator of the human_review gate, and the command line."""
 
 from __future__ import annotations
 
+import shutil
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from swapkit.errors import RuntimeFailure, UsageError
 from swapkit.ingest.labels import HumanLabel
 from swapkit.store import RunStore
 from swapkit.store.reviews import LabelWriter, PlannedRecord, load_plan, read_labels_in, save_plan
+
+from .viewhelp import large_run
 
 
 def test_labels_are_written_beside_a_writer_holding_the_run(tmp_path: Path) -> None:
@@ -48,3 +55,218 @@ def test_a_store_that_predates_reviews_refuses_labels(tmp_path: Path) -> None:
         LabelWriter(tmp_path)
     with pytest.raises(RuntimeFailure, match="no run store"):
         LabelWriter(tmp_path / "nowhere")
+
+
+# -- the estimator -------------------------------------------------------------------
+
+
+def test_stratified_mean_known_answer() -> None:
+    """Three strata worked by hand (Cochran 1977, §5.3): one sampled, one without spread,
+    one drawn whole (no variance)."""
+    from swapkit.decision.stats.design import stratified_mean
+
+    values = np.array([1, 0, -1, 1, 1, 1, -1, -1, 0], dtype=float)
+    strata = np.array([0, 0, 0, 0, 1, 1, 2, 2, 2])
+    est = stratified_mean(values, strata, {0: 100, 1: 20, 2: 3}, (-1, 1))
+    assert est.mean == pytest.approx(43 / 123)
+    variance = (100 / 123) ** 2 * (1 - 4 / 100) * (11 / 12) / 4
+    assert est.se == pytest.approx(np.sqrt(variance))
+    assert (est.df, est.n, est.population) == (6, 9, 123)
+    low, high = est.bounds(0.05)
+    assert low == pytest.approx(43 / 123 - 1.9431808 * np.sqrt(variance), abs=1e-6)
+    assert high - est.mean == pytest.approx(est.mean - low)
+
+
+@given(st.lists(st.tuples(st.integers(1, 30), st.integers(1, 30)), min_size=1, max_size=5),
+       st.integers(0, 2**32 - 1))
+def test_stratified_mean_is_the_weighted_horvitz_thompson_mean(
+        strata: list[tuple[int, int]], seed: int) -> None:
+    from swapkit.decision.stats.design import stratified_mean
+
+    rng = np.random.default_rng(seed)
+    values, codes, weights, sizes = [], [], [], {}
+    for h, (a, b) in enumerate(strata):
+        size, n = max(a, b), min(a, b)
+        sizes[h] = size
+        drawn = rng.integers(-1, 2, n).astype(float)
+        values.extend(drawn)
+        codes.extend([h] * n)
+        weights.extend([size / n] * n)
+    est = stratified_mean(np.array(values), np.array(codes), sizes, (-1, 1))
+    assert est.mean == pytest.approx(float(np.dot(weights, values)) / sum(sizes.values()))
+    assert est.se >= 0
+
+
+def test_the_design_interval_covers_the_run_mean() -> None:
+    """Seeded simulation: finite populations of -1/0/+1 outcomes in unequal strata,
+    oversampled where outcomes are worse; the one-sided 95% bounds miss the true mean
+    about 5% of the time each (checked with 1,500 draws, allowing for their noise)."""
+    from swapkit.decision.stats.design import stratified_mean
+
+    rng = np.random.default_rng(11)
+    misses = [0, 0]
+    reps = 1500
+    for _ in range(reps):
+        sizes = {0: 600, 1: 250, 2: 150}
+        population = {0: rng.choice([-1, 0, 1], 600, p=[0.1, 0.6, 0.3]),
+                      1: rng.choice([-1, 0, 1], 250, p=[0.3, 0.5, 0.2]),
+                      2: rng.choice([-1, 0, 1], 150, p=[0.5, 0.3, 0.2])}
+        truth = sum(v.sum() for v in population.values()) / 1000
+        planned = {0: 60, 1: 50, 2: 60}
+        values, codes = [], []
+        for h, n in planned.items():
+            values.extend(rng.choice(population[h], n, replace=False))
+            codes.extend([h] * n)
+        low, high = stratified_mean(np.array(values, dtype=float), np.array(codes), sizes,
+                                    (-1, 1)).bounds(0.05)
+        misses[0] += truth < low
+        misses[1] += truth > high
+    for miss in misses:  # 5% ± 3 standard errors
+        assert abs(miss / reps - 0.05) < 3 * np.sqrt(0.05 * 0.95 / reps)
+
+
+# -- the plan and the gate, on a run -------------------------------------------------
+
+SUITE = {"metrics": ["exact_match"],
+         "gates": [{"metric": "exact_match", "margin": 0.2},
+                   {"metric": "human_review", "margin": 0.1}]}
+
+
+@pytest.fixture(scope="module")
+def reviewed_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 600-record run scored with a human_review gate (nine segments, every seventh
+    candidate answer wrong: those are the flagged records)."""
+    from swapkit.config import Suite
+    from swapkit.scoring.score import score_run
+
+    run_dir = large_run(tmp_path_factory.mktemp("reviewed"), 600)
+    score_run(run_dir, Suite.model_validate(SUITE))
+    return run_dir
+
+
+def _copy(run_dir: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "run"
+    shutil.copytree(run_dir, copy)
+    return copy
+
+
+def _label_all(run_dir: Path, preferred: dict[str, str], reviewer: str = "ana") -> None:
+    """Label every planned record as a reviewer would in the viewer: by letter, in the
+    order shown (``preferred``: record id -> candidate | baseline | tie | both_bad)."""
+    with RunStore(run_dir, read_only=True) as store:
+        planned = load_plan(store.db)
+    labels = []
+    for p in planned:
+        want = preferred.get(p.record_id, "tie")
+        if want in ("tie", "both_bad"):
+            labels.append(HumanLabel(record_id=p.record_id, reviewer=reviewer, label=want))
+            continue
+        letter = "A" if (want == "baseline") == (p.shown == "AB") else "B"
+        labels.append(HumanLabel(record_id=p.record_id, reviewer=reviewer, label=letter,
+                                 order=p.shown))
+    with LabelWriter(run_dir) as writer:
+        writer.add(labels)
+
+
+def _gate(run_dir: Path) -> Any:
+    from swapkit.decision.decide import decide_run
+
+    decision = decide_run(run_dir)
+    return next(g for g in decision.gates if g.metric == "human_review")
+
+
+def test_the_plan_is_stratified_oversamples_flagged_records_and_is_seeded(
+        reviewed_run: Path, tmp_path: Path) -> None:
+    from swapkit.decision.review_plan import plan_review
+
+    run_dir = _copy(reviewed_run, tmp_path)
+    plan = plan_review(run_dir, seed=3)
+    with RunStore(run_dir, read_only=True) as store:
+        planned = load_plan(store.db)
+        segments = dict(store.db.execute("SELECT id, coalesce(segment, '(none)') FROM records"))
+    assert len(planned) == plan.size == sum(v["planned"] for v in plan.strata.values())
+    assert plan.size < plan.population == 600
+    for p in planned:  # a record's stratum is its segment and flag; π is n_h / N_h
+        counts = plan.strata[p.stratum]
+        assert p.stratum.startswith(segments[p.record_id] + " · ")
+        assert p.inclusion_probability == pytest.approx(counts["planned"] / counts["population"])
+    flagged = [p.inclusion_probability for p in planned if p.stratum.endswith("flagged")]
+    other = [p.inclusion_probability for p in planned if p.stratum.endswith("other")]
+    assert flagged and other and min(flagged) > max(other)  # disputed records come first
+    assert all(v["planned"] >= min(2, v["population"]) for v in plan.strata.values())
+    assert {p.shown for p in planned} == {"AB", "BA"}
+    assert [p.rank for p in planned] == list(range(len(planned)))
+    again = plan_review(run_dir, seed=3)
+    with RunStore(run_dir, read_only=True) as store:
+        assert load_plan(store.db) == planned and again.replaced
+    plan_review(run_dir, seed=4)
+    with RunStore(run_dir, read_only=True) as store:
+        assert {p.record_id for p in load_plan(store.db)} != {p.record_id for p in planned}
+
+
+def test_the_planned_size_certifies_the_margin() -> None:
+    """n₀ = ((z₀.₉₅ + z₀.₈) σ / δ)² with σ² = 0.5: 310 at δ = 0.1, times the design effect
+    of unequal weights (1 when all strata are drawn alike)."""
+    from swapkit.decision.review_plan import planned_size
+
+    size, alloc = planned_size({"a": 5000, "b": 5000}, {"a": 1.0, "b": 1.0}, 0.1, 0.05)
+    assert size == 310 and alloc == {"a": 155, "b": 155}
+    weighted, _ = planned_size({"a": 9000, "b": 1000}, {"a": 1.0, "b": 3.0}, 0.1, 0.05)
+    assert weighted > size  # oversampling costs a design effect, paid in records
+    assert planned_size({"a": 40, "b": 10}, {"a": 1.0, "b": 3.0}, 0.1, 0.05)[0] == 50
+
+
+def test_the_human_review_gate_waits_for_the_whole_plan_then_decides(
+        reviewed_run: Path, tmp_path: Path) -> None:
+    from swapkit.decision.review_plan import plan_review
+
+    run_dir = _copy(reviewed_run, tmp_path)
+    gate = _gate(run_dir)
+    assert gate.status == "INCONCLUSIVE" and "swapkit review plan" in (gate.refused or "")
+    plan_review(run_dir, size=120)
+    with RunStore(run_dir, read_only=True) as store:
+        planned = load_plan(store.db)
+    # half labelled: a partial plan is no random sample
+    half = {p.record_id: "candidate" for p in planned[:60]}
+    with LabelWriter(run_dir) as writer:
+        writer.add([HumanLabel(record_id=r, reviewer="ana", label="candidate") for r in half])
+    gate = _gate(run_dir)
+    assert gate.status == "INCONCLUSIVE" and "60 of 120 planned records have no label" in (
+        gate.refused or "")
+    # people like the candidate at least as well: GO
+    _label_all(run_dir, {p.record_id: "candidate" if p.rank % 3 else "tie" for p in planned})
+    gate = _gate(run_dir)
+    assert gate.status == "GO", gate
+    assert gate.estimate == pytest.approx(gate.candidate) and gate.estimate > 0.5
+    assert "stratified design-based estimate" in (gate.method or "")
+    # a second reviewer who prefers the baseline everywhere makes every record a tie
+    _label_all(run_dir, {p.record_id: "baseline" for p in planned}, reviewer="bo")
+    gate = _gate(run_dir)
+    assert gate.estimate == pytest.approx(0.0) and gate.status == "GO"  # ties are within 0.1
+    # and a third who agrees with bo turns it into a clear regression
+    _label_all(run_dir, {p.record_id: "baseline" for p in planned}, reviewer="cy")
+    gate = _gate(run_dir)
+    assert gate.status == "NO-GO" and gate.estimate == pytest.approx(-1.0)
+
+
+def test_labels_go_out_and_come_back_through_the_command_line(
+        reviewed_run: Path, tmp_path: Path) -> None:
+    from .conftest import assert_cli_ok, run_cli
+
+    run_dir = _copy(reviewed_run, tmp_path)
+    result = run_cli(["review", "plan", str(run_dir), "--size", "40", "--seed", "2"])
+    assert_cli_ok(result)
+    assert "review plan: 40 of 600 records" in result.output
+    _label_all(run_dir, {}, reviewer="ana")
+    status = run_cli(["review", "status", str(run_dir)])
+    assert "labelled: 40 of 40 planned records (complete)" in status.output
+    exported = tmp_path / "labels.jsonl"
+    assert_cli_ok(run_cli(["review", "export", str(run_dir), "-o", str(exported)]))
+    lines = exported.read_text().splitlines()
+    assert len(lines) == 40 and all('"inclusion_probability"' in line for line in lines)
+    again = run_cli(["review", "import", str(run_dir), str(exported)])
+    assert "0 labels added, 40 already in the run" in again.output
+    foreign = tmp_path / "foreign.jsonl"
+    foreign.write_text('{"record_id": "nope", "reviewer": "x", "label": "tie"}\n')
+    refused = run_cli(["review", "import", str(run_dir), str(foreign)])
+    assert refused.exit_code != 0 and "not in this run (nope)" in refused.output

@@ -21,6 +21,7 @@ from swapkit.cli.inspect_cmd import inspect_command
 from swapkit.cli.plan_cmd import plan_command
 from swapkit.cli.replay_cmd import replay_command
 from swapkit.cli.report_cmd import report_command
+from swapkit.cli.review_cmd import review_group
 from swapkit.cli.run_cmd import run_command
 from swapkit.cli.schema_cmd import schema_command
 from swapkit.cli.score_cmd import score_command
@@ -92,6 +93,7 @@ cli.add_command(gate_command)
 cli.add_command(suites_group)
 cli.add_command(report_command)
 cli.add_command(view_command)
+cli.add_command(review_group)
 
 
 def main() -> None:

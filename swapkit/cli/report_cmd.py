@@ -33,15 +33,20 @@ def report_command(run: Path, formats: str | None, output: Path | None,
     from swapkit.report import build_reports
     from swapkit.scoring.score import score_run
     from swapkit.store import RunStore
+    from swapkit.store.reviews import review_digest
     from swapkit.store.runs import resolve_run, stored_config
 
     run_dir = resolve_run(run)
     with RunStore(run_dir, read_only=True) as store:
         config = stored_config(store)
         stored = store.get_meta("decision")
-    # A decision stored by an older swapkit reads its numbers differently: decide again.
+        reviewed = store.get_meta("scored_review") != review_digest(store)
+    # A decision stored by an older swapkit reads its numbers differently, and one made
+    # before the latest labels misses them: decide again.
     if not isinstance(stored, dict) or stored.get("schema_version") != SCHEMA_VERSION:
         score_run(run_dir, force=False)
+        decide_run(run_dir)
+    elif reviewed:  # scored again with the run's own suite, then decided
         decide_run(run_dir)
     chosen: list[str] = [f.strip() for f in formats.split(",") if f.strip()] if formats else [
         str(f) for f in config.report.formats]

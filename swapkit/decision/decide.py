@@ -16,7 +16,7 @@ import scipy
 from swapkit.completion import MISSING_STATUSES
 from swapkit.config import GateSpec, Suite
 from swapkit.decision.difference import difference_test
-from swapkit.decision.gates import GateInput, evaluate_gate
+from swapkit.decision.gates import GateInput, evaluate_gate, planned_sample
 from swapkit.decision.headline import headline
 from swapkit.decision.model import Decision, GateResult, MetricSummary, SegmentResult
 from swapkit.decision.pairs import gate_data, natural
@@ -25,8 +25,9 @@ from swapkit.decision.reasons import gate_reason
 from swapkit.decision.stats.multiplicity import benjamini_hochberg, holm
 from swapkit.errors import UsageError
 from swapkit.scoring.metrics.base import MetricScores, RunData
-from swapkit.scoring.score import load_run_data, load_scores, mean_or_none
+from swapkit.scoring.score import load_run_data, load_scores, mean_or_none, score_run
 from swapkit.store import RunStore
+from swapkit.store.reviews import review_digest
 from swapkit.support.numbers import fmt_count, fmt_percent
 
 __all__ = ["decide", "decide_run", "expand_gates"]
@@ -77,6 +78,8 @@ def _segments(results: list[tuple[GateResult, GateInput]], segments: np.ndarray,
         return rows
     for gate, inp in results:
         if gate.segment or gate.kind not in DIFFERENCE_KINDS or gate.status == "NOT_APPLICABLE":
+            continue
+        if planned_sample(inp.scores):  # a segment's share of a review plan: its own gate
             continue
         per_gate = []
         for segment in names:
@@ -197,7 +200,14 @@ def decide(data: RunData, scores: dict[str, MetricScores], suite: Suite, run_id:
 
 def decide_run(run_dir: Path, suite: Suite | None = None,
                notes: list[str] | None = None) -> Decision:
-    """Decide from a run's stored scores, and store the decision (with ``notes``)."""
+    """Decide from a run's stored scores, and store the decision (with ``notes``). Labels
+    given (or a review planned) since the run was scored are scored first: every number
+    that reads them (the human_review gate, the judge's agreement with people) is current."""
+    with RunStore(run_dir) as store:
+        scored = store.get_meta("scored_suite")
+        stale = bool(scored) and store.get_meta("scored_review") != review_digest(store)
+    if stale:  # the same suite as before
+        score_run(run_dir, Suite.model_validate(scored), force=False)
     with RunStore(run_dir) as store:
         scores = load_scores(store)
         if not scores:

@@ -19,7 +19,12 @@ import numpy as np
 from scipy import stats
 
 from swapkit.config import GateSpec
-from swapkit.decision.difference import SPARSE_MIN_DIFFERING, claims, difference_test
+from swapkit.decision.difference import (
+    SPARSE_MIN_DIFFERING,
+    DifferenceTest,
+    claims,
+    difference_test,
+)
 from swapkit.decision.model import GateResult, GateStatus, Scale
 from swapkit.decision.pairs import GateData, gate_data, natural, seed_of
 from swapkit.decision.stats.bootstrap import (
@@ -28,13 +33,14 @@ from swapkit.decision.stats.bootstrap import (
     quantile_ratio_bootstrap,
     studentized_log_ratio_bootstrap,
 )
+from swapkit.decision.stats.design import stratified_mean
 from swapkit.decision.stats.power import achievable_margin, n_for_noninferiority
 from swapkit.decision.stats.sequential import prpl_eb_cs
 from swapkit.errors import ConfigError
 from swapkit.scoring.metrics.base import MetricScores
 from swapkit.support.numbers import fmt_count, fmt_percent
 
-__all__ = ["GateInput", "default_margin", "evaluate_gate", "gate_scale"]
+__all__ = ["GateInput", "default_margin", "evaluate_gate", "gate_scale", "planned_sample"]
 
 # The noise ratio's denominator is at least this much self-divergence per record: below
 # it a baseline is (nearly) deterministic and its own noise says nothing (methodology §4.3).
@@ -96,9 +102,44 @@ def _needed(result: GateResult, variance: float, effect: float, n: int, alpha: f
     result.n_needed = max(n + 1, math.ceil(needed))
 
 
+def _design(inp: GateInput, result: GateResult) -> None:
+    """A difference measured on a planned sample (people's review): the stratified,
+    inclusion-weighted estimate of the run's mean (docs/methodology.md §8.9)."""
+    spec, scores = inp.spec, inp.scores
+    margin = default_margin(spec, scores)
+    result.margin = margin
+    planned = ~np.isnan(scores.extra["inclusion_probability"]) & inp.mask
+    d = scores.cand[planned] - scores.base[planned]
+    if scores.refuse or np.isnan(d).any():
+        return  # not every planned record is labelled: the refusal says how many are not
+    codes = scores.extra["stratum"][planned].astype(int)
+    sizes = dict(zip(codes.tolist(), scores.extra["stratum_size"][planned].astype(int).tolist(),
+                     strict=True))
+    est = stratified_mean(d, codes, sizes, scores.bounds or (-1.0, 1.0))  # the baseline is 0
+    test = DifferenceTest(est.mean, *est.bounds(inp.alpha), method=(
+        f"stratified design-based estimate ({len(sizes)} strata, {est.n} of "
+        f"{est.population} records; Student t, {est.df} df)"),
+        p_at={t: (est.p_above(t), est.p_below(t)) for t in (-margin, margin)},
+        variance=est.se ** 2 * est.n)
+    result.baseline, result.candidate = 0.0, est.mean
+    result.estimate, result.low, result.high = test.estimate, test.low, test.high
+    result.method = test.method
+    result.p_noninferior, result.p_inferior = test.claims(spec.kind, margin)
+    result.raw_status = _verdict(result.p_noninferior, result.p_inferior, inp.alpha)
+    result.certifiable_margin = max(0.0, -test.low)
+
+
+def planned_sample(scores: MetricScores) -> bool:
+    """Whether the scores come from a planned sample (people's review)."""
+    return "inclusion_probability" in scores.extra
+
+
 def _difference(inp: GateInput, result: GateResult) -> None:
     """NI, equivalence or superiority on a pass/fail or continuous metric."""
     spec, scores = inp.spec, inp.scores
+    if planned_sample(scores):
+        _design(inp, result)
+        return
     data = _data(inp)
     margin = default_margin(spec, scores)
     result.margin = margin
@@ -357,6 +398,11 @@ def evaluate_gate(inp: GateInput) -> GateResult:
     else:
         n = int((scores.applies_mask() & inp.mask).sum())
     result.n = n
+    if n == 0 and planned_sample(scores) and scores.refuse:  # no plan yet: say how to make one
+        result.raw_status = result.status = "INCONCLUSIVE"
+        result.refused = scores.refuse
+        result.annotations.append(scores.refuse)
+        return result
     if n == 0:
         if spec.kind == "noise_ratio":
             result.annotations.append("no record has a second baseline sample (recorded "

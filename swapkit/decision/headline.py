@@ -10,6 +10,7 @@ json_valid drops 36.0 pts in extraction.``
 from __future__ import annotations
 
 from swapkit.decision.model import Decision, GateResult, SegmentResult
+from swapkit.scoring.metrics.human_review import HumanReview
 from swapkit.support.numbers import fmt_count, fmt_diff, fmt_margin, fmt_ratio, fmt_value
 
 __all__ = ["headline"]
@@ -137,7 +138,8 @@ def _open(d: Decision) -> str:
         return "no hard gate could be evaluated on this run"
     refused = [g for g in gates if g.refused]
     if refused:
-        return "; ".join(f"{g.name} cannot be trusted: {g.refused}" for g in refused)
+        return "; ".join(f"{g.name} waits: {g.refused}" if g.metric == HumanReview.name
+                         else f"{g.name} cannot be trusted: {g.refused}" for g in refused)
     needed = [g.n_needed for g in gates if g.n_needed]
     names = _join([g.name for g in gates])
     verb = "is" if len(gates) == 1 else "are"

@@ -125,11 +125,13 @@ def unit_interval(seed: int, key: str) -> float:
     return int.from_bytes(digest, "big") / 2**64
 
 
-def allocate(counts: dict[str, int], n: int, minimum: int = 0) -> dict[str, int]:
+def allocate(counts: dict[str, int], n: int, minimum: int = 0,
+             weights: dict[str, float] | None = None) -> dict[str, int]:
     """Split ``n`` across strata in proportion to ``counts`` (largest remainder, capped).
 
     Each stratum first gets ``min(count, minimum)``; the rest is shared in proportion
-    to what each stratum has left, and what a full stratum cannot take goes to others.
+    to what each stratum has left (times its weight in ``weights``, 1 when absent), and
+    what a full stratum cannot take goes to others.
     """
     total = sum(counts.values())
     if n >= total:
@@ -140,8 +142,9 @@ def allocate(counts: dict[str, int], n: int, minimum: int = 0) -> dict[str, int]
     remaining = n - sum(alloc.values())
     while remaining > 0:
         room = {s: counts[s] - alloc[s] for s in counts if counts[s] > alloc[s]}
-        weight = sum(room.values())
-        shares = {s: remaining * r / weight for s, r in room.items()}
+        weighted = {s: r * (weights or {}).get(s, 1.0) for s, r in room.items()}
+        total_weight = sum(weighted.values())
+        shares = {s: remaining * w / total_weight for s, w in weighted.items()}
         floors = {s: min(int(v), room[s]) for s, v in shares.items()}
         leftover = remaining - sum(floors.values())
         by_remainder = sorted(room, key=lambda s: (-(shares[s] - int(shares[s])), s))

@@ -15,6 +15,7 @@ from swapkit.records import last_user_text, message_text
 from swapkit.report.diff import json_field_diff, word_diff
 from swapkit.report.model import RecordRow, ReportData, SideAnswer, TargetInfo
 from swapkit.scoring.metrics.base import MetricScores, RunData
+from swapkit.scoring.regression import regression_scores
 from swapkit.scoring.score import load_run_data, load_scores
 from swapkit.store import RunStore
 from swapkit.store.runs import stored_config
@@ -43,24 +44,6 @@ def _side(c: Completion | None, limit: int) -> SideAnswer:
     return SideAnswer(status=c.status, answer=answer or "", reasoning=reasoning,
                       tool_calls=calls, error=_cut(c.error, 500)[0], latency_s=c.latency_s,
                       ttft_s=c.ttft_s, cost_usd=c.cost_usd, cut=cut_a or cut_r)
-
-
-def regression_scores(data: RunData, scores: dict[str, MetricScores]) -> np.ndarray:
-    """Per record: the sum of the per-metric drops (candidate below baseline), failures 1."""
-    total = np.zeros(len(data))
-    for s in scores.values():
-        if s.kind == "ratio":
-            continue
-        base, cand = s.base, s.cand
-        if not s.higher_is_better:
-            base, cand = -base, -cand
-        drop = np.nan_to_num(base - cand, nan=0.0)
-        total += np.clip(drop, 0, None)
-    for i, (b, c) in enumerate(zip(data.statuses("baseline"), data.statuses("candidate"),
-                                   strict=True)):
-        if c is not None and c != "ok" and (b is None or b == "ok"):
-            total[i] += 1.0
-    return total
 
 
 def blocking_scores(data: RunData, scores: dict[str, MetricScores], decision: Decision

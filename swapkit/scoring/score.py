@@ -24,6 +24,7 @@ from swapkit.scoring.embeddings.embedders import EmbeddingCache
 from swapkit.scoring.judging import StoredJudge
 from swapkit.scoring.metrics import MetricScores, RunData, get_metric, parse_spec
 from swapkit.store import RunStore
+from swapkit.store.reviews import load_review, review_digest
 from swapkit.store.runs import stored_config
 from swapkit.support.hashing import content_hash
 
@@ -101,7 +102,7 @@ def score_run(run_dir: Path, suite: Suite | None = None,
                                     settings.model_dump(mode="json"),
                                     store.completions_version(), store.record_count(),
                                     _labels_digest(config.judge.labels if config.judge
-                                                   else None)])
+                                                   else None), review_digest(store)])
         if not force and store.get_meta("score_fingerprint") == fingerprint:
             stored = load_scores(store)
             if stored:
@@ -114,6 +115,7 @@ def score_run(run_dir: Path, suite: Suite | None = None,
         data = load_run_data(store)
         cache = EmbeddingCache(store, settings)
         data.embedder = cache
+        data.review = load_review(store)
         if config.judge is not None:
             data.judge = StoredJudge(store, data, config.judge, config.log.sample.seed)
             data.labels = config.judge.labels
@@ -138,6 +140,7 @@ def score_run(run_dir: Path, suite: Suite | None = None,
         summary.notes.extend(config.warnings())
         store.set_meta("score_notes", summary.notes)
         store.set_meta("score_fingerprint", fingerprint)
+        store.set_meta("scored_review", review_digest(store))
         return summary
 
 

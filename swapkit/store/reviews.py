@@ -21,11 +21,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 from swapkit.errors import RuntimeFailure, UsageError
-from swapkit.ingest.labels import HumanLabel
+from swapkit.ingest.labels import HumanLabel, read_labels
 from swapkit.store.run_store import BUSY_TIMEOUT_S, DB_NAME, RunStore
 
-__all__ = ["PLAN_META", "LabelWriter", "PlannedRecord", "has_review_tables", "load_plan",
-           "read_labels_in", "save_plan"]
+__all__ = ["PLAN_META", "LabelWriter", "PlannedRecord", "ReviewData", "has_review_tables",
+           "import_labels", "load_plan", "load_review", "read_labels_in", "review_digest",
+           "save_plan"]
 
 PLAN_META = "review_plan"
 Shown = Literal["AB", "BA"]
@@ -41,6 +42,16 @@ class PlannedRecord:
     stratum: str
     inclusion_probability: float
     shown: Shown  # AB: the baseline's answer is shown as A
+
+
+@dataclass
+class ReviewData:
+    """A run's review as the scoring reads it: the plan's settings and records, and every
+    label (an empty plan and no labels when the run has no review)."""
+
+    settings: dict[str, Any]
+    planned: list[PlannedRecord]
+    labels: list[HumanLabel]
 
 
 def has_review_tables(db: sqlite3.Connection) -> bool:
@@ -131,3 +142,52 @@ class LabelWriter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def load_review(store: RunStore) -> ReviewData:
+    """The run's review plan and labels."""
+    return ReviewData(store.get_meta(PLAN_META) or {}, load_plan(store.db),
+                      read_labels_in(store.db))
+
+
+def review_digest(store: RunStore) -> str:
+    """What the review holds now (the plan drawn, the labels given): a change makes the
+    scores that read it stale."""
+    labels = (0, 0)
+    if has_review_tables(store.db):
+        labels = store.db.execute("SELECT count(*), coalesce(max(id), 0) FROM labels").fetchone()
+    plan = store.get_meta(PLAN_META) or {}
+    return f"{plan.get('created')}|{labels[0]}|{labels[1]}"
+
+
+def import_labels(run_dir: Path, path: Path) -> tuple[int, int]:
+    """Add a labels file's labels to the run: (added, already there). Labels naming records
+    the run does not have, or giving a planned record another inclusion probability than
+    the plan's, are refused (UsageError naming them) and nothing is added."""
+    labels = read_labels(path)
+    with RunStore(run_dir, read_only=True) as store:
+        known = {row[0] for row in store.db.execute("SELECT id FROM records")}
+        plan = {p.record_id: p.inclusion_probability for p in load_plan(store.db)}
+        stored = {_key(x) for x in read_labels_in(store.db)}
+    unknown = sorted({x.record_id for x in labels} - known)
+    if unknown:
+        raise UsageError(f"{path}: {len(unknown)} labelled records are not in this run "
+                         f"({', '.join(unknown[:5])})", hint="labels name records by their "
+                         "id in the run; is this the run they were given for?")
+    for x in labels:
+        if x.inclusion_probability is not None and plan.get(x.record_id) not in (
+                None, x.inclusion_probability):
+            raise UsageError(f"{path}: record {x.record_id} has inclusion probability "
+                             f"{x.inclusion_probability} in the file and "
+                             f"{plan[x.record_id]} in the run's plan",
+                             hint="the labels come from another plan: plan again with the "
+                             "same seed, or import them into the run they were given in")
+    fresh = [x for x in labels if _key(x) not in stored]
+    with LabelWriter(run_dir) as writer:
+        writer.add(fresh)
+    return len(fresh), len(labels) - len(fresh)
+
+
+def _key(label: HumanLabel) -> tuple[Any, ...]:
+    time = None if label.time is None else label.time.isoformat()
+    return label.record_id, label.reviewer, label.label, label.order, time, label.note

@@ -27,6 +27,7 @@ from swapkit.records import Record
 
 if TYPE_CHECKING:
     from swapkit.replay.pointwise import PointwiseAsk
+    from swapkit.store.reviews import ReviewData
 
 __all__ = [
     "UNIT",
@@ -91,6 +92,7 @@ class RunData:
     embedder: Any = None  # swapkit.scoring.embeddings.embedders.EmbeddingCache, set by the scorer
     judge: JudgeVerdicts | None = None  # the run's stored judge verdicts, set by the scorer
     labels: Path | None = None  # people's preference labels (judge.labels), set by the scorer
+    review: ReviewData | None = None  # the run's review plan and labels, set by the scorer
 
     def __len__(self) -> int:
         return len(self.records)

@@ -14,6 +14,7 @@ __all__ = ["register_metrics"]
 def register_metrics(register: Callable[[Metric], None]) -> None:
     """Register the built-in metrics."""
     from swapkit.scoring.metrics.answers import AnswerAgreement, AnswerMatch
+    from swapkit.scoring.metrics.human_review import HumanReview
     from swapkit.scoring.metrics.judge import JudgePairwise
     from swapkit.scoring.metrics.judge_pointwise import JudgeReference, JudgeScore
     from swapkit.scoring.metrics.ops import RATE_METRICS, RATIO_METRICS
@@ -38,7 +39,7 @@ def register_metrics(register: Callable[[Metric], None]) -> None:
         Similarity(), SimilarityToReference(), ExactMatch(), Contains(), RegexMatch(),
         JsonValid(), JsonSchemaValid(), JsonFieldMatch(), LabelMatch(), ToolCallMatch(),
         Refusal(), LanguageMatch(), AnswerMatch(), AnswerAgreement(), JudgePairwise(),
-        JudgeScore(), JudgeReference(),
+        JudgeScore(), JudgeReference(), HumanReview(),
         *OVERLAP_METRICS,
         *RATE_METRICS, *RATIO_METRICS,
     )

@@ -52,12 +52,15 @@ class Calibration:
 
 
 def _labels(data: RunData) -> list[HumanLabel]:
-    """The log's labels, then the labels file's (the file's label wins for one reviewer)."""
+    """The log's labels, then the labels file's, then the run's review plan's (a later label
+    wins for one reviewer)."""
     found: list[HumanLabel] = []
     for record in data.records:
         found.extend(labels_in_metadata(record.id, record.metadata))
     if data.labels is not None:
         found.extend(read_labels(data.labels))
+    if data.review is not None:  # the planned records' (labels outside the plan: not drawn)
+        found.extend(x for x in data.review.labels if x.inclusion_probability is not None)
     return found
 
 
