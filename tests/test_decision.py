@@ -215,7 +215,7 @@ def test_ratio_and_max_rate_gates() -> None:
 
     assert gate_value(gate, "baseline").endswith(" s") or gate_value(gate, "baseline").endswith(
         " ms")
-    assert re.search(r"candidate [\d.]+ m?s vs baseline [\d.]+ m?s, ratio 2\.\d\dx", gate.reason)
+    assert re.search(r"candidate [\d.]+ m?s vs baseline [\d.]+ m?s, ratio 2\.\d\d×", gate.reason)
     assert quantity(0.1661, "cost") == "$0.1661" and quantity(0.918, "latency_p50") == "918 ms"
     assert quantity(162.0, "output_tokens") == "162 tokens" and quantity(3.0, "custom") == "3"
     errors = binary("error_rate", [0.0] * 500, [1.0] * 2 + [0.0] * 498, higher=False)

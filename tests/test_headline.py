@@ -44,7 +44,7 @@ def test_no_go_names_speed_cost_segments_and_the_blocking_gate_once() -> None:
     d = _decide(_json_scores(0.36))
     assert d.verdict == "NO-GO"
     assert d.headline == (
-        "NO-GO: candidate is faster (0.47x median latency) and 8.00x cheaper per request, "
+        "NO-GO: candidate is faster (0.47× median latency) and 8.00× cheaper per request, "
         "as good on 2 of 3 segments, but json_valid drops 12.0 pts, worst in extraction "
         "(-36.0 pts).")
     assert d.headline.count("json_valid") == 1 and "@" not in d.headline
@@ -54,14 +54,14 @@ def test_no_go_names_speed_cost_segments_and_the_blocking_gate_once() -> None:
 def test_go_and_the_numbers_follow_the_data() -> None:
     d = _decide(_json_scores(0.0))
     assert d.verdict == "GO"
-    assert d.headline == ("GO: candidate is faster (0.47x median latency) and 8.00x cheaper "
+    assert d.headline == ("GO: candidate is faster (0.47× median latency) and 8.00× cheaper "
                           "per request, as good on all 3 segments: all 4 hard gates pass.")
 
 
 def test_no_cost_data_and_no_segments() -> None:
     d = _decide(_json_scores(0.0), cost=False, segments=False)
     assert d.verdict == "GO"
-    assert d.headline == ("GO: candidate is faster (0.47x median latency): all 2 hard gates "
+    assert d.headline == ("GO: candidate is faster (0.47× median latency): all 2 hard gates "
                           "pass.")
     assert "cheaper" not in d.headline and "segments" not in d.headline
 
@@ -74,7 +74,7 @@ def test_inconclusive_says_what_is_open() -> None:
                [answer("a", latency=1.5, cost=None)] * 100)
     d = decide(data, scores, suite, run_id="t")
     assert d.verdict == "INCONCLUSIVE"
-    assert d.headline.startswith("INCONCLUSIVE: candidate is slower (1.50x median latency), "
+    assert d.headline.startswith("INCONCLUSIVE: candidate is slower (1.50× median latency), "
                                  "but exact is not settled by 100 records")
     missing = _decide(_json_scores(0.0), missing=30)  # as decide says when they hold it open
     missing.verdict, missing.blocking = "INCONCLUSIVE", ["exact"]
@@ -99,6 +99,6 @@ def test_a_rate_of_bad_events_rises(higher: bool) -> None:
 def test_every_field_comes_from_the_decision() -> None:
     d = _decide(_json_scores(0.36))
     d.candidate, d.operations[1].latency_p50 = "qwen3", 2.0
-    assert headline(d).startswith("NO-GO: qwen3 is slower (2.00x median latency)")
+    assert headline(d).startswith("NO-GO: qwen3 is slower (2.00× median latency)")
     d.operations[1].cost_per_request = 0.016
-    assert "2.00x the cost per request" in headline(d)
+    assert "2.00× the cost per request" in headline(d)

@@ -38,10 +38,10 @@ def fmt_diff(value: float | None, percent: bool) -> str:
 
 
 def fmt_ratio(value: float | None) -> str:
-    """A ratio: ``1.12x``."""
+    """A ratio: ``1.12×``."""
     if not _ok(value):
         return "n/a"
-    return f"{value:.2f}x"
+    return f"{value:.2f}×"
 
 
 def fmt_p(value: float | None) -> str:
