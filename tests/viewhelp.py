@@ -14,9 +14,10 @@ from swapkit.view.server import ViewerApp, make_server
 from .test_report_scale import write_logs
 
 
-def large_run(folder: Path, n: int) -> Path:
+def large_run(folder: Path, n: int, labels: tuple[str, str] | None = None) -> Path:
     """A recorded run of ``n`` records (nine segments, every seventh answer wrong), scored
-    and decided; returns its run directory."""
+    and decided (``labels``: the baseline's and the candidate's); returns its run
+    directory."""
     from swapkit.config import load_config
     from swapkit.decision.decide import decide_run
     from swapkit.replay.engine import ReplayOptions, replay_run
@@ -26,7 +27,8 @@ def large_run(folder: Path, n: int) -> Path:
     config = folder / "swap.yaml"
     config.write_text(yaml.safe_dump({
         "name": "large", "log": {"path": str(base)}, "run_dir": str(folder / "run"),
-        "baseline": {"recorded": True}, "candidate": {"recorded": str(cand)},
+        "baseline": {"recorded": True, **({"label": labels[0]} if labels else {})},
+        "candidate": {"recorded": str(cand), **({"label": labels[1]} if labels else {})},
         "noise": {"enabled": False},
         "suite": {"metrics": ["exact_match"], "gates": [{"metric": "exact_match",
                                                           "margin": 0.2}]}}))

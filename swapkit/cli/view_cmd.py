@@ -22,6 +22,9 @@ def view_command(folder: Path, port: int, open_browser: bool) -> None:
     Serves on 127.0.0.1 only and reads the run stores read-only, so it is safe to point at
     a run a replay is still writing (reload to follow it). Ctrl-C stops it.
 
+    A run with a review plan (swapkit review plan RUN) gets a Review page: people label
+    its planned records blind, the two answers shown as A and B, stored in the run.
+
     Examples:
 
         swapkit view runs/

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 from urllib.parse import urlencode
@@ -30,7 +31,7 @@ from swapkit.support.numbers import (
 )
 from swapkit.support.sanitize import no_bidi
 
-__all__ = ["asset", "render", "tool_calls_json"]
+__all__ = ["Response", "asset", "calls_json", "html", "problem", "render", "tool_calls_json"]
 
 
 def _no_bidi(value: Any) -> Any:
@@ -75,10 +76,36 @@ def asset(name: str) -> str:
 
 def tool_calls_json(row: RecordRow, side: str) -> str:
     """A side's tool calls as indented JSON, arguments parsed when they are JSON."""
+    return calls_json(getattr(row, side).tool_calls)
+
+
+def calls_json(tool_calls: list[dict[str, str]]) -> str:
+    """Tool calls (name, arguments) as indented JSON, arguments parsed when they are JSON."""
     calls = []
-    for call in getattr(row, side).tool_calls:
+    for call in tool_calls:
         arguments: Any = call.get("arguments", "")
         with contextlib.suppress(TypeError, ValueError):
             arguments = json.loads(arguments)
         calls.append({"name": call.get("name"), "arguments": arguments})
     return json.dumps(calls, indent=2, ensure_ascii=False) if calls else ""
+
+
+@dataclass
+class Response:
+    """What a request gets back."""
+
+    status: int
+    body: str
+    content_type: str = "text/html; charset=utf-8"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def html(body: str, **headers: str) -> Response:
+    """A page (never cached: the stores change under it)."""
+    return Response(200, body, headers={"Cache-Control": "no-store", **headers})
+
+
+def problem(status: int, title: str, message: str, hint: str | None = None) -> Response:
+    """A page saying what went wrong, and what to do."""
+    return Response(status, render("problem.html.j2", title=title, message=message, hint=hint),
+                    headers={"Cache-Control": "no-store"})

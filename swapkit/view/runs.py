@@ -1,7 +1,8 @@
 """Finding the runs under a folder and reading each one read-only while it may be written.
 
 A :class:`RunReader` holds one read-only connection per run (SQLite ``mode=ro``: a replay
-writing in WAL mode is never blocked, and the viewer never writes). ``PRAGMA
+writing in WAL mode is never blocked, and nothing is written through it; a review label
+goes through the store's own label writer, see :mod:`swapkit.view.review`). ``PRAGMA
 data_version`` tells when another process has committed since the last look, so what is
 derived from the store (the record index) is rebuilt only then.
 """

@@ -1,9 +1,10 @@
 """Routing the viewer's requests, and the HTTP server on 127.0.0.1.
 
 :class:`ViewerApp` turns a path and its query into a :class:`Response` (what the tests
-call); :func:`serve` puts it behind ``http.server.ThreadingHTTPServer``. Only GET is
-served, only to a Host header naming the loopback address (a web page elsewhere cannot
+call); :func:`serve` puts it behind ``http.server.ThreadingHTTPServer``. Requests are
+served only to a Host header naming the loopback address (a web page elsewhere cannot
 reach it by DNS rebinding), and every page forbids any network access but this server's.
+Everything is GET and read-only but one POST, a review label (:mod:`swapkit.view.review`).
 """
 
 from __future__ import annotations
@@ -12,8 +13,7 @@ import contextlib
 import threading
 import time
 import webbrowser
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,8 @@ from swapkit.report.model import RecordRow
 from swapkit.store import DB_NAME
 from swapkit.view.compare import changed_records, gate_pairs
 from swapkit.view.index import PAGE_SIZE, SORTS, Query, RecordIndex, load_index, page_data
-from swapkit.view.pages import asset, render, tool_calls_json
+from swapkit.view.pages import Response, asset, html, problem, render, tool_calls_json
+from swapkit.view.review import MAX_BODY, Review, reviewer_in
 from swapkit.view.runs import RunReader, RunSummary, find_runs, unreadable
 
 __all__ = ["Response", "ViewerApp", "serve"]
@@ -42,16 +43,6 @@ STATIC = {"/static/report.css": ("report.css", "text/css"),
           "/static/view.js": ("view.js", "text/javascript")}
 
 
-@dataclass
-class Response:
-    """What a request gets back."""
-
-    status: int
-    body: str
-    content_type: str = "text/html; charset=utf-8"
-    headers: dict[str, str] = field(default_factory=dict)
-
-
 class ViewerApp:
     """The viewer over ``root``: one run directory, or a folder searched for runs."""
 
@@ -60,6 +51,7 @@ class ViewerApp:
         self.single = (root / DB_NAME).is_file()
         self._readers: dict[str, RunReader] = {}
         self._lock = threading.Lock()
+        self.review = Review(self._reader, self.single)
 
     def close(self) -> None:
         """Close every store."""
@@ -82,8 +74,10 @@ class ViewerApp:
             reader = self._readers[key] = RunReader(key, run_dir)
             return reader
 
-    def handle(self, target: str) -> Response:
+    def handle(self, target: str, headers: Mapping[str, str] | None = None) -> Response:
         """Answer a GET of ``target`` (path and query)."""
+        cookies = [v for k, v in (headers or {}).items() if k.lower() == "cookie"]
+        reviewer = reviewer_in(cookies[0] if cookies else None)
         parts = urlsplit(target)
         params = dict(parse_qsl(parts.query))
         if parts.path in STATIC:
@@ -91,16 +85,25 @@ class ViewerApp:
             return Response(200, asset(name), f"{kind}; charset=utf-8",
                             {"Cache-Control": "max-age=3600"})
         routes: dict[str, Callable[[dict[str, str]], Response]] = {
-            "/": self._runs_page, "/run": self._run_page, "/records": self._records_page,
-            "/record": self._record_page, "/compare": self._compare_page}
+            "/": self._runs_page, "/run": lambda p: self._run_page(p, reviewer),
+            "/records": self._records_page, "/record": self._record_page,
+            "/compare": self._compare_page,
+            "/review": lambda p: self.review.start(p, reviewer),
+            "/review/record": lambda p: self.review.record(p, reviewer)}
         route = routes.get(parts.path)
         if route is None:
             return _not_found("no such page")
         try:
             return route(params)
         except SwapkitError as err:
-            return Response(500, render("problem.html.j2", title="cannot read the run",
-                                        message=str(err), hint=err.hint))
+            return problem(500, "cannot read the run", str(err), err.hint)
+
+    def post(self, target: str, headers: Mapping[str, str], body: bytes) -> Response:
+        """Answer a POST: only ``/review/label`` takes one."""
+        if urlsplit(target).path != "/review/label":
+            return Response(405, "only GET is served here", "text/plain; charset=utf-8",
+                            {"Allow": "GET"})
+        return self.review.label(headers, body)
 
     # -- pages ---------------------------------------------------------------------
 
@@ -129,15 +132,16 @@ class ViewerApp:
             "records": lambda r: r.records, "cost": lambda r: r.cost_usd or 0.0,
             "verdict": lambda r: r.verdict}
         rows.sort(key=key_of[sort], reverse=sort in ("updated", "records", "cost"))
-        return _page(render("runs.html.j2", rows=rows, root=str(self.root), q=params.get("q", ""),
+        return html(render("runs.html.j2", rows=rows, root=str(self.root), q=params.get("q", ""),
                             verdict=verdict, sort=sort, sorts=RUN_SORTS,
                             verdicts=["GO", "NO-GO", "INCONCLUSIVE", "not decided"]))
 
-    def _run_page(self, params: dict[str, str]) -> Response:
+    def _run_page(self, params: dict[str, str], reviewer: str | None) -> Response:
         reader = self._reader(params.get("r", ""))
         if reader is None:
             return _not_found("no such run")
         summary = reader.summary()
+        review = self.review.progress(reader)
         with reader.lock:
             decision = reader.decision()
             # Counted on the completions' index alone (no answer text is read).
@@ -148,8 +152,9 @@ class ViewerApp:
         live = any(stored < summary.records for _, stored in progress)
         others = [] if self.single else [k for k in self._runs() if k != reader.key]
         level = None if decision is None else round((1 - 2 * decision.alpha) * 100)
-        return _page(render("run.html.j2", run=summary, d=decision, progress=progress,
-                            single=self.single, live=live, others=others, level=level))
+        return html(render("run.html.j2", run=summary, d=decision, progress=progress,
+                            single=self.single, live=live, others=others, level=level,
+                            review=review, reviewer=reviewer))
 
     def _records_page(self, params: dict[str, str]) -> Response:
         reader = self._reader(params.get("r", ""))
@@ -165,7 +170,7 @@ class ViewerApp:
             shown = chosen[(page - 1) * PAGE_SIZE:page * PAGE_SIZE].tolist()
             rows = _rows(reader, index, shown, limit=300)
         summary = reader.summary()
-        return _page(render(
+        return html(render(
             "records.html.j2", run=summary, rows=rows, query=query, page=page, pages=pages,
             matched=len(chosen), total=len(index), sorts=SORTS, single=self.single,
             segments=sorted(set(index.segments.tolist())),
@@ -191,7 +196,7 @@ class ViewerApp:
         before = chosen[here - 1] if here is not None and here > 0 else None
         after = chosen[here + 1] if here is not None and here + 1 < len(chosen) else None
         summary = reader.summary()
-        return _page(render(
+        return html(render(
             "record.html.j2", run=summary, row=row, query=query, single=self.single,
             before=before, after=after, limit=RECORD_CHARS, calls={side: tool_calls_json(row, side)
                                                for side in ("baseline", "candidate")}))
@@ -208,7 +213,7 @@ class ViewerApp:
             decision_a = a.decision()
         with b.lock:
             decision_b = b.decision()
-        return _page(render(
+        return html(render(
             "compare.html.j2", a=a.summary(), b=b.summary(), shared=shared, page=page,
             pages=pages, changes=changes[(page - 1) * PAGE_SIZE:page * PAGE_SIZE],
             changes_total=len(changes), gates=gate_pairs(decision_a, decision_b)))
@@ -240,40 +245,49 @@ def _rows(reader: RunReader, index: RecordIndex, positions: list[int], limit: in
             for i in positions]
 
 
-def _page(body: str) -> Response:
-    return Response(200, body, headers={"Cache-Control": "no-store"})
-
-
 def _not_found(message: str) -> Response:
-    return Response(404, render("problem.html.j2", title="not found", message=message,
-                                hint="go back to the list of runs"))
+    return problem(404, "not found", message, "go back to the list of runs")
 
 
 class _Handler(BaseHTTPRequestHandler):
-    """The HTTP adapter: GET only, loopback Host only, quiet."""
+    """The HTTP adapter: GET (and the review's one POST), loopback Host only, quiet."""
 
     app: ViewerApp
     port: int
     server_version = "swapkit-view"
 
     def do_GET(self) -> None:
+        self._answer(lambda: self.app.handle(self.path, dict(self.headers.items())))
+
+    def do_POST(self) -> None:
+        self._answer(self._post)
+
+    def _post(self) -> Response:
+        try:
+            length = int(self.headers.get("Content-Length", ""))
+        except ValueError:
+            return Response(411, "a length is needed", "text/plain; charset=utf-8")
+        if not 0 <= length <= MAX_BODY:  # not read: the connection closes instead
+            self.close_connection = True
+            return Response(413, "too large", "text/plain; charset=utf-8")
+        return self.app.post(self.path, dict(self.headers.items()), self.rfile.read(length))
+
+    def _answer(self, respond: Callable[[], Response]) -> None:
         host = self.headers.get("Host", "")
         if host not in (f"127.0.0.1:{self.port}", f"localhost:{self.port}"):
             response = Response(421, "wrong host", "text/plain; charset=utf-8")
         else:
             try:
-                response = self.app.handle(self.path)
+                response = respond()
             except Exception as err:  # one bad request never stops the viewer
                 response = Response(500, f"internal error: {type(err).__name__}",
                                     "text/plain; charset=utf-8")
         body = response.body.encode("utf-8")
+        headers = {"Content-Type": response.content_type, "Content-Length": str(len(body)),
+                   "Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
+                   "Referrer-Policy": "no-referrer", **response.headers}
         self.send_response(response.status)
-        self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Content-Security-Policy", CSP)
-        self.send_header("X-Content-Type-Options", "nosniff")
-        self.send_header("Referrer-Policy", "no-referrer")
-        for name, value in response.headers.items():
+        for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(body)
