@@ -253,3 +253,28 @@ def test_judge_labels_is_relative_to_swap_yaml(tmp_path: Path) -> None:
         judge={"model": "judge-sim", "base_url": url, "labels": "review/labels.jsonl"}))
     assert config.judge is not None
     assert config.judge.labels == tmp_path / "review" / "labels.jsonl"
+
+
+def test_the_review_plans_labels_weight_the_judge_agreement(tmp_path: Path) -> None:
+    """Labels given in a planned review (the run store's) count for the judge's agreement
+    with their plan's inclusion probabilities; a label outside the plan does not."""
+    from swapkit.ingest.labels import HumanLabel
+    from swapkit.store.reviews import PlannedRecord, ReviewData
+
+    replies = [WIN, LOSS, TIE]
+    data = run([record(i) for i in range(3)], [answer("b")] * 3, [answer("c")] * 3)
+    data.judge = FakeJudge(replies)
+    planned = [PlannedRecord("r0", 0, 0, "s", 0.5, "AB"),
+               PlannedRecord("r1", 1, 1, "s", 0.25, "BA")]
+    data.review = ReviewData({}, planned, [
+        HumanLabel(record_id="r0", reviewer="ana", label="B", order="AB",
+                   inclusion_probability=0.5),  # B shown second: the candidate's
+        HumanLabel(record_id="r1", reviewer="ana", label="A", order="BA",
+                   inclusion_probability=0.25),  # A was the candidate's: the judge lost
+        HumanLabel(record_id="r2", reviewer="ana", label="tie")])  # outside the plan
+    notes = " | ".join(get_metric("judge_pairwise").score(data, {}).notes)
+    assert "2 labels from 1 reviewers on 2 records" in notes
+    assert "over 2 labelled records; inverse-probability weighted" in notes
+    # people preferred the candidate on both; the judge lost r1 (counting 1/0.25) and won r0
+    # (1/0.5); r2, outside the plan, is not in the table
+    assert "candidate better 4.0 / 0.0 / 2.0" in notes

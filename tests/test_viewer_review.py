@@ -127,6 +127,11 @@ def test_start_page_run_link_and_the_reviewer_cookie(run: Path) -> None:
         assert named.headers["Set-Cookie"].startswith(f"{COOKIE}=ana%20b;")
         assert "SameSite=Strict" in named.headers["Set-Cookie"]
         assert app.handle("/review?r=.&reviewer=+").status == 400
+        # a link on another site cannot set the name (Chromium says where a navigation began)
+        foreign = app.handle("/review?r=.&reviewer=mallory", {"Sec-Fetch-Site": "cross-site"})
+        assert foreign.status == 403 and "Set-Cookie" not in foreign.headers
+        assert app.handle("/review?r=.&reviewer=ana",
+                          {"Sec-Fetch-Site": "same-origin"}).status == 303
         assert app.handle("/review?r=.&reviewer=" + "x" * 81).status == 400
         run_page = app.handle("/run?r=.", {"Cookie": f"{COOKIE}=bo"}).body
         assert 'id="review-link" href="/review?r=."' in run_page

@@ -139,11 +139,18 @@ class Review:
 
     # -- pages ---------------------------------------------------------------------
 
-    def start(self, params: dict[str, str], reviewer: str | None) -> Response:
-        """``GET /review``: who reviews, progress per stratum, the next record to label."""
+    def start(self, params: dict[str, str], reviewer: str | None,
+              cross_site: bool = False) -> Response:
+        """``GET /review``: who reviews, progress per stratum, the next record to label
+        (``cross_site``: the request came from another site's page, which may not set the
+        reviewer's name)."""
         reader = self.reader_of(params.get("r", ""))
         if reader is None:
             return problem(404, "not found", "no such run", "go back to the list of runs")
+        if "reviewer" in params and cross_site:
+            return problem(403, "not from this page", "A reviewer's name is set from the "
+                           "review page itself, not from a link on another site.",
+                           "open the review page and type your name there")
         if "reviewer" in params:  # the name form: kept in a cookie, then the page again
             name = reviewer_name(params["reviewer"])
             if name is None:

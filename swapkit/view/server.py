@@ -76,8 +76,10 @@ class ViewerApp:
 
     def handle(self, target: str, headers: Mapping[str, str] | None = None) -> Response:
         """Answer a GET of ``target`` (path and query)."""
-        cookies = [v for k, v in (headers or {}).items() if k.lower() == "cookie"]
-        reviewer = reviewer_in(cookies[0] if cookies else None)
+        lowered = {k.lower(): v for k, v in (headers or {}).items()}
+        reviewer = reviewer_in(lowered.get("cookie"))
+        # a link followed from another site (the browser says so) may read, never set a name
+        cross_site = lowered.get("sec-fetch-site", "none") not in ("same-origin", "none")
         parts = urlsplit(target)
         params = dict(parse_qsl(parts.query))
         if parts.path in STATIC:
@@ -88,7 +90,7 @@ class ViewerApp:
             "/": self._runs_page, "/run": lambda p: self._run_page(p, reviewer),
             "/records": self._records_page, "/record": self._record_page,
             "/compare": self._compare_page,
-            "/review": lambda p: self.review.start(p, reviewer),
+            "/review": lambda p: self.review.start(p, reviewer, cross_site),
             "/review/record": lambda p: self.review.record(p, reviewer)}
         route = routes.get(parts.path)
         if route is None:
