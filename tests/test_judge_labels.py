@@ -278,3 +278,8 @@ def test_the_review_plans_labels_weight_the_judge_agreement(tmp_path: Path) -> N
     # people preferred the candidate on both; the judge lost r1 (counting 1/0.25) and won r0
     # (1/0.5); r2, outside the plan, is not in the table
     assert "candidate better 4.0 / 0.0 / 2.0" in notes
+    # labels from a file beside a labelled plan are set aside, not an error
+    data.labels = write_labels(tmp_path / "more.jsonl", [label("r2", "tie")])
+    notes = " | ".join(get_metric("judge_pairwise").score(data, {}).notes)
+    assert "1 labels from the log or judge.labels set aside" in notes
+    assert "over 2 labelled records; inverse-probability weighted" in notes

@@ -47,7 +47,10 @@ def plan_command(run: Path, size: int | None, seed: int, margin: float | None) -
     plan = plan_review(resolve_run(run), size=size, seed=seed, margin=margin)
     click.echo(f"review plan: {plan.size} of {plan.population} records"
                + (" (replaces the earlier plan)" if plan.replaced else "")
-               + f"; sized for margin {plan.margin:g} at α {plan.alpha:g}, seed {plan.seed}")
+               + f"; {plan.certifying} certify margin {plan.margin:g} at α {plan.alpha:g}; "
+               f"seed {plan.seed}")
+    for note in plan.notes:
+        click.echo(f"note: {note}")
     for stratum, counts in plan.strata.items():
         share = counts["planned"] / counts["population"]
         click.echo(f"  {stratum:<40} {counts['planned']:>5} of {counts['population']:>6}"

@@ -38,6 +38,7 @@ from swapkit.decision.stats.power import achievable_margin, n_for_noninferiority
 from swapkit.decision.stats.sequential import prpl_eb_cs
 from swapkit.errors import ConfigError
 from swapkit.scoring.metrics.base import MetricScores
+from swapkit.scoring.metrics.human_review import REVIEW_MARGIN, HumanReview
 from swapkit.support.numbers import fmt_count, fmt_percent
 
 __all__ = ["GateInput", "default_margin", "evaluate_gate", "gate_scale", "planned_sample"]
@@ -62,6 +63,8 @@ def default_margin(spec: GateSpec, scores: MetricScores) -> float:
         return 0.0
     if spec.kind == "ratio_noninferiority":
         return 0.10 if spec.metric == "cost" else 0.20
+    if spec.metric == HumanReview.name:  # the plan is sized for the same margin
+        return REVIEW_MARGIN
     if spec.metric in ("json_valid", "json_schema_valid") or spec.metric.endswith("_rate"):
         return 0.01
     return 0.03 if scores.kind == "binary" else 0.02

@@ -31,16 +31,17 @@ from scipy import stats
 from swapkit.config import Suite
 from swapkit.errors import UsageError
 from swapkit.ingest.sampling import allocate, unit_interval
-from swapkit.scoring.metrics.human_review import HumanReview
+from swapkit.scoring.metrics.human_review import REVIEW_MARGIN, HumanReview
 from swapkit.scoring.regression import regression_scores
 from swapkit.scoring.score import load_run_data, load_scores
 from swapkit.store import RunStore
 from swapkit.store.reviews import PLAN_META, PlannedRecord, save_plan
 
-__all__ = ["DEFAULT_MARGIN", "HUMAN_METRIC", "ReviewPlan", "plan_review", "planned_size"]
+__all__ = ["DEFAULT_MARGIN", "HUMAN_METRIC", "ReviewPlan", "plan_review", "planned_size",
+           "smallest_plan"]
 
 HUMAN_METRIC = HumanReview.name
-DEFAULT_MARGIN = 0.10  # of the paired outcome (wins − losses), when no gate gives one
+DEFAULT_MARGIN = REVIEW_MARGIN  # of the paired outcome, when the gate gives none
 PLANNING_SD = math.sqrt(0.5)
 POWER = 0.8
 OVERSAMPLE = 3.0
@@ -59,13 +60,16 @@ class ReviewPlan:
     seed: int
     strata: dict[str, dict[str, int]]  # stratum -> population, planned
     replaced: bool  # an earlier plan was replaced
+    certifying: int  # the size that certifies the margin
+    notes: list[str]
 
     def settings(self) -> dict[str, Any]:
         """What the store keeps beside the plan's rows."""
         return {"version": 1, "size": self.size, "population": self.population,
                 "margin": self.margin, "alpha": self.alpha, "seed": self.seed,
                 "strata": self.strata, "oversample": OVERSAMPLE, "power": POWER,
-                "planning_sd": PLANNING_SD, "created": datetime.now(UTC).isoformat()}
+                "planning_sd": PLANNING_SD, "certifying": self.certifying,
+                "replaced": self.replaced, "created": datetime.now(UTC).isoformat()}
 
 
 def _gate_settings(store: RunStore) -> tuple[float, float]:
@@ -84,7 +88,7 @@ def planned_size(sizes: dict[str, int], weights: dict[str, float], margin: float
     z = float(stats.norm.ppf(1 - alpha) + stats.norm.ppf(POWER))
     base = math.ceil((z * PLANNING_SD / margin) ** 2)
     population = sum(sizes.values())
-    n = min(base, population)
+    n = max(min(base, population), smallest_plan(sizes))
     alloc = allocate(sizes, n, minimum=2, weights=weights)
     for _ in range(2):  # the design effect depends on the allocation, and back
         deff = sum(alloc.values()) * sum(
@@ -92,6 +96,12 @@ def planned_size(sizes: dict[str, int], weights: dict[str, float], margin: float
         n = min(population, max(n, math.ceil(base * deff)))
         alloc = allocate(sizes, n, minimum=2, weights=weights)
     return sum(alloc.values()), alloc
+
+
+def smallest_plan(sizes: dict[str, int]) -> int:
+    """The fewest records a plan may draw: two from every stratum (one from a stratum of
+    one). A stratum with no draw would leave its records out of the estimate."""
+    return sum(min(2, size) for size in sizes.values())
 
 
 def plan_review(run_dir: Path, size: int | None = None, seed: int = 0,
@@ -120,12 +130,18 @@ def plan_review(run_dir: Path, size: int | None = None, seed: int = 0,
             members.setdefault(stratum, []).append(i)
         sizes = {h: len(m) for h, m in sorted(members.items())}
         weights = {h: OVERSAMPLE if h.endswith(FLAGGED) else 1.0 for h in sizes}
-        if size is None:
-            _, alloc = planned_size(sizes, weights, margin, alpha)
-        else:
-            if size < 1:
-                raise UsageError("--size must be at least 1")
-            alloc = allocate(sizes, min(size, len(ids)), minimum=2, weights=weights)
+        certifying, alloc = planned_size(sizes, weights, margin, alpha)
+        notes = []
+        if size is not None:
+            floor = smallest_plan(sizes)
+            if size < floor:
+                notes.append(f"--size {size} raised to {floor}: every stratum needs two draws "
+                             f"({len(sizes)} strata)")
+            elif size < certifying:
+                notes.append(f"{size} records are fewer than the {certifying} that certify "
+                             f"margin {margin:g}: the gate may stay INCONCLUSIVE")
+            alloc = allocate(sizes, min(max(size, floor), len(ids)), minimum=2,
+                             weights=weights)
         rows: list[tuple[int, str, float]] = []
         for h, positions in members.items():
             drawn = sorted(positions, key=lambda i: unit_interval(seed, f"draw:{ids[i]}"))
@@ -138,6 +154,6 @@ def plan_review(run_dir: Path, size: int | None = None, seed: int = 0,
         replaced = bool(store.get_meta(PLAN_META))
         plan = ReviewPlan(str(run_dir), len(planned), len(ids), margin, alpha, seed,
                           {h: {"population": sizes[h], "planned": alloc[h]} for h in sizes},
-                          replaced)
+                          replaced, certifying, notes)
         save_plan(store, plan.settings(), planned)
         return plan

@@ -37,7 +37,7 @@ from swapkit.ingest.formats.base import validation_message
 from swapkit.ingest.formats.jsonl import iter_lines
 
 __all__ = ["METADATA_KEY", "HumanLabel", "Preferred", "RecordLabel", "combine_labels",
-           "labels_in_metadata", "read_labels"]
+           "labels_in_metadata", "planned_labels", "read_labels"]
 
 METADATA_KEY = "human_label"
 LOG_REVIEWER = "log"
@@ -181,3 +181,33 @@ def combine_labels(labels: Iterable[HumanLabel]) -> dict[str, RecordLabel]:
         top = counts[0][0] if len(counts) == 1 or counts[0][1] > counts[1][1] else "tie"
         combined[record_id] = RecordLabel(top, len(by_reviewer), probabilities.pop())
     return combined
+
+
+def planned_labels(labels: Iterable[HumanLabel], planned: set[str]
+                   ) -> tuple[dict[str, RecordLabel], str]:
+    """The labels that count for a review plan, per planned record, and the rule that chose
+    them. The reviewers who labelled the whole plan count, combined as
+    :func:`combine_labels` does; when nobody has, each record's first label counts (by
+    ``time`` when both are timed, else the one stored first). A reviewer who labels only
+    some records after seeing the others' labels could pick the records to pull toward a
+    tie: neither rule lets a partial reviewer choose which records they change."""
+    mine = [label for label in labels if label.record_id in planned]
+    covered: dict[str, set[str]] = {}
+    for label in mine:
+        covered.setdefault(label.reviewer, set()).add(label.record_id)
+    complete = sorted(r for r, ids in covered.items() if ids >= planned)
+    if complete:
+        rule = (f"the {len(complete)} reviewer{'s' if len(complete) > 1 else ''} who labelled "
+                "the whole plan (majority per record, a shared top count a tie)")
+        others = len(covered) - len(complete)
+        if others:
+            rule += f"; {others} who labelled part of it not counted"
+        return combine_labels(x for x in mine if x.reviewer in complete), rule
+    first: dict[str, HumanLabel] = {}
+    for label in mine:
+        earlier = first.get(label.record_id)
+        if earlier is None or _older(label, earlier):
+            first[label.record_id] = label
+    return ({record_id: RecordLabel(label.preferred, 1, label.inclusion_probability)
+             for record_id, label in first.items()},
+            "each record's first label (no reviewer labelled the whole plan)")

@@ -98,11 +98,13 @@ def score_run(run_dir: Path, suite: Suite | None = None,
         config = stored_config(store)
         chosen = run_suite(store, suite)
         settings = embeddings or config.embeddings
+        # read once, before the labels are: one written meanwhile makes the next pass stale
+        reviewed = review_digest(store)
         fingerprint = content_hash([chosen.model_dump(mode="json"),
                                     settings.model_dump(mode="json"),
                                     store.completions_version(), store.record_count(),
                                     _labels_digest(config.judge.labels if config.judge
-                                                   else None), review_digest(store)])
+                                                   else None), reviewed])
         if not force and store.get_meta("score_fingerprint") == fingerprint:
             stored = load_scores(store)
             if stored:
@@ -140,7 +142,7 @@ def score_run(run_dir: Path, suite: Suite | None = None,
         summary.notes.extend(config.warnings())
         store.set_meta("score_notes", summary.notes)
         store.set_meta("score_fingerprint", fingerprint)
-        store.set_meta("scored_review", review_digest(store))
+        store.set_meta("scored_review", reviewed)
         return summary
 
 

@@ -8,13 +8,17 @@ The population mean of a per-record value y is estimated by the stratified mean
 
 which is the Horvitz–Thompson estimator Σ y_i / π_i divided by N, with the variance
 
-    v(ȳ_st) = Σ_h W_h² (1 − n_h / N_h) s_h² / n_h
+    v(ȳ_st) = Σ_h W_h² (1 − n_h / N_h) s̃_h² / n_h
 
-(Cochran, *Sampling Techniques*, 3rd ed., 1977, §5.3, Theorems 5.1–5.3; s_h² the sample
-variance within stratum h). A stratum drawn whole (n_h = N_h) adds no variance; one
-drawn with a single record out of several has no s_h²: the bound for values in
-[lo, hi], ((hi − lo) / 2)², stands in for it. The interval is Student's t with
-Σ (n_h − 1) degrees of freedom (at least 1), which is conservative for few records.
+(Cochran, *Sampling Techniques*, 3rd ed., 1977, §5.3, Theorems 5.1–5.3). A stratum drawn
+whole (n_h = N_h) adds no variance. Elsewhere s̃_h² is the sample variance of the stratum's
+values with one pseudo-pair added, the two ends of the values' range: with few draws of an
+outcome that is −1, 0 or +1, two draws that agree give s_h² = 0 and a stratum would claim
+certainty about a share it has barely seen (an interval of zero width, a false GO at small
+plans: 13% at 40 labels in a simulated run worse than the margin). The pair keeps every
+sampled stratum's variance above zero, matters little once n_h is large, and leaves the
+estimate itself alone. The interval is Student's t with Satterthwaite's degrees of freedom
+(Cochran §5A.2) over the sampled strata, n_h − 1 each.
 """
 
 from __future__ import annotations
@@ -33,8 +37,8 @@ class StratifiedMean:
     freedom, and the p-values of "mean > t" / "mean < t" at any threshold."""
 
     mean: float
-    se: float
-    df: int
+    se: float  # 0 only for a census (every stratum drawn whole)
+    df: float
     n: int
     population: int
 
@@ -67,9 +71,9 @@ def stratified_mean(values: np.ndarray, strata: np.ndarray, sizes: dict[int, int
     population = sum(sizes.values())
     if population <= 0 or values.size == 0:
         raise ValueError("no population or no sampled value")
-    bound = ((value_range[1] - value_range[0]) / 2) ** 2
+    pair = np.array(value_range, dtype=float)
     mean = variance = 0.0
-    df = 0
+    terms: list[tuple[float, int]] = []  # each sampled stratum's variance term, n_h − 1
     for h, size in sizes.items():
         y = values[strata == h]
         n = y.size
@@ -80,8 +84,10 @@ def stratified_mean(values: np.ndarray, strata: np.ndarray, sizes: dict[int, int
         weight = size / population
         mean += weight * float(y.mean())
         if n < size:
-            s2 = float(y.var(ddof=1)) if n > 1 else bound
-            variance += weight ** 2 * (1 - n / size) * s2 / n
-        df += n - 1
-    return StratifiedMean(mean, float(np.sqrt(variance)), max(df, 1), int(values.size),
-                          population)
+            s2 = float(np.concatenate([y, pair]).var(ddof=1))
+            term = weight ** 2 * (1 - n / size) * s2 / n
+            variance += term
+            terms.append((term, max(n - 1, 1)))
+    df = (variance ** 2 / sum(t ** 2 / k for t, k in terms)) if variance > 0 else 1.0
+    return StratifiedMean(mean, float(np.sqrt(variance)), max(float(df), 1.0),
+                          int(values.size), population)

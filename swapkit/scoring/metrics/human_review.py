@@ -1,7 +1,8 @@
 """``human_review``: people's blind, paired judgement of the planned records.
 
-Each planned record's labels (one per reviewer, combined by majority, a shared top count a
-tie: :func:`swapkit.ingest.labels.combine_labels`) give the paired outcome of the
+Each planned record's label (the reviewers who labelled the whole plan, combined by
+majority, else the record's first label: :func:`swapkit.ingest.labels.planned_labels`)
+gives the paired outcome of the
 candidate: +1 when people prefer its answer, −1 when they prefer the baseline's, 0 for
 about the same or both unacceptable. The scores hold it as candidate − baseline (the
 baseline 0), on the planned records only, with each record's inclusion probability,
@@ -20,11 +21,12 @@ from typing import Any
 
 import numpy as np
 
-from swapkit.ingest.labels import combine_labels
+from swapkit.ingest.labels import planned_labels
 from swapkit.scoring.metrics.base import Kind, MetricScores, RunData
 
-__all__ = ["DESIGN_KEYS", "HumanReview"]
+__all__ = ["DESIGN_KEYS", "REVIEW_MARGIN", "HumanReview"]
 
+REVIEW_MARGIN = 0.10  # the gate's default margin on the outcome, and the plan's
 OUTCOME = {"candidate": 1.0, "baseline": -1.0, "tie": 0.0, "both_bad": 0.0}
 DESIGN_KEYS = ("inclusion_probability", "stratum", "stratum_size")
 NO_PLAN = ("no review plan: run `swapkit review plan RUN`, label the planned records in "
@@ -65,9 +67,17 @@ class HumanReview:
                              "`swapkit review plan RUN`")
             return scores
         planned = {p.record_id for p in review.planned}
-        combined = combine_labels(x for x in review.labels if x.record_id in planned)
-        strata = sorted({p.stratum for p in review.planned})
         sizes = review.settings.get("strata", {})
+        undrawn = [h for h, v in sizes.items() if v.get("population") and not v.get("planned")]
+        grown = review.settings.get("population") not in (None, n)
+        if undrawn or grown:
+            why = (f"{len(undrawn)} strata have no planned record ({', '.join(undrawn[:3])})"
+                   if undrawn else f"the plan was drawn from {review.settings['population']} "
+                   f"records and the run now has {n}")
+            scores.refuse = f"the review plan cannot stand for the run: {why}: plan again"
+            return scores
+        combined, rule = planned_labels(review.labels, planned)
+        strata = sorted({p.stratum for p in review.planned})
         for p in review.planned:
             i = p.position
             base[i] = 0.0
@@ -83,10 +93,11 @@ class HumanReview:
                                      f"({label.reviewers} reviewer"
                                      f"{'s' if label.reviewers > 1 else ''})")
         reviewers = {x.reviewer for x in review.labels if x.record_id in planned}
-        labelled = int((~np.isnan(cand) & applies).sum())
+        labelled = int(applies.sum())
         scores.notes.append(f"human review: {labelled} of {len(planned)} planned records "
                             f"labelled by {len(reviewers)} reviewer"
-                            f"{'s' if len(reviewers) != 1 else ''}")
+                            f"{'s' if len(reviewers) != 1 else ''}; counted: {rule}")
+        scores.gate_notes.append(f"counted: {rule}")
         if labelled < len(planned):
             scores.refuse = (f"{len(planned) - labelled} of {len(planned)} planned records "
                              "have no label yet: a partly labelled plan is not a random "

@@ -51,17 +51,24 @@ class Calibration:
     result: KappaResult | None = None
 
 
-def _labels(data: RunData) -> list[HumanLabel]:
-    """The log's labels, then the labels file's, then the run's review plan's (a later label
-    wins for one reviewer)."""
+def _labels(data: RunData) -> tuple[list[HumanLabel], str | None]:
+    """The labels the agreement is computed on, and a note when some are set aside: the
+    run's review plan's, when it has labelled records (a designed sample, weighted by its
+    inclusion probabilities); else the log's, then the labels file's (a later label wins
+    for one reviewer)."""
     found: list[HumanLabel] = []
     for record in data.records:
         found.extend(labels_in_metadata(record.id, record.metadata))
     if data.labels is not None:
         found.extend(read_labels(data.labels))
-    if data.review is not None:  # the planned records' (labels outside the plan: not drawn)
-        found.extend(x for x in data.review.labels if x.inclusion_probability is not None)
-    return found
+    planned = [x for x in data.review.labels if x.inclusion_probability is not None] if (
+        data.review is not None) else []
+    if not planned:
+        return found, None
+    aside = (f"{len(found)} labels from the log or judge.labels set aside: the review plan's "
+             "labels are a designed sample, and one sample is weighted at a time") if found \
+        else None
+    return planned, aside
 
 
 def _table(result: KappaResult) -> str:
@@ -82,7 +89,7 @@ def human_agreement(data: RunData, outcomes: Sequence[Literal["win", "tie", "los
                     min_kappa: float | None) -> Calibration:
     """Compare the judge's outcome of each record (None: not judged) with the people's
     labels; refuse when ``min_kappa`` is set and the interval's lower end is below it."""
-    labels = _labels(data)
+    labels, aside = _labels(data)
     if not labels:
         refuse = None if min_kappa is None else (
             f"min_human_kappa is {min_kappa} but no human labels were found (judge.labels in "
@@ -97,6 +104,8 @@ def human_agreement(data: RunData, outcomes: Sequence[Literal["win", "tie", "los
     notes = [f"human labels: {len(labels)} labels from "
              f"{len({label.reviewer for label in labels})} reviewers on {len(combined)} records "
              "(several reviewers on a record: majority, a shared top count is a tie)"]
+    if aside:
+        notes.append(aside)
     if unknown:
         ids = ", ".join(unknown[:SHOWN_IDS]) + ("…" if len(unknown) > SHOWN_IDS else "")
         notes.append(f"{len(unknown)} labelled records are not in this run ({ids}): not used")
