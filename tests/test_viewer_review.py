@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 import pytest
 
 from swapkit.store import DB_NAME, RunStore
-from swapkit.store.reviews import PlannedRecord, read_labels_in, save_plan
+from swapkit.store.reviews import PlannedRecord, load_review, read_labels_in, save_plan
 from swapkit.view.review import COOKIE, MAX_BODY
 from swapkit.view.server import ViewerApp
 
@@ -119,8 +119,7 @@ def test_start_page_run_link_and_the_reviewer_cookie(run: Path) -> None:
         start = app.handle("/review?r=.", {"Cookie": f"other=1; {COOKIE}=ana%20b"})
         assert "Labelled by <b id=\"who\">ana b</b>: 0 of 20" in start.body
         assert "labelled by anyone: 1 of 20" in start.body
-        assert "<td>first half</td><td class=\"num\">10</td><td class=\"num\">0</td>" in (
-            start.body)
+        assert "first half" not in start.body  # no strata: they would say what was flagged
         assert 'id="next-unlabelled" href="/review/record?r=.&amp;rank=0"' in start.body
         named = app.handle("/review?r=.&reviewer=+ana+b+")
         assert named.status == 303 and named.headers["Location"] == "/review?r=."
@@ -352,3 +351,50 @@ def test_hostile_review_pages_stay_inert_in_chromium(hostile: Path) -> None:
             assert page.locator("#answer-a img, #answer-b img, .sides script").count() == 0
         browser.close()
     assert dialogs == []
+
+
+def test_a_record_waits_for_both_answers_and_a_label_follows_its_answers(run: Path) -> None:
+    """A planned record missing an answer is not shown (one answer against nothing tells
+    the sides apart) nor labelled; a label stores a digest of the answers shown, and once
+    the run holds other answers (another target replayed) it no longer counts."""
+    from swapkit.scoring.metrics.human_review import HumanReview
+    from swapkit.scoring.score import load_run_data
+
+    app = ViewerApp(run)
+    try:
+        form = form_of(app, 0)  # r0, shown before its answer goes away
+        with sqlite3.connect(run / DB_NAME) as db:
+            hash_of = db.execute("SELECT request_hash FROM records WHERE id = 'r0'").fetchone()[0]
+            kept = db.execute("SELECT * FROM completions WHERE request_hash = ? AND target = "
+                              "(SELECT target FROM targets WHERE side = 'candidate')",
+                              (hash_of,)).fetchall()
+            db.execute("DELETE FROM completions WHERE request_hash = ? AND target = (SELECT "
+                       "target FROM targets WHERE side = 'candidate')", (hash_of,))
+        waiting = app.handle("/review/record?r=.&rank=0")
+        assert waiting.status == 409 and "not all stored yet" in waiting.body
+        assert "Hotel 0" not in waiting.body
+        assert post(app, form)[0] == 409 and labels_in(run) == []
+        with sqlite3.connect(run / DB_NAME) as db:  # the answer is back
+            db.executemany(f"INSERT INTO completions VALUES ({','.join('?' * len(kept[0]))})",
+                           kept)
+        assert post(app, form_of(app, 0, choice="B"))[0] == 303
+        with RunStore(run, read_only=True) as store:
+            [label] = read_labels_in(store.db)
+            review_data = load_run_data(store)
+            review_data.review = load_review(store)
+            counted = HumanReview().score(review_data, {})
+        at = review_data.review.planned[0].position  # r0's place in the run
+        assert label.answers and counted.cand[at] == 1.0  # B, shown AB: the candidate's
+        with sqlite3.connect(run / DB_NAME) as db:  # another candidate's answers since
+            db.execute("UPDATE completions SET answer = 'Hotel 0 is downtown.' WHERE "
+                       "request_hash = ? AND target = (SELECT target FROM targets WHERE side = "
+                       "'candidate')", (hash_of,))
+        with RunStore(run, read_only=True) as store:
+            review_data = load_run_data(store)
+            review_data.review = load_review(store)
+            stale = HumanReview().score(review_data, {})
+        assert stale.cand[at] != stale.cand[at]  # NaN: not labelled any more
+        assert any("1 labels were given to answers since replaced" in n
+                   for n in stale.gate_notes)
+    finally:
+        app.close()

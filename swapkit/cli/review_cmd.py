@@ -86,7 +86,10 @@ def status_command(run: Path) -> None:
     click.echo(f"labelled: {len(combined)} of {len(planned)} planned records"
                + ("" if len(combined) < len(planned) else " (complete)"))
     for reviewer, ids in sorted(by_reviewer.items()):
-        click.echo(f"  {reviewer:<30} {len(ids):>5}")
+        whole = " (the whole plan)" if len(ids) == len(planned) else ""
+        click.echo(f"  {reviewer:<30} {len(ids):>5} of {len(planned)}{whole}")
+    click.echo("counted: the reviewers who labelled the whole plan, else each record's first "
+               "label (docs/methodology.md §8.9)")
 
 
 @review_group.command("export")
@@ -132,5 +135,7 @@ def import_command(run: Path, labels: Path) -> None:
     from swapkit.store.reviews import import_labels
     from swapkit.store.runs import resolve_run
 
-    added, skipped = import_labels(resolve_run(run), labels)
-    click.echo(f"{added} labels added" + (f", {skipped} already in the run" if skipped else ""))
+    added, skipped, outside = import_labels(resolve_run(run), labels)
+    click.echo(f"{added} labels added" + (f", {skipped} already in the run" if skipped else "")
+               + (f"; {outside} name records outside the review plan and do not count"
+                  if outside else ""))

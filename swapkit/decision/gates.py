@@ -130,6 +130,11 @@ def _design(inp: GateInput, result: GateResult) -> None:
     result.p_noninferior, result.p_inferior = test.claims(spec.kind, margin)
     result.raw_status = _verdict(result.p_noninferior, result.p_inferior, inp.alpha)
     result.certifiable_margin = max(0.0, -test.low)
+    shares = [stratified_mean((d == v).astype(float), codes, sizes, (0.0, 1.0)).mean
+              for v in (1.0, -1.0, 0.0)]
+    result.annotations.append(
+        f"estimated over the run: people prefer the candidate {fmt_percent(shares[0], 0)}, "
+        f"the baseline {fmt_percent(shares[1], 0)}, neither {fmt_percent(shares[2], 0)}")
 
 
 def planned_sample(scores: MetricScores) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 
 from swapkit.decision.model import GateResult, SegmentResult
+from swapkit.scoring.metrics.human_review import HumanReview
 from swapkit.support.numbers import (
     fmt_count,
     fmt_diff,
@@ -40,9 +41,13 @@ def _difference(g: GateResult, level: int) -> str:
     bounds = [None if v is None else sign * v for v in (g.low, g.high)]
     low, high = min(bounds, key=lambda v: v if v is not None else 0), max(
         bounds, key=lambda v: v if v is not None else 0)
-    head = (f"{g.name}: candidate {fmt_value(cand, g.percent)} vs baseline "
-            f"{fmt_value(base, g.percent)}, difference {fmt_diff(est, g.percent)} "
-            f"{_interval(level, fmt_diff(low, g.percent), fmt_diff(high, g.percent))}")
+    interval = _interval(level, fmt_diff(low, g.percent), fmt_diff(high, g.percent))
+    if g.metric == HumanReview.name:  # one number: people's preference, no two sides' means
+        head = (f"{g.name}: P(people prefer the candidate) − P(they prefer the baseline) "
+                f"{fmt_diff(est, g.percent)} {interval}")
+    else:
+        head = (f"{g.name}: candidate {fmt_value(cand, g.percent)} vs baseline "
+                f"{fmt_value(base, g.percent)}, difference {fmt_diff(est, g.percent)} {interval}")
     limit = fmt_diff(-sign * margin, g.percent) if g.kind != "superiority" else fmt_diff(
         sign * margin, g.percent)
     if g.kind == "equivalence":

@@ -6,13 +6,14 @@ records (``metadata.human_label``). One label per line::
 
     {"record_id": "q17", "reviewer": "ana", "label": "candidate",
      "time": "2026-03-01T10:00:00Z", "note": "B cites the policy",
-     "inclusion_probability": 0.25}
+     "inclusion_probability": 0.25, "answers": "9f2c..."}
 
 ``label`` is ``candidate``, ``baseline``, ``tie`` or ``both_bad``, or the blind-review
 form ``A`` / ``B`` with the ``order`` the reviewer was shown: ``AB`` (the baseline's answer
 was A) or ``BA`` (the candidate's was A). ``inclusion_probability`` is the review plan's
 probability of drawing the record (absent: a simple random sample); every label of one
-record must give the same one. In a record's metadata, ``human_label`` is a label string
+record must give the same one. ``answers``, written by the viewer, is a digest of the two
+answers the reviewer saw. In a record's metadata, ``human_label`` is a label string
 (reviewer ``log``), one object of the fields above without ``record_id``, or a list of them.
 
 Several reviewers on one record combine by majority over their labels (each reviewer's
@@ -60,6 +61,9 @@ class HumanLabel(BaseModel):
     inclusion_probability: float | None = Field(
         default=None, gt=0, le=1, description="the review plan's probability of drawing this "
         "record (absent: a simple random sample)")
+    answers: str | None = Field(
+        default=None, max_length=64, description="the viewer's digest of the two answers the "
+        "reviewer saw: a label of answers since replaced does not count")
 
     @model_validator(mode="after")
     def _order_names_the_sides(self) -> HumanLabel:

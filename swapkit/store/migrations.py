@@ -145,3 +145,10 @@ def m003_reviews(db: sqlite3.Connection) -> None:
         )"""
     )
     db.execute("CREATE INDEX labels_by_record ON labels(record_id)")
+
+
+@migration
+def m004_label_answers(db: sqlite3.Connection) -> None:
+    """A digest of the two answers a label was given to: a label of answers since replaced
+    (another target replayed into the run) no longer counts."""
+    db.execute("ALTER TABLE labels ADD COLUMN answers TEXT")

@@ -20,11 +20,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from swapkit.completion import Completion
 from swapkit.errors import RuntimeFailure, UsageError
 from swapkit.ingest.labels import HumanLabel, read_labels
 from swapkit.store.run_store import BUSY_TIMEOUT_S, DB_NAME, RunStore
+from swapkit.support.hashing import content_hash
 
-__all__ = ["PLAN_META", "LabelWriter", "PlannedRecord", "ReviewData", "has_review_tables",
+__all__ = ["PLAN_META", "LabelWriter", "PlannedRecord", "ReviewData", "answers_digest",
+           "has_review_tables",
            "import_labels", "load_plan", "load_review", "read_labels_in", "review_digest",
            "save_plan"]
 
@@ -89,12 +92,22 @@ def read_labels_in(db: sqlite3.Connection) -> list[HumanLabel]:
     if not has_review_tables(db):
         return []
     probability = dict(db.execute("SELECT record_id, inclusion_probability FROM review_plan"))
-    rows = db.execute("SELECT record_id, reviewer, label, shown, time, note FROM labels "
-                      "ORDER BY id").fetchall()
+    rows = db.execute("SELECT record_id, reviewer, label, shown, time, note, answers FROM "
+                      "labels ORDER BY id").fetchall()
     return [HumanLabel(record_id=r[0], reviewer=r[1], label=r[2], order=r[3],
                        time=datetime.fromisoformat(r[4]), note=r[5],
-                       inclusion_probability=probability.get(r[0]))
+                       inclusion_probability=probability.get(r[0]), answers=r[6])
             for r in rows]
+
+
+def answers_digest(baseline: Completion | None, candidate: Completion | None) -> str | None:
+    """What a reviewer saw of a record's two answers, as a short digest (None while either
+    is missing: such a record cannot be labelled). A label whose digest differs from the
+    stored answers' was given to other answers (the run replayed another target since)."""
+    if baseline is None or candidate is None:
+        return None
+    return content_hash([[c.answer, c.reasoning, [[t.name, t.arguments] for t in c.tool_calls]]
+                         for c in (baseline, candidate)])[:32]
 
 
 class LabelWriter:
@@ -121,12 +134,13 @@ class LabelWriter:
         """Store ``labels`` (the time now where one has none); how many were stored."""
         now = datetime.now(UTC).isoformat()
         rows = [(x.record_id, x.reviewer, x.label, x.order,
-                 x.time.isoformat() if x.time is not None else now, x.note) for x in labels]
+                 x.time.isoformat() if x.time is not None else now, x.note, x.answers)
+                for x in labels]
         try:
             with self.db:
                 self.db.execute("BEGIN IMMEDIATE")
                 self.db.executemany("INSERT INTO labels (record_id, reviewer, label, shown, "
-                                    "time, note) VALUES (?, ?, ?, ?, ?, ?)", rows)
+                                    "time, note, answers) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
         except sqlite3.Error as err:
             raise RuntimeFailure(f"cannot store the labels ({err})",
                                  hint="check that the run directory is writable and the "
@@ -160,8 +174,9 @@ def review_digest(store: RunStore) -> str:
     return f"{plan.get('created')}|{labels[0]}|{labels[1]}"
 
 
-def import_labels(run_dir: Path, path: Path) -> tuple[int, int]:
-    """Add a labels file's labels to the run: (added, already there). Labels naming records
+def import_labels(run_dir: Path, path: Path) -> tuple[int, int, int]:
+    """Add a labels file's labels to the run: (added, already there, naming records outside
+    the plan). Labels naming records
     the run does not have, or giving a planned record another inclusion probability than
     the plan's, are refused (UsageError naming them) and nothing is added."""
     labels = read_labels(path)
@@ -185,9 +200,11 @@ def import_labels(run_dir: Path, path: Path) -> tuple[int, int]:
     fresh = [x for x in labels if _key(x) not in stored]
     with LabelWriter(run_dir) as writer:
         writer.add(fresh)
-    return len(fresh), len(labels) - len(fresh)
+    return (len(fresh), len(labels) - len(fresh),
+            sum(1 for x in fresh if x.record_id not in plan))
 
 
 def _key(label: HumanLabel) -> tuple[Any, ...]:
     time = None if label.time is None else label.time.isoformat()
-    return label.record_id, label.reviewer, label.label, label.order, time, label.note
+    return (label.record_id, label.reviewer, label.label, label.order, time, label.note,
+            label.answers)

@@ -23,7 +23,13 @@ from swapkit.completion import Completion
 from swapkit.errors import SwapkitError
 from swapkit.ingest.labels import HumanLabel
 from swapkit.records import Record, message_text
-from swapkit.store.reviews import LabelWriter, PlannedRecord, has_review_tables, load_plan
+from swapkit.store.reviews import (
+    LabelWriter,
+    PlannedRecord,
+    answers_digest,
+    has_review_tables,
+    load_plan,
+)
 from swapkit.view.pages import Response, calls_json, html, problem, render
 from swapkit.view.runs import RunReader
 
@@ -82,17 +88,6 @@ class Progress:
         labelled = {record for record, _ in self.latest}
         return {r.record_id for r in self.plan if r.record_id in labelled}
 
-    def by_stratum(self, reviewer: str | None) -> list[tuple[str, int, int, int]]:
-        """Per stratum: planned, labelled by ``reviewer``, labelled by anyone."""
-        mine, anyone = self.mine(reviewer), self.anyone()
-        counts: dict[str, list[int]] = {}
-        for r in self.plan:
-            row = counts.setdefault(r.stratum, [0, 0, 0])
-            row[0] += 1
-            row[1] += r.record_id in mine
-            row[2] += r.record_id in anyone
-        return [(name, row[0], row[1], row[2]) for name, row in sorted(counts.items())]
-
     def next_for(self, reviewer: str | None, after: int = -1) -> PlannedRecord | None:
         """The first record past rank ``after`` that ``reviewer`` has not labelled (from the
         start again when none is left past it; None: every one is labelled)."""
@@ -124,10 +119,10 @@ class Review:
             latest = {(record, who): label for record, who, label in db.execute(_LABELS)}
             return reader.remember("review", Progress(plan, latest))  # type: ignore[no-any-return]
 
-    def _check(self, key: str, planned: PlannedRecord) -> str:
-        """What the form carries to tell the record and order it was shown in (a page
-        cannot read the order out of it)."""
-        text = f"{key}\0{planned.record_id}\0{planned.shown}".encode()
+    def _check(self, key: str, planned: PlannedRecord, answers: str) -> str:
+        """What the form carries to tell the record, the order it was shown in and the
+        answers shown (a page cannot read the order out of it)."""
+        text = f"{key}\0{planned.record_id}\0{planned.shown}\0{answers}".encode()
         return hmac.new(self._secret, text, hashlib.sha256).hexdigest()[:32]
 
     def _no_plan(self, reader: RunReader) -> Response:
@@ -164,7 +159,7 @@ class Review:
         return html(render(
             "review.html.j2", key=reader.key, single=self.single, reviewer=reviewer,
             planned=len(state.plan), mine=len(state.mine(reviewer)),
-            anyone=len(state.anyone()), strata=state.by_stratum(reviewer),
+            anyone=len(state.anyone()),
             next=state.next_for(reviewer), max_name=MAX_NAME), **REFERRER)
 
     def record(self, params: dict[str, str], reviewer: str | None) -> Response:
@@ -188,6 +183,11 @@ class Review:
                            f"the plan's record at position {planned.position} is not in the "
                            "run's records", f"plan the review again: swapkit review plan "
                            f"{reader.run_dir}")
+        shown = answers_digest(sides.get("baseline"), sides.get("candidate"))
+        if shown is None:  # labelling one answer against nothing would say which is which
+            return problem(409, "not ready", "This record's answers are not all stored yet "
+                           "(the replay may still be running).",
+                           "come back to it later; the next records may be ready")
         order = ("baseline", "candidate") if planned.shown == "AB" else ("candidate", "baseline")
         answers = [(letter, _answer(sides.get(side))) for letter, side in zip("AB", order,
                                                                            strict=True)]
@@ -198,7 +198,7 @@ class Review:
             number=here + 1, planned=len(state.plan), max_name=MAX_NAME, max_note=MAX_NOTE,
             conversation=[(str(m.get("role")), _cut(message_text(m))) for m in record.messages],
             answers=answers, latest=WORDS.get(latest or ""), token=self.token,
-            record_id=planned.record_id, check=self._check(reader.key, planned),
+            record_id=planned.record_id, check=self._check(reader.key, planned, shown),
             before=ranks[here - 1] if here > 0 else None,
             after=ranks[here + 1] if here + 1 < len(ranks) else None,
             unlabelled=None if after is None or after.rank == planned.rank else after.rank),
@@ -250,16 +250,20 @@ class Review:
         if planned is None:
             return _bad(f"Record {record_id!r} is not in this run's review plan: only planned "
                         "records are labelled here.")
-        if not hmac.compare_digest(form.get("check", ""), self._check(reader.key, planned)):
-            return problem(409, "the review plan changed",
-                           "The plan was drawn again since this page was shown; nothing was "
-                           "stored.", "open the record again and label it there")
+        _, sides = self._pair(reader, planned)
+        shown = answers_digest(sides.get("baseline"), sides.get("candidate"))
+        if shown is None or not hmac.compare_digest(form.get("check", ""),
+                                                    self._check(reader.key, planned, shown)):
+            return problem(409, "the review plan or the answers changed",
+                           "The plan was drawn again, or the record's answers changed, since "
+                           "this page was shown; nothing was stored.",
+                           "open the record again and label it there")
         label = CHOICES[form["choice"]]
         try:
             with LabelWriter(reader.run_dir) as writer:
                 writer.add([HumanLabel(record_id=record_id, reviewer=reviewer, label=label,
                                        order=planned.shown if label in ("A", "B") else None,
-                                       note=note or None)])
+                                       note=note or None, answers=shown)])
         except SwapkitError as err:
             return problem(500, "the label was not stored", str(err), err.hint)
         now = Progress(state.plan, {**state.latest, (record_id, reviewer): label})
@@ -312,8 +316,8 @@ def _cut(text: str | None) -> str:
 
 def _answer(c: Completion | None) -> dict[str, str]:
     """One answer as the blind page shows it: its texts only."""
-    if c is None:
-        return {"text": "", "missing": "no answer stored yet", "reasoning": "", "calls": ""}
+    if c is None:  # not shown: the page waits for both answers
+        return {"text": "", "missing": "no answer", "reasoning": "", "calls": ""}
     return {"text": _cut(c.answer), "missing": "" if c.answer or c.tool_calls else "no answer",
             "reasoning": _cut(c.reasoning),
             "calls": calls_json([{"name": t.name, "arguments": _cut(t.arguments)}

@@ -23,6 +23,7 @@ import numpy as np
 
 from swapkit.ingest.labels import planned_labels
 from swapkit.scoring.metrics.base import Kind, MetricScores, RunData
+from swapkit.store.reviews import answers_digest
 
 __all__ = ["DESIGN_KEYS", "REVIEW_MARGIN", "HumanReview"]
 
@@ -76,7 +77,13 @@ class HumanReview:
                    f"records and the run now has {n}")
             scores.refuse = f"the review plan cannot stand for the run: {why}: plan again"
             return scores
-        combined, rule = planned_labels(review.labels, planned)
+        # a label given to other answers (the run replayed another target since) is stale
+        current = {p.record_id: answers_digest(data.base[p.position], data.cand[p.position])
+                   for p in review.planned}
+        fresh = [x for x in review.labels if x.answers is None or (
+            x.record_id in current and x.answers == current[x.record_id])]
+        replaced = len(review.labels) - len(fresh)
+        combined, rule = planned_labels(fresh, planned)
         strata = sorted({p.stratum for p in review.planned})
         for p in review.planned:
             i = p.position
@@ -98,6 +105,9 @@ class HumanReview:
                             f"labelled by {len(reviewers)} reviewer"
                             f"{'s' if len(reviewers) != 1 else ''}; counted: {rule}")
         scores.gate_notes.append(f"counted: {rule}")
+        if replaced:
+            scores.gate_notes.append(f"{replaced} labels were given to answers since replaced "
+                                     "(the run replayed another target): not counted")
         if labelled < len(planned):
             scores.refuse = (f"{len(planned) - labelled} of {len(planned)} planned records "
                              "have no label yet: a partly labelled plan is not a random "
