@@ -240,6 +240,7 @@ def test_the_plan_is_stratified_oversamples_flagged_records_and_is_seeded(
     again = plan_review(run_dir, seed=3)
     with RunStore(run_dir, read_only=True) as store:
         assert load_plan(store.db) == planned and again.replaced
+        assert store.get_meta("review_plan")["drawn"] == [3, 3]  # the decision will say so
     plan_review(run_dir, seed=4)
     with RunStore(run_dir, read_only=True) as store:
         assert {p.record_id for p in load_plan(store.db)} != {p.record_id for p in planned}

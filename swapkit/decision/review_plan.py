@@ -151,9 +151,11 @@ def plan_review(run_dir: Path, size: int | None = None, seed: int = 0,
         planned = [PlannedRecord(str(ids[i]), i, rank, h, p,
                                  "AB" if unit_interval(seed, f"shown:{ids[i]}") < 0.5 else "BA")
                    for rank, (i, h, p) in enumerate(rows)]
-        replaced = bool(store.get_meta(PLAN_META))
+        earlier = store.get_meta(PLAN_META) or {}
         plan = ReviewPlan(str(run_dir), len(planned), len(ids), margin, alpha, seed,
                           {h: {"population": sizes[h], "planned": alloc[h]} for h in sizes},
-                          replaced, certifying, notes)
-        save_plan(store, plan.settings(), planned)
+                          bool(earlier), certifying, notes)
+        # every plan drawn for this run, so a decision can say when the plan was redrawn
+        seeds = [*earlier.get("drawn", [earlier["seed"]] if "seed" in earlier else []), seed]
+        save_plan(store, {**plan.settings(), "drawn": seeds}, planned)
         return plan

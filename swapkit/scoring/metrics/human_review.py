@@ -105,6 +105,12 @@ class HumanReview:
                             f"labelled by {len(reviewers)} reviewer"
                             f"{'s' if len(reviewers) != 1 else ''}; counted: {rule}")
         scores.gate_notes.append(f"counted: {rule}")
+        drawn = review.settings.get("drawn", [])
+        if len(drawn) > 1:
+            scores.gate_notes.append(
+                f"this run's review plan was drawn {len(drawn)} times (seeds "
+                f"{', '.join(map(str, drawn))}): a plan redrawn after labels were seen is a "
+                "choice, not a sample")
         if replaced:
             scores.gate_notes.append(f"{replaced} labels were given to answers since replaced "
                                      "(the run replayed another target): not counted")
