@@ -69,3 +69,19 @@ def test_plan_counts_only_the_records_a_metric_applies_to(tmp_path: Path) -> Non
     text = run_cli(["plan", path]).output
     assert "json_valid                   too few records: 30, fewer than min_n 40; expect " \
            "INCONCLUSIVE" in text
+
+
+def test_plan_and_run_take_a_suite_by_name_or_file(tmp_path: Path) -> None:
+    """--suite on plan and run, as on score and gate: a bundled suite by name, or a file."""
+    log = write_log(tmp_path / "log.jsonl", 30)
+    path = write_config(tmp_path, "http://127.0.0.1:9/v1", log=log, suite={
+        "gates": [{"metric": "exact_match", "margin": 0.05}]})
+    planned = json.loads(run_cli(["plan", path, "--json", "--suite", "chat-assistant"]).output)
+    assert "exact_match" not in {g["gate"] for g in planned["gates"]}
+    assert len(planned["gates"]) > 1
+    own = tmp_path / "own.yaml"
+    own.write_text("gates:\n  - {metric: json_valid, margin: 0.05}\n", encoding="utf-8")
+    planned = json.loads(run_cli(["plan", path, "--json", "--suite", str(own)]).output)
+    assert [g["gate"] for g in planned["gates"]] == ["json_valid"]
+    missing = run_cli(["run", path, "--suite", "no-such-suite", "--dry-run"])
+    assert missing.exit_code == 2 and "no-such-suite" in missing.output

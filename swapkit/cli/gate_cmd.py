@@ -11,6 +11,7 @@ from swapkit.cli.options import (
     exit_with_verdict,
     inconclusive_option,
     load_suite_option,
+    suite_option,
     verbosity,
 )
 from swapkit.cli.style import colour_enabled, paint
@@ -25,9 +26,7 @@ __all__ = ["gate_command", "render_decision"]
 
 @click.command("gate")
 @click.argument("run", type=click.Path(path_type=Path), metavar="RUN")
-@click.option("--suite", "suite_path", type=click.Path(path_type=Path),
-              help="decide with this suite (a file, or a bundled suite by name: swapkit suites "
-                   "list) instead of the one in swap.yaml")
+@suite_option
 @inconclusive_option
 @click.option("--json", "json_", is_flag=True, help="print the decision as JSON")
 def gate_command(run: Path, suite_path: Path | None, inconclusive: str, json_: bool) -> None:

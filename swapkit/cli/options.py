@@ -56,6 +56,20 @@ def load_suite_option(path: Path | None) -> Suite | None:
     return load_suite(resolve_suite_path(path, str(path), "--suite"))
 
 
+def suite_option(command: F) -> F:
+    """--suite: a suite file, or a bundled suite by name, in place of swap.yaml's."""
+    return click.option(
+        "--suite", "suite_path", type=click.Path(path_type=Path),
+        help="use this suite (a file, or a bundled suite by name: swapkit suites list) "
+             "instead of the one in swap.yaml")(command)
+
+
+def with_suite(config: SwapConfig, path: Path | None) -> SwapConfig:
+    """``config`` with the suite a ``--suite`` flag names (unchanged without one)."""
+    suite = load_suite_option(path)
+    return config if suite is None else config.model_copy(update={"suite": suite})
+
+
 def target_options(command: F) -> F:
     """--baseline-model, --candidate-base-url, ...: one flag per side and overridable field."""
     for side in SIDES:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from swapkit.cli.options import apply_filter_flags, filter_options
+from swapkit.cli.options import apply_filter_flags, filter_options, suite_option, with_suite
 from swapkit.support.numbers import fmt_count, fmt_duration, fmt_money
 from swapkit.support.sanitize import clean
 
@@ -22,7 +22,8 @@ __all__ = ["plan_command", "render_plan"]
 @click.argument("config_path", metavar="SWAP_YAML", type=click.Path(path_type=Path))
 @click.option("--json", "json_", is_flag=True, help="print the plan as JSON")
 @filter_options
-def plan_command(config_path: Path, json_: bool, **flags: Any) -> None:
+@suite_option
+def plan_command(config_path: Path, json_: bool, suite_path: Path | None, **flags: Any) -> None:
     """Sample size per gate, and expected requests, tokens, cost and time per target.
 
     Uses the discordance or spread observed in a previous run of the config when its
@@ -37,8 +38,7 @@ def plan_command(config_path: Path, json_: bool, **flags: Any) -> None:
     from swapkit.config import load_config
     from swapkit.plan import plan_migration
 
-    config = load_config(config_path)
-    config = apply_filter_flags(config, flags)
+    config = with_suite(apply_filter_flags(load_config(config_path), flags), suite_path)
     plan = plan_migration(config)
     click.echo(plan.model_dump_json(indent=2) if json_ else render_plan(plan))
 

@@ -16,10 +16,12 @@ from swapkit.cli.options import (
     preflight_option,
     print_config_warnings,
     stage_printer,
+    suite_option,
     target_options,
     target_overrides,
     threads_option,
     verbosity,
+    with_suite,
 )
 from swapkit.cli.style import colour_enabled
 
@@ -76,12 +78,13 @@ def finish(result: RunResult, inconclusive: str, json_: bool = False) -> None:
 @preflight_option
 @threads_option
 @filter_options
+@suite_option
 @target_options
 def run_command(config_path: Path, dry_run: bool, max_records: int | None, only: str | None,
                 report_only: bool, max_requests: int | None, max_spend: float | None,
                 fail_fast: bool | None, inconclusive: str, run_dir: Path | None,
                 report_dir: Path | None, quiet: bool, json_: bool, no_preflight: bool,
-                threads: int | None, **flags: Any) -> None:
+                threads: int | None, suite_path: Path | None, **flags: Any) -> None:
     """Replay, score, decide and report a migration; exit with the verdict's code.
 
     Exit codes: 0 GO, 1 NO-GO, 4 INCONCLUSIVE (0 with --inconclusive warn|pass),
@@ -97,7 +100,7 @@ def run_command(config_path: Path, dry_run: bool, max_records: int | None, only:
     from swapkit.pipeline import RunOptions, apply_overrides, run_migration
 
     config = apply_overrides(load_config(config_path), target_overrides(flags))
-    config = apply_filter_flags(config, flags)
+    config = with_suite(apply_filter_flags(config, flags), suite_path)
     print_config_warnings(config)
     if threads is not None:
         config = config.model_copy(update={

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from swapkit.cli.options import load_suite_option, threads_option
+from swapkit.cli.options import load_suite_option, suite_option, threads_option
 from swapkit.support.numbers import fmt_count, fmt_duration, fmt_number, fmt_value
 from swapkit.support.sanitize import clean
 
@@ -19,9 +19,7 @@ __all__ = ["render_scores", "score_command", "scores_json"]
 
 @click.command("score")
 @click.argument("run", type=click.Path(path_type=Path), metavar="RUN")
-@click.option("--suite", "suite_path", type=click.Path(path_type=Path),
-              help="score with this suite (a file, or a bundled suite by name: swapkit suites "
-                   "list) instead of the one in swap.yaml")
+@suite_option
 @click.option("--json", "json_", is_flag=True,
               help="print per-metric pairs, means and exclusions as JSON")
 @threads_option
