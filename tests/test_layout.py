@@ -25,7 +25,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("scoring", ("swapkit.scoring",)),
     ("decision", ("swapkit.decision",)),
     ("report", ("swapkit.report",)),
-    ("main job", ("swapkit.pipeline", "swapkit.plan")),
+    ("main job", ("swapkit.pipeline", "swapkit.plan", "swapkit.lineup")),
     ("beside the pipeline", ("swapkit.sim", "swapkit.demo", "swapkit.schemas", "swapkit.view")),
     ("command line", ("swapkit.cli", "swapkit.__main__")),
     ("public API", ("swapkit",)),

@@ -26,7 +26,8 @@ from swapkit.cli.options import (
 from swapkit.cli.style import colour_enabled
 
 if TYPE_CHECKING:
-    from swapkit.pipeline import RunResult
+    from swapkit.config import SwapConfig
+    from swapkit.pipeline import RunOptions, RunResult
 
 __all__ = ["finish", "run_command", "run_json"]
 
@@ -77,6 +78,12 @@ def finish(result: RunResult, inconclusive: str, json_: bool = False) -> None:
               "with --dry-run: the plan)")
 @preflight_option
 @threads_option
+@click.option("--candidates", "candidate_names", metavar="LIST",
+              help="a lineup (candidates: in swap.yaml): run only these, comma-separated")
+@click.option("--rank-by", type=click.Choice(["cost", "latency_p95"]), default="cost",
+              show_default=True, help="a lineup: what picks the recommended candidate")
+@click.option("--require", metavar="NAME",
+              help="a lineup: exit with this candidate's verdict (a CI gate on one upgrade)")
 @filter_options
 @suite_option
 @target_options
@@ -84,7 +91,8 @@ def run_command(config_path: Path, dry_run: bool, max_records: int | None, only:
                 report_only: bool, max_requests: int | None, max_spend: float | None,
                 fail_fast: bool | None, inconclusive: str, run_dir: Path | None,
                 report_dir: Path | None, quiet: bool, json_: bool, no_preflight: bool,
-                threads: int | None, suite_path: Path | None, **flags: Any) -> None:
+                threads: int | None, suite_path: Path | None, candidate_names: str | None,
+                rank_by: str, require: str | None, **flags: Any) -> None:
     """Replay, score, decide and report a migration; exit with the verdict's code.
 
     Exit codes: 0 GO, 1 NO-GO, 4 INCONCLUSIVE (0 with --inconclusive warn|pass),
@@ -118,4 +126,52 @@ def run_command(config_path: Path, dry_run: bool, max_records: int | None, only:
         plan = plan_migration(with_options(config, options))
         click.echo(plan.model_dump_json(indent=2) if json_ else render_plan(plan, example=True))
         return
+    if config.candidates is not None:
+        names = [n.strip() for n in candidate_names.split(",") if n.strip()] if (
+            candidate_names) else None
+        finish_lineup(config, options, names, rank_by, require, inconclusive, json_)
+    if candidate_names or require:
+        raise click.UsageError("--candidates and --require need a lineup (candidates: in "
+                               "swap.yaml)")
     finish(run_migration(config, options, stage=stage_printer(quiet)), inconclusive, json_)
+
+
+def finish_lineup(config: SwapConfig, options: RunOptions, names: list[str] | None,
+                  rank_by: str, require: str | None, inconclusive: str, json_: bool) -> None:
+    """Run a lineup, print its table and recommendation, and exit with its code."""
+    import json
+
+    from swapkit.lineup import (
+        lineup_exit_code,
+        lineup_headline,
+        lineup_json,
+        lineup_table,
+        run_lineup,
+    )
+
+    try:
+        members = [name for name, _ in config.lineup(names)]
+    except ValueError as err:
+        raise click.UsageError(str(err)) from None
+    if require is not None and require not in members:
+        raise click.UsageError(f"--require {require}: not a candidate of this run "
+                               f"({', '.join(members)})")
+    result = run_lineup(config, options, names, rank_by,  # type: ignore[arg-type]
+                        stage=stage_printer(options.quiet))
+    if json_:
+        click.echo(json.dumps({**lineup_json(result), "lineup_reports": {
+            k: str(v.resolve()) for k, v in result.reports.items()}}, indent=2,
+            ensure_ascii=False))
+    else:
+        rows = lineup_table(result)
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+        for row in rows:
+            click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths,
+                                                                           strict=True)))
+        click.echo("")
+        click.echo(lineup_headline(result))
+        for note in result.notes:
+            click.echo(f"note: {note}")
+        for name, path in result.reports.items():
+            click.echo(f"report {name:<6} {path}")
+    raise click.exceptions.Exit(lineup_exit_code(result, require, inconclusive))

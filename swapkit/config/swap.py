@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from swapkit.config.lineup import resolve_extends
 from swapkit.config.log import LogConfig
 from swapkit.config.suite import Suite
 
@@ -261,7 +262,12 @@ class SwapConfig(BaseModel):
     description: str | None = Field(default=None, description="free text for the report")
     log: LogConfig = Field(description="the prompt log: where, which format, how to sample")
     baseline: TargetConfig = Field(description="the model in production today")
-    candidate: TargetConfig = Field(description="the model that would replace it")
+    candidate: TargetConfig = Field(description="the model that would replace it (with "
+                                    "candidates:, the lineup's first)")
+    candidates: dict[str, TargetConfig] | None = Field(
+        default=None, description="a lineup instead of one candidate: name -> target (same "
+        "fields as candidate, plus extends: NAME to copy another and change some fields; "
+        "params merge key by key); swapkit run replays the baseline once for all")
     judge: JudgeConfig | None = Field(
         default=None, description="the model that judges answers, for judge metrics "
         "(judge_pairwise, judge_score, judge_reference); same fields as baseline/candidate, "
@@ -276,6 +282,37 @@ class SwapConfig(BaseModel):
     report: ReportConfig = Field(default_factory=ReportConfig,
                                  description="where reports go, which formats")
     run_dir: Path | None = Field(default=None, description="run store folder")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _lineup(cls, data: Any) -> Any:
+        """``candidates:`` resolved (``extends:``), its first also the ``candidate``."""
+        if not isinstance(data, dict) or data.get("candidates") is None:
+            return data
+        lineup = resolve_extends(data["candidates"])
+        first = {"label": next(iter(lineup)), **next(iter(lineup.values()))}
+        given = data.get("candidate")
+        if given is not None and (not isinstance(given, dict) or (
+                TargetConfig.model_validate(given) != TargetConfig.model_validate(first))):
+            raise ValueError("give candidate: (one model) or candidates: (a lineup), not both")
+        return {**data, "candidates": lineup, "candidate": first}
+
+    def lineup(self, names: list[str] | None = None) -> list[tuple[str, SwapConfig]]:
+        """Each candidate of the lineup (or only ``names``) as a one-candidate config of its
+        own, its run in ``run_dir/NAME`` and its reports in ``report.dir/NAME``; a config
+        without ``candidates:`` is its own one-candidate lineup."""
+        if self.candidates is None:
+            return [(self.candidate.display_name, self)]
+        unknown = [n for n in names or [] if n not in self.candidates]
+        if unknown:
+            raise ValueError(f"no candidate named {', '.join(unknown)} (candidates: "
+                             f"{', '.join(self.candidates)})")
+        run_dir = self.run_dir or DEFAULT_RUNS_DIR / _slug(self.name)
+        return [(name, self.model_copy(update={
+            "candidate": target if target.label else target.model_copy(update={"label": name}),
+            "candidates": None, "run_dir": run_dir / _slug(name),
+            "report": self.report.model_copy(update={"dir": self.report.dir / _slug(name)})}))
+            for name, target in self.candidates.items() if names is None or name in names]
 
     def warnings(self) -> list[str]:
         """What is valid but probably wrong: a judge that is also a side it judges."""
@@ -312,10 +349,15 @@ class SwapConfig(BaseModel):
         judge = self.judge
         if judge is not None and judge.labels is not None:
             judge = judge.model_copy(update={"labels": rel(judge.labels)})
+        candidates = None if self.candidates is None else {
+            name: target.model_copy(update={"recorded": rel(target.recorded)})
+            if isinstance(target.recorded, Path) else target
+            for name, target in self.candidates.items()}
         return self.model_copy(update={
             "judge": judge,
             "log": log,
             **targets,
+            "candidates": candidates,
             "suite": rel(self.suite) if isinstance(self.suite, Path) else self.suite,
             "report": self.report.model_copy(update={"dir": rel(self.report.dir)}),
             "run_dir": rel(self.run_dir or DEFAULT_RUNS_DIR / _slug(self.name)),

@@ -1,0 +1,249 @@
+"""Several candidates in one run: the baseline replayed once, each candidate decided, and
+the cheapest safe one recommended (docs/methodology.md §6.3).
+
+Each candidate is a run of its own in ``run_dir/NAME`` (resume, reports and ``swapkit
+view`` work on it as on any run). The first candidate's run replays the baseline; every
+later run starts from a copy of the baseline's stored answers (same target, same sample:
+the same keys), so the baseline's endpoint sees each request once. The request and spend
+caps hold for the lineup: each run gets what the earlier ones left.
+
+The recommendation is the cheapest candidate (by its measured cost per request, or p95
+latency) whose verdict is GO after Holm's adjustment across the candidates: a candidate's
+GO p-value is the largest of its hard gates' (every gate must hold: intersection-union), and
+Holm's step-down over the lineup keeps the chance of recommending any candidate that is
+truly worse than a margin on a hard gate at α or below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from swapkit.config import SwapConfig
+from swapkit.decision.model import Decision
+from swapkit.decision.stats.multiplicity import holm
+from swapkit.pipeline import RunOptions, RunResult, run_migration
+from swapkit.replay.targets import target_hash, target_identity
+from swapkit.store import DB_NAME, RunStore
+
+__all__ = ["RANK_BY", "CandidateResult", "LineupResult", "adjust", "lineup_exit_code",
+           "lineup_headline", "lineup_json", "lineup_markdown", "lineup_table", "recommend",
+           "run_lineup", "write_lineup_reports"]
+
+RankBy = Literal["cost", "latency_p95"]
+RANK_BY: tuple[RankBy, ...] = ("cost", "latency_p95")
+
+
+@dataclass
+class CandidateResult:
+    """One candidate of the lineup: its run's decision, its verdict after the lineup's
+    adjustment, and what ranks it."""
+
+    name: str
+    run_dir: Path
+    decision: Decision
+    p_go: float | None  # the largest GO p-value of its hard gates (None: not a GO)
+    verdict: str  # after Holm across the lineup
+    cost_per_request: float | None
+    latency_p95: float | None
+    reports: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def unadjusted(self) -> str:
+        """The candidate's own verdict, before the lineup's adjustment."""
+        return self.decision.verdict
+
+
+@dataclass
+class LineupResult:
+    """What a lineup run produced."""
+
+    candidates: list[CandidateResult]
+    recommended: str | None
+    rank_by: RankBy
+    alpha: float
+    notes: list[str] = field(default_factory=list)
+    reports: dict[str, Path] = field(default_factory=dict)  # the lineup's own (md, json)
+
+
+def _seed_baseline(source: Path, run_dir: Path, config: SwapConfig) -> None:
+    """Copy the baseline's stored answers of an earlier candidate's run into ``run_dir``."""
+    name = target_hash(target_identity(config.baseline))
+    with RunStore(run_dir) as store:
+        store.db.execute("ATTACH DATABASE ? AS earlier", (str(source / DB_NAME),))
+        try:
+            with store.db:
+                store.db.execute("INSERT OR IGNORE INTO completions SELECT * FROM "
+                                 "earlier.completions WHERE target = ?", (name,))
+        finally:
+            store.db.execute("DETACH DATABASE earlier")
+
+
+def _p_go(decision: Decision) -> float | None:
+    """A GO's p-value: every hard gate's GO claim must hold, so the largest of theirs."""
+    if decision.verdict != "GO":
+        return None
+    hard = [g.p_noninferior for g in decision.gates if g.hard and g.status == "GO"]
+    return max((p for p in hard if p is not None), default=0.0)
+
+
+def _operations(decision: Decision) -> tuple[float | None, float | None]:
+    """The candidate's cost per request and p95 latency."""
+    side = decision.operations[1] if len(decision.operations) > 1 else None
+    return (None, None) if side is None else (side.cost_per_request, side.latency_p95)
+
+
+def adjust(results: list[CandidateResult], alpha: float) -> None:
+    """Holm's step-down over the candidates' GO p-values: a GO that does not survive it is
+    INCONCLUSIVE; NO-GO and INCONCLUSIVE stay as they are."""
+    adjusted = holm([r.p_go if r.p_go is not None else 1.0 for r in results])
+    for result, p in zip(results, adjusted, strict=True):
+        result.verdict = result.unadjusted if result.p_go is None else (
+            "GO" if p <= alpha else "INCONCLUSIVE")
+
+
+def recommend(results: list[CandidateResult], rank_by: RankBy) -> str | None:
+    """The cheapest (or fastest) candidate whose adjusted verdict is GO; ties go to the
+    lineup's order. A GO without the number it is ranked by ranks last."""
+    def key(r: CandidateResult) -> tuple[bool, float]:
+        value = r.cost_per_request if rank_by == "cost" else r.latency_p95
+        return value is None, value if value is not None else 0.0
+
+    safe = [r for r in results if r.verdict == "GO"]
+    return min(safe, key=key).name if safe else None
+
+
+def run_lineup(config: SwapConfig, options: RunOptions | None = None,
+               names: list[str] | None = None, rank_by: RankBy = "cost",
+               stage: Callable[[str], None] | None = None) -> LineupResult:
+    """Run every candidate of ``config``'s lineup (or ``names``) and recommend one."""
+    options = options or RunOptions()
+    if options.run_dir is not None:
+        config = config.model_copy(update={"run_dir": options.run_dir})
+    if options.report_dir is not None:
+        config = config.model_copy(update={"report": config.report.model_copy(
+            update={"dir": options.report_dir})})
+    members = config.lineup(names)
+    say = stage or (lambda _: None)
+    results: list[CandidateResult] = []
+    notes: list[str] = []
+    first: Path | None = None
+    requests, spend = options.max_requests, options.max_spend_usd
+    for name, member in members:
+        assert member.run_dir is not None
+        if (requests is not None and requests <= 0) or (spend is not None and spend <= 0):
+            notes.append(f"{name}: not replayed: the lineup's request or spend cap was reached")
+            continue
+        if first is not None and not options.report_only:
+            _seed_baseline(first, member.run_dir, member)
+        say(f"candidate {name}")
+        run: RunResult = run_migration(member, RunOptions(
+            max_records=options.max_records, only=options.only,
+            report_only=options.report_only, quiet=options.quiet, max_requests=requests,
+            max_spend_usd=spend, fail_fast=options.fail_fast, preflight=options.preflight,
+            formats=options.formats), stage)
+        first = first or member.run_dir
+        if run.replay is not None:
+            sent = sum(t.attempts for t in run.replay.targets)
+            spent = sum(t.spend_usd for t in run.replay.targets)
+            requests = None if requests is None else requests - sent
+            spend = None if spend is None else spend - spent
+        notes.extend(f"{name}: {note}" for note in run.notes)
+        cost, latency = _operations(run.decision)
+        results.append(CandidateResult(name, member.run_dir, run.decision, _p_go(run.decision),
+                                       run.decision.verdict, cost, latency, run.reports))
+    alpha = results[0].decision.alpha if results else 0.05
+    adjust(results, alpha)
+    lineup = LineupResult(results, recommend(results, rank_by), rank_by, alpha, notes)
+    lineup.reports = write_lineup_reports(lineup, config.report.dir)
+    return lineup
+
+
+def lineup_exit_code(result: LineupResult, require: str | None = None,
+                     inconclusive: str = "fail") -> int:
+    """0 when a candidate is recommended, 1 when every candidate is NO-GO, 4 otherwise (0
+    with ``inconclusive`` warn or pass); with ``require``, that candidate's own code."""
+    if require is not None:
+        chosen = next((r for r in result.candidates if r.name == require), None)
+        verdict = chosen.verdict if chosen is not None else "INCONCLUSIVE"
+        return {"GO": 0, "NO-GO": 1}.get(verdict, 4 if inconclusive == "fail" else 0)
+    if result.recommended is not None:
+        return 0
+    if result.candidates and all(r.verdict == "NO-GO" for r in result.candidates):
+        return 1
+    return 4 if inconclusive == "fail" else 0
+
+
+def _money(value: float | None) -> str:
+    return "n/a" if value is None else f"${value * 1000:,.4g}"
+
+
+def _seconds(value: float | None) -> str:
+    return "n/a" if value is None else f"{value * 1000:,.0f} ms"
+
+
+def lineup_table(result: LineupResult) -> list[list[str]]:
+    """The lineup as rows: candidate, verdict after the adjustment (the candidate's own
+    beside it), each hard gate's status, cost per 1,000 requests, p95 latency."""
+    rows = [["candidate", "verdict (own)", "hard gates", "cost / 1k requests", "latency p95"]]
+    for r in result.candidates:
+        gates = ", ".join(f"{g.name} {g.status}" for g in r.decision.gates if g.hard)
+        mark = " (recommended)" if r.name == result.recommended else ""
+        rows.append([r.name + mark, f"{r.verdict} ({r.unadjusted})", gates,
+                     _money(r.cost_per_request), _seconds(r.latency_p95)])
+    return rows
+
+
+def lineup_headline(result: LineupResult) -> str:
+    """One sentence: the recommendation, or why there is none."""
+    by = "cost per request" if result.rank_by == "cost" else "p95 latency"
+    if result.recommended is not None:
+        safe = sum(r.verdict == "GO" for r in result.candidates)
+        among = (f"the lowest {by} of the {safe} candidates that are GO" if safe > 1
+                 else "the only candidate that is GO")
+        return (f"recommended: {result.recommended}, {among} after the adjustment for "
+                f"{len(result.candidates)} candidates (Holm, α {result.alpha:g})")
+    if result.candidates and all(r.verdict == "NO-GO" for r in result.candidates):
+        return "no candidate recommended: every candidate is NO-GO"
+    return "no candidate recommended: none is GO after the adjustment for the lineup"
+
+
+def lineup_markdown(result: LineupResult) -> str:
+    """The lineup report in Markdown (each candidate's own reports are in its folder)."""
+    rows = lineup_table(result)
+    lines = [f"# Lineup: {lineup_headline(result)}", "",
+             "| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
+    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |"
+              for row in rows[1:]]
+    lines += ["", "Each candidate's full report: its run folder "
+              + ", ".join(f"`{r.run_dir}`" for r in result.candidates) + "."]
+    lines += [f"- {note}" for note in result.notes]
+    return "\n".join(lines) + "\n"
+
+
+def lineup_json(result: LineupResult) -> dict[str, object]:
+    """The lineup as JSON: the recommendation and each candidate's verdicts and numbers."""
+    return {
+        "recommended": result.recommended, "rank_by": result.rank_by, "alpha": result.alpha,
+        "headline": lineup_headline(result), "notes": result.notes,
+        "candidates": [{
+            "name": r.name, "verdict": r.verdict, "unadjusted_verdict": r.unadjusted,
+            "p_go": r.p_go, "cost_per_request": r.cost_per_request,
+            "latency_p95": r.latency_p95, "run_dir": str(r.run_dir),
+            "reports": {k: str(v) for k, v in r.reports.items()},
+            "headline": r.decision.headline} for r in result.candidates],
+    }
+
+
+def write_lineup_reports(result: LineupResult, folder: Path) -> dict[str, Path]:
+    """``lineup.md`` and ``lineup.json`` in ``folder`` (beside the candidates' folders)."""
+    import json
+
+    folder.mkdir(parents=True, exist_ok=True)
+    markdown, data = folder / "lineup.md", folder / "lineup.json"
+    markdown.write_text(lineup_markdown(result), encoding="utf-8")
+    data.write_text(json.dumps(lineup_json(result), indent=2, ensure_ascii=False) + "\n",
+                    encoding="utf-8")
+    return {"md": markdown, "json": data}

@@ -1,0 +1,131 @@
+"""A lineup of candidates in one run: extends:, one baseline replay for all, one decision
+per candidate, Holm across them, the cheapest safe candidate recommended, exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from swapkit.config import load_config
+from swapkit.config.lineup import resolve_extends
+from swapkit.decision.model import Decision
+from swapkit.lineup import CandidateResult, LineupResult, adjust, lineup_exit_code, recommend
+from swapkit.sim import start_simulator
+
+from .conftest import run_cli
+from .simhelp import profile, write_config, write_log
+
+SUITE = {"gates": [{"metric": "exact_match", "margin": 0.2},
+                   {"metric": "failure_rate", "margin": 0.1}]}
+
+
+def test_extends_copies_a_candidate_and_merges_params_key_by_key() -> None:
+    lineup = resolve_extends({
+        "big": {"model": "qwen3-235b", "base_url": "http://x/v1", "label": "Big",
+                "params": {"temperature": 0.6, "extra_body": {"enable_thinking": True,
+                                                               "top_k": 20}}},
+        "big-fast": {"extends": "big", "params": {"extra_body": {"enable_thinking": False}}},
+        "small": {"extends": "big-fast", "model": "qwen3-8b"}})
+    assert lineup["big-fast"] == {"model": "qwen3-235b", "base_url": "http://x/v1", "params": {
+        "temperature": 0.6, "extra_body": {"enable_thinking": False, "top_k": 20}}}
+    assert lineup["small"]["model"] == "qwen3-8b"
+    assert lineup["small"]["params"]["extra_body"]["enable_thinking"] is False
+    with pytest.raises(ValueError, match="no candidate named 'nope'"):
+        resolve_extends({"a": {"extends": "nope"}})
+    with pytest.raises(ValueError, match="a loop"):
+        resolve_extends({"a": {"extends": "b"}, "b": {"extends": "a"}})
+
+
+def test_candidate_and_candidates_together_is_a_config_error(tmp_path: Path) -> None:
+    log = write_log(tmp_path / "log.jsonl", 5)
+    path = write_config(tmp_path, "http://127.0.0.1:9/v1", log=log,
+                        candidates={"a": {"model": "a", "base_url": "http://127.0.0.1:9/v1"}})
+    result = run_cli(["run", str(path), "--dry-run"])
+    assert result.exit_code == 2 and "candidate: (one model) or candidates:" in result.output
+
+
+def _decision(verdict: str, p: float | None) -> Decision:
+    gates = [] if p is None else [{
+        "name": "g", "metric": "exact_match", "kind": "noninferiority", "scale": "difference",
+        "hard": True, "status": verdict, "raw_status": verdict, "p_noninferior": p}]
+    return Decision.model_validate({"verdict": verdict, "reason": "", "alpha": 0.05,
+                                    "records": 100, "baseline": "b", "candidate": "c",
+                                    "gates": gates})
+
+
+def _result(name: str, verdict: str, p: float | None, cost: float | None) -> CandidateResult:
+    decision = _decision(verdict, p)
+    return CandidateResult(name, Path(name), decision, p if verdict == "GO" else None,
+                           verdict, cost, None)
+
+
+def test_the_recommendation_is_the_cheapest_go_after_holm() -> None:
+    results = [_result("big", "GO", 0.001, 0.010), _result("mid", "GO", 0.02, 0.004),
+               _result("small", "GO", 0.04, 0.001), _result("bad", "NO-GO", 0.9, 0.0005)]
+    adjust(results, 0.05)
+    # Holm over 3 GO p-values (and a 1 for the NO-GO): 0.004, 0.06, 0.08 -> small is not GO
+    assert [r.verdict for r in results] == ["GO", "INCONCLUSIVE", "INCONCLUSIVE", "NO-GO"]
+    assert [r.unadjusted for r in results] == ["GO", "GO", "GO", "NO-GO"]
+    assert recommend(results, "cost") == "big"
+    lineup = LineupResult(results, "big", "cost", 0.05)
+    assert lineup_exit_code(lineup) == 0
+    assert lineup_exit_code(lineup, require="small") == 4
+    assert lineup_exit_code(lineup, require="small", inconclusive="pass") == 0
+    assert lineup_exit_code(lineup, require="bad") == 1
+    ties = [_result("a", "GO", 0.001, 0.002), _result("b", "GO", 0.001, 0.002)]
+    adjust(ties, 0.05)
+    assert recommend(ties, "cost") == "a"  # a tie goes to the lineup's order
+    nogo = [_result("a", "NO-GO", 0.9, 0.1), _result("b", "NO-GO", 0.8, 0.2)]
+    adjust(nogo, 0.05)
+    assert lineup_exit_code(LineupResult(nogo, recommend(nogo, "cost"), "cost", 0.05)) == 1
+    # an INCONCLUSIVE cheaper than a GO is not recommended
+    mixed = [_result("cheap", "INCONCLUSIVE", None, 0.0001), _result("ok", "GO", 0.001, 0.5)]
+    adjust(mixed, 0.05)
+    assert recommend(mixed, "cost") == "ok"
+
+
+def test_a_lineup_replays_the_baseline_once_and_recommends_the_cheapest_safe_candidate(
+        tmp_path: Path) -> None:
+    log = write_log(tmp_path / "log.jsonl", 120)
+    profiles = [profile("base-sim"), profile("big-sim"), profile("small-sim"),
+                profile("broken-sim", truncation_rate=0.5)]
+    with start_simulator(profiles, [log]) as sim:
+        url = sim.base_url
+        target = {"base_url": url, "concurrency": 4, "timeout_s": 5, "stream": False}
+        path = write_config(tmp_path, url, log=log, suite=SUITE, noise={"enabled": False},
+                            candidates={
+                                "big": {**target, "model": "big-sim",
+                                        "price": {"input": 4.0, "output": 8.0}},
+                                "small": {"extends": "big", "model": "small-sim",
+                                          "price": {"input": 0.5, "output": 1.0}},
+                                "broken": {"extends": "small", "model": "broken-sim"}})
+        config = yaml.safe_load(path.read_text())
+        del config["candidate"]
+        path.write_text(yaml.safe_dump(config), encoding="utf-8")
+        result = run_cli(["run", str(path), "--json", "-q"])
+        stats = sim.stats()["models"]
+        first_md = Path(json.loads(result.output)["lineup_reports"]["md"]).read_text()
+        # a subset again: everything resumes, nothing is sent; --require picks the exit code
+        again = run_cli(["run", str(path), "-q", "--candidates", "big,broken",
+                         "--require", "broken"])
+        after = sim.stats()["models"]
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert stats["base-sim"]["requests"] == 120  # once for the three candidates
+    assert {m: stats[m]["requests"] for m in ("big-sim", "small-sim", "broken-sim")} == {
+        "big-sim": 120, "small-sim": 120, "broken-sim": 120}
+    verdicts = {c["name"]: (c["verdict"], c["unadjusted_verdict"]) for c in out["candidates"]}
+    assert verdicts["broken"] == ("NO-GO", "NO-GO") and verdicts["small"][0] == "GO"
+    assert out["recommended"] == "small"  # the cheaper of the two good ones
+    assert first_md.startswith("# Lineup: recommended: small, the lowest cost per request of "
+                               "the 2 candidates that are GO")
+    for c in out["candidates"]:
+        assert (Path(c["run_dir"]) / "swapkit.sqlite").is_file()
+        assert Path(c["reports"]["html"]).is_file()
+    assert after == stats  # resumed: not one request more
+    assert again.exit_code == 1 and "recommended: big" in again.output  # broken's NO-GO
+    assert "small" not in again.output.split("recommended")[0].split("\n", 1)[1]
+    assert load_config(path).candidates is not None
