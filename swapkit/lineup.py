@@ -3,8 +3,9 @@ the cheapest safe one recommended (docs/methodology.md §6.3).
 
 Each candidate is a run of its own in ``run_dir/NAME`` (resume, reports and ``swapkit
 view`` work on it as on any run). The first candidate's run replays the baseline; every
-later run starts from a copy of the baseline's stored answers (same target, same sample:
-the same keys), so the baseline's endpoint sees each request once. The request and spend
+other run starts from a copy of the baseline's answers stored in its siblings' folders
+(same target, same sample: the same keys), so the baseline's endpoint sees each request
+once, also when a candidate joins the lineup later. The request and spend
 caps hold for the lineup: each run gets what the earlier ones left.
 
 The recommendation is the cheapest candidate (by its measured cost per request, or p95
@@ -129,22 +130,25 @@ def run_lineup(config: SwapConfig, options: RunOptions | None = None,
     say = stage or (lambda _: None)
     results: list[CandidateResult] = []
     notes: list[str] = []
-    first: Path | None = None
+    # every candidate's run folder, those of an earlier run of this lineup included (a
+    # candidate added since starts from the baseline answers they hold)
+    siblings = [m.run_dir for _, m in config.lineup() if m.run_dir is not None]
     requests, spend = options.max_requests, options.max_spend_usd
     for name, member in members:
         assert member.run_dir is not None
         if (requests is not None and requests <= 0) or (spend is not None and spend <= 0):
             notes.append(f"{name}: not replayed: the lineup's request or spend cap was reached")
             continue
-        if first is not None and not options.report_only:
-            _seed_baseline(first, member.run_dir, member)
+        if not options.report_only:
+            for source in siblings:
+                if source != member.run_dir and (source / DB_NAME).is_file():
+                    _seed_baseline(source, member.run_dir, member)
         say(f"candidate {name}")
         run: RunResult = run_migration(member, RunOptions(
             max_records=options.max_records, only=options.only,
             report_only=options.report_only, quiet=options.quiet, max_requests=requests,
             max_spend_usd=spend, fail_fast=options.fail_fast, preflight=options.preflight,
             formats=options.formats), stage)
-        first = first or member.run_dir
         if run.replay is not None:
             sent = sum(t.attempts for t in run.replay.targets)
             spent = sum(t.spend_usd for t in run.replay.targets)

@@ -129,3 +129,23 @@ def test_a_lineup_replays_the_baseline_once_and_recommends_the_cheapest_safe_can
     assert again.exit_code == 1 and "recommended: big" in again.output  # broken's NO-GO
     assert "small" not in again.output.split("recommended")[0].split("\n", 1)[1]
     assert load_config(path).candidates is not None
+
+
+def test_a_candidate_added_later_starts_from_the_stored_baseline(tmp_path: Path) -> None:
+    log = write_log(tmp_path / "log.jsonl", 40)
+    profiles = [profile("base-sim"), profile("big-sim"), profile("new-sim")]
+    with start_simulator(profiles, [log]) as sim:
+        target = {"base_url": sim.base_url, "concurrency": 4, "timeout_s": 5, "stream": False}
+        path = write_config(tmp_path, sim.base_url, log=log, suite=SUITE,
+                            noise={"enabled": False},
+                            candidates={"big": {**target, "model": "big-sim"}})
+        config = yaml.safe_load(path.read_text())
+        del config["candidate"]
+        path.write_text(yaml.safe_dump(config), encoding="utf-8")
+        assert run_cli(["run", str(path), "-q"]).exit_code in (0, 4)
+        config["candidates"] = {"new": {**target, "model": "new-sim"}, **config["candidates"]}
+        path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+        assert run_cli(["run", str(path), "-q"]).exit_code in (0, 4)
+        stats = sim.stats()["models"]
+    assert stats["base-sim"]["requests"] == 40  # not again for the newcomer, listed first
+    assert stats["new-sim"]["requests"] == 40 and stats["big-sim"]["requests"] == 40
