@@ -42,7 +42,7 @@ from swapkit.scoring.suggest import coverage_warnings
 from swapkit.store import DB_NAME, RunStore
 from swapkit.support.numbers import fmt_seconds, fmt_value
 
-__all__ = ["GatePlan", "Plan", "TargetPlan", "plan_migration", "prompt_tokens"]
+__all__ = ["GatePlan", "Plan", "TargetPlan", "plan_lineup", "plan_migration", "prompt_tokens"]
 
 # Typical discordance between two models (docs/methodology.md §5.3), by kind of pass/fail metric.
 ASSUMED_PSI = {"failure": 0.02, "format": 0.05, "quality": 0.10, "judge": 0.40}
@@ -286,3 +286,20 @@ def plan_migration(config: SwapConfig) -> Plan:
                 gates=_gate_plans(suite, config, records),
                 example_request=example, coverage=coverage_warnings(suite, records),
                 warnings=config.warnings())
+
+
+def plan_lineup(config: SwapConfig) -> list[tuple[str, Plan]]:
+    """The plan of each candidate of a lineup (one plan for a single candidate). The
+    baseline is replayed once for the whole lineup: the first plan counts its requests,
+    the others show them as shared."""
+    plans = []
+    for k, (name, member) in enumerate(config.lineup()):
+        plan = plan_migration(member)
+        if k:
+            plan.targets = [t.model_copy(update={
+                "requests": 0, "prompt_tokens": 0, "completion_tokens": 0, "cost_usd": 0.0,
+                "wall_s": 0.0, "basis": "shared: replayed once for the lineup (counted in the "
+                "first candidate's plan)"}) if t.side == "baseline" else t
+                for t in plan.targets]
+        plans.append((name, plan))
+    return plans

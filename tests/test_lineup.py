@@ -149,3 +149,23 @@ def test_a_candidate_added_later_starts_from_the_stored_baseline(tmp_path: Path)
         stats = sim.stats()["models"]
     assert stats["base-sim"]["requests"] == 40  # not again for the newcomer, listed first
     assert stats["new-sim"]["requests"] == 40 and stats["big-sim"]["requests"] == 40
+
+
+def test_plan_shows_each_candidate_and_counts_the_baseline_once(tmp_path: Path) -> None:
+    log = write_log(tmp_path / "log.jsonl", 30)
+    url = "http://127.0.0.1:9/v1"
+    path = write_config(tmp_path, url, log=log, noise={"enabled": False}, candidates={
+        "big": {"base_url": url, "model": "big", "price": {"input": 4.0, "output": 8.0}},
+        "small": {"extends": "big", "model": "small"}})
+    config = yaml.safe_load(path.read_text())
+    del config["candidate"]
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    plans = json.loads(run_cli(["plan", str(path), "--json"]).output)["candidates"]
+    assert list(plans) == ["big", "small"]
+    base = {name: next(t for t in plan["targets"] if t["side"] == "baseline")
+            for name, plan in plans.items()}
+    assert base["big"]["requests"] == 30 and base["small"]["requests"] == 0
+    cand = next(t for t in plans["small"]["targets"] if t["side"] == "candidate")
+    assert cand["requests"] == 30 and cand["label"] == "small"
+    text = run_cli(["plan", str(path)]).output
+    assert "candidate  small" in text and "shared: replayed once for the lineup" in text

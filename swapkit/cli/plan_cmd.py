@@ -36,9 +36,18 @@ def plan_command(config_path: Path, json_: bool, suite_path: Path | None, **flag
         swapkit plan swap.yaml --filter-model 'deepseek-r1*' --since 7d
     """
     from swapkit.config import load_config
-    from swapkit.plan import plan_migration
+    from swapkit.plan import plan_lineup, plan_migration
 
     config = with_suite(apply_filter_flags(load_config(config_path), flags), suite_path)
+    if config.candidates is not None:  # a lineup: one plan per candidate
+        plans = plan_lineup(config)
+        if json_:
+            click.echo(json.dumps({"candidates": {name: plan.model_dump(mode="json")
+                                                  for name, plan in plans}}, indent=2))
+            return
+        click.echo("\n\n".join(f"candidate  {name}\n{render_plan(plan)}"
+                                 for name, plan in plans))
+        return
     plan = plan_migration(config)
     click.echo(plan.model_dump_json(indent=2) if json_ else render_plan(plan))
 

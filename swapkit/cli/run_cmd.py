@@ -123,6 +123,13 @@ def run_command(config_path: Path, dry_run: bool, max_records: int | None, only:
         from swapkit.plan import plan_migration
 
         check_environment(config)
+        if config.candidates is not None:
+            from swapkit.plan import plan_lineup
+
+            plans = plan_lineup(with_options(config, options))
+            click.echo("\n\n".join(f"candidate  {name}\n{render_plan(plan)}"
+                                     for name, plan in plans))
+            return
         plan = plan_migration(with_options(config, options))
         click.echo(plan.model_dump_json(indent=2) if json_ else render_plan(plan, example=True))
         return
