@@ -5,14 +5,21 @@ Each candidate is a run of its own in ``run_dir/NAME`` (resume, reports and ``sw
 view`` work on it as on any run). The first candidate's run replays the baseline; every
 other run starts from a copy of the baseline's answers stored in its siblings' folders
 (same target, same sample: the same keys), so the baseline's endpoint sees each request
-once, also when a candidate joins the lineup later. The request and spend
-caps hold for the lineup: each run gets what the earlier ones left.
+once, also when a candidate joins the lineup later. The request and spend caps hold for
+the lineup: each run gets what the earlier ones left.
 
 The recommendation is the cheapest candidate (by its measured cost per request, or p95
-latency) whose verdict is GO after Holm's adjustment across the candidates: a candidate's
-GO p-value is the largest of its hard gates' (every gate must hold: intersection-union), and
-Holm's step-down over the lineup keeps the chance of recommending any candidate that is
-truly worse than a margin on a hard gate at α or below.
+latency) whose verdict is GO for the lineup. A candidate's GO p-value is the largest of
+its hard gates' (every gate must hold: intersection-union). Two designs keep the chance of
+recommending a candidate that is truly worse than a margin on a hard gate at α:
+
+- ``sequence`` (the default): a fixed sequence fixed before any answer is seen, the
+  dearest candidate by *planned* cost first (prices × the log's tokens): each is tested at
+  α, and the sequence stops at the first that is not GO; the ones after it are not tested.
+  This is the step-down search for the lowest effective dose, and it spends no α on the
+  number of candidates.
+- ``holm``: Holm's step-down over all the candidates' GO p-values (no order needed; it
+  pays for their number).
 """
 
 from __future__ import annotations
@@ -29,12 +36,14 @@ from swapkit.pipeline import RunOptions, RunResult, run_migration
 from swapkit.replay.targets import target_hash, target_identity
 from swapkit.store import DB_NAME, RunStore
 
-__all__ = ["RANK_BY", "CandidateResult", "LineupResult", "adjust", "lineup_exit_code",
-           "lineup_headline", "lineup_json", "lineup_markdown", "lineup_table", "recommend",
-           "run_lineup", "write_lineup_reports"]
+__all__ = ["MULTIPLICITY", "RANK_BY", "CandidateResult", "LineupResult", "adjust",
+           "lineup_exit_code", "lineup_headline", "lineup_json", "lineup_markdown",
+           "lineup_table", "recommend", "run_lineup", "sequence_order", "write_lineup_reports"]
 
 RankBy = Literal["cost", "latency_p95"]
 RANK_BY: tuple[RankBy, ...] = ("cost", "latency_p95")
+Multiplicity = Literal["sequence", "holm"]
+MULTIPLICITY: tuple[Multiplicity, ...] = ("sequence", "holm")
 
 
 @dataclass
@@ -67,10 +76,13 @@ class LineupResult:
     alpha: float
     notes: list[str] = field(default_factory=list)
     reports: dict[str, Path] = field(default_factory=dict)  # the lineup's own (md, json)
+    multiplicity: Multiplicity = "sequence"
+    order: list[str] = field(default_factory=list)  # the sequence's, dearest planned first
 
 
 def _seed_baseline(source: Path, run_dir: Path, config: SwapConfig) -> None:
-    """Copy the baseline's stored answers of an earlier candidate's run into ``run_dir``."""
+    """Copy the baseline's stored answers of another candidate's run into ``run_dir``, and
+    the embeddings it holds (a cache by text: the baseline's answers are embedded once)."""
     name = target_hash(target_identity(config.baseline))
     with RunStore(run_dir) as store:
         store.db.execute("ATTACH DATABASE ? AS earlier", (str(source / DB_NAME),))
@@ -78,6 +90,8 @@ def _seed_baseline(source: Path, run_dir: Path, config: SwapConfig) -> None:
             with store.db:
                 store.db.execute("INSERT OR IGNORE INTO completions SELECT * FROM "
                                  "earlier.completions WHERE target = ?", (name,))
+                store.db.execute("INSERT OR IGNORE INTO embeddings SELECT * FROM "
+                                 "earlier.embeddings")
         finally:
             store.db.execute("DETACH DATABASE earlier")
 
@@ -96,13 +110,43 @@ def _operations(decision: Decision) -> tuple[float | None, float | None]:
     return (None, None) if side is None else (side.cost_per_request, side.latency_p95)
 
 
-def adjust(results: list[CandidateResult], alpha: float) -> None:
-    """Holm's step-down over the candidates' GO p-values: a GO that does not survive it is
-    INCONCLUSIVE; NO-GO and INCONCLUSIVE stay as they are."""
+def adjust(results: list[CandidateResult], alpha: float, order: list[str] | None = None
+           ) -> None:
+    """The lineup's verdicts. With ``order`` (the fixed sequence): each candidate in turn
+    keeps its GO while every one before it was GO; after the first that is not, a GO is
+    INCONCLUSIVE (not tested). Without: Holm's step-down over the GO p-values, a GO that
+    does not survive it INCONCLUSIVE. NO-GO and INCONCLUSIVE stay as they are."""
+    if order is not None:
+        by_name = {r.name: r for r in results}
+        going = True
+        for name in order:
+            result = by_name.get(name)
+            if result is None:
+                continue
+            ok = going and result.p_go is not None and result.p_go <= alpha
+            result.verdict = "GO" if ok else (
+                "INCONCLUSIVE" if result.unadjusted == "GO" else result.unadjusted)
+            going = ok
+        return
     adjusted = holm([r.p_go if r.p_go is not None else 1.0 for r in results])
     for result, p in zip(results, adjusted, strict=True):
         result.verdict = result.unadjusted if result.p_go is None else (
             "GO" if p <= alpha else "INCONCLUSIVE")
+
+
+def sequence_order(config: SwapConfig, names: list[str] | None = None) -> list[str]:
+    """The fixed sequence: the candidates by planned cost, dearest first (prices and the
+    log's tokens, known before any answer); candidates without a price last, in swap.yaml's
+    order."""
+    from swapkit.plan import plan_lineup
+
+    planned: dict[str, float | None] = {}
+    for name, plan in plan_lineup(config):
+        target = next((t for t in plan.targets if t.side == "candidate"), None)
+        planned[name] = None if target is None else target.cost_usd
+    chosen = [n for n in planned if names is None or n in names]
+    return sorted(chosen, key=lambda n: (planned[n] is None, -(planned[n] or 0.0),
+                                         chosen.index(n)))
 
 
 def recommend(results: list[CandidateResult], rank_by: RankBy) -> str | None:
@@ -118,9 +162,11 @@ def recommend(results: list[CandidateResult], rank_by: RankBy) -> str | None:
 
 def run_lineup(config: SwapConfig, options: RunOptions | None = None,
                names: list[str] | None = None, rank_by: RankBy = "cost",
-               stage: Callable[[str], None] | None = None) -> LineupResult:
+               stage: Callable[[str], None] | None = None,
+               multiplicity: Multiplicity = "sequence") -> LineupResult:
     """Run every candidate of ``config``'s lineup (or ``names``) and recommend one."""
     options = options or RunOptions()
+    order = sequence_order(config, names) if multiplicity == "sequence" else None
     if options.run_dir is not None:
         config = config.model_copy(update={"run_dir": options.run_dir})
     if options.report_dir is not None:
@@ -159,8 +205,9 @@ def run_lineup(config: SwapConfig, options: RunOptions | None = None,
         results.append(CandidateResult(name, member.run_dir, run.decision, _p_go(run.decision),
                                        run.decision.verdict, cost, latency, run.reports))
     alpha = results[0].decision.alpha if results else 0.05
-    adjust(results, alpha)
-    lineup = LineupResult(results, recommend(results, rank_by), rank_by, alpha, notes)
+    adjust(results, alpha, order)
+    lineup = LineupResult(results, recommend(results, rank_by), rank_by, alpha, notes,
+                          multiplicity=multiplicity, order=order or [])
     lineup.reports = write_lineup_reports(lineup, config.report.dir)
     return lineup
 
@@ -193,7 +240,11 @@ def lineup_table(result: LineupResult) -> list[list[str]]:
     beside it), each hard gate's status, cost per 1,000 requests, p95 latency."""
     rows = [["candidate", "verdict (own)", "hard gates", "cost / 1k requests", "latency p95"]]
     for r in result.candidates:
-        gates = ", ".join(f"{g.name} {g.status}" for g in r.decision.gates if g.hard)
+        hard = [g for g in r.decision.gates if g.hard and g.status != "NOT_APPLICABLE"]
+        failing = {status: [g.name for g in hard if g.status == status]
+                   for status in ("NO-GO", "INCONCLUSIVE")}
+        gates = "; ".join(f"{status}: {', '.join(names)}" for status, names in failing.items()
+                          if names) or f"all {len(hard)} GO"
         mark = " (recommended)" if r.name == result.recommended else ""
         rows.append([r.name + mark, f"{r.verdict} ({r.unadjusted})", gates,
                      _money(r.cost_per_request), _seconds(r.latency_p95)])
@@ -207,11 +258,17 @@ def lineup_headline(result: LineupResult) -> str:
         safe = sum(r.verdict == "GO" for r in result.candidates)
         among = (f"the lowest {by} of the {safe} candidates that are GO" if safe > 1
                  else "the only candidate that is GO")
-        return (f"recommended: {result.recommended}, {among} after the adjustment for "
-                f"{len(result.candidates)} candidates (Holm, α {result.alpha:g})")
+        return f"recommended: {result.recommended}, {among} for the lineup ({_design(result)})"
     if result.candidates and all(r.verdict == "NO-GO" for r in result.candidates):
         return "no candidate recommended: every candidate is NO-GO"
-    return "no candidate recommended: none is GO after the adjustment for the lineup"
+    return f"no candidate recommended: none is GO for the lineup ({_design(result)})"
+
+
+def _design(result: LineupResult) -> str:
+    if result.multiplicity == "holm":
+        return f"Holm across {len(result.candidates)} candidates, α {result.alpha:g}"
+    return (f"a fixed sequence, dearest planned first: {' → '.join(result.order)}; "
+            f"each at α {result.alpha:g}, stopping at the first that is not GO")
 
 
 def lineup_markdown(result: LineupResult) -> str:
@@ -231,6 +288,7 @@ def lineup_json(result: LineupResult) -> dict[str, object]:
     """The lineup as JSON: the recommendation and each candidate's verdicts and numbers."""
     return {
         "recommended": result.recommended, "rank_by": result.rank_by, "alpha": result.alpha,
+        "multiplicity": result.multiplicity, "order": result.order,
         "headline": lineup_headline(result), "notes": result.notes,
         "candidates": [{
             "name": r.name, "verdict": r.verdict, "unadjusted_verdict": r.unadjusted,

@@ -83,6 +83,29 @@ def test_demo_with_the_fixed_candidate_is_a_go_and_a_second_demo_resumes(
     assert "nothing was sent" not in other.stderr
 
 
+def test_the_lineup_demo_recommends_a_smaller_model_than_the_largest(tmp_path: Path) -> None:
+    """Four simulated Qwen3 configurations: the 8B breaks JSON (NO-GO), the three others are
+    as good as the baseline, and the cheapest of them, the 32B without thinking, is
+    recommended; the baseline is replayed once for all four."""
+    result = run_cli(["demo", "--lineup", "-o", tmp_path, "-q"])
+    assert result.exit_code == 0, result.output
+    assert "recommended: qwen3-32b, the lowest cost per request of the 3 candidates" in (
+        result.output)
+    lineup = json.loads((tmp_path / "report" / "lineup.json").read_text(encoding="utf-8"))
+    verdicts = {c["name"]: c["verdict"] for c in lineup["candidates"]}
+    assert verdicts == {"qwen3-235b": "GO", "qwen3-32b": "GO", "qwen3-32b-thinking": "GO",
+                        "qwen3-8b": "NO-GO"}
+    assert lineup["order"][-1] == "qwen3-8b"  # the cheapest planned, tested last
+    baseline_sent = []
+    for name in verdicts:
+        with RunStore(tmp_path / "run" / name, read_only=True) as store:
+            base = store.targets()["baseline"].target
+            baseline_sent.append(store.db.execute(
+                "SELECT count(*) FROM completions WHERE target = ? AND attempts > 0",
+                (base,)).fetchone()[0])
+    assert baseline_sent[0] > 0 and baseline_sent[1:] == [baseline_sent[0]] * 3  # copies
+
+
 def test_a_demo_port_file_out_of_range_starts_on_a_fresh_port(tmp_path: Path) -> None:
     from swapkit.demo import PORT_FILE, _profiles_key, _start
 

@@ -62,6 +62,19 @@ def _result(name: str, verdict: str, p: float | None, cost: float | None) -> Can
                            verdict, cost, None)
 
 
+def test_the_fixed_sequence_stops_at_the_first_candidate_that_is_not_go() -> None:
+    """Dearest planned first, each at α: a GO after the first failure is not tested."""
+    results = [_result("big", "GO", 0.04, 0.010), _result("mid", "NO-GO", 0.9, 0.004),
+               _result("small", "GO", 0.001, 0.001)]
+    adjust(results, 0.05, order=["big", "mid", "small"])
+    assert [r.verdict for r in results] == ["GO", "NO-GO", "INCONCLUSIVE"]
+    assert recommend(results, "cost") == "big"  # small is cheaper but was never tested
+    adjust(results, 0.05, order=["big", "small", "mid"])
+    assert [r.verdict for r in results] == ["GO", "NO-GO", "GO"]
+    assert recommend(results, "cost") == "small"
+    assert lineup_exit_code(LineupResult(results, "small", "cost", 0.05)) == 0
+
+
 def test_the_recommendation_is_the_cheapest_go_after_holm() -> None:
     results = [_result("big", "GO", 0.001, 0.010), _result("mid", "GO", 0.02, 0.004),
                _result("small", "GO", 0.04, 0.001), _result("bad", "NO-GO", 0.9, 0.0005)]
@@ -104,7 +117,7 @@ def test_a_lineup_replays_the_baseline_once_and_recommends_the_cheapest_safe_can
                                 "broken": {"extends": "small", "model": "broken-sim"}})
         config = yaml.safe_load(path.read_text())
         del config["candidate"]
-        path.write_text(yaml.safe_dump(config), encoding="utf-8")
+        path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
         result = run_cli(["run", str(path), "--json", "-q"])
         stats = sim.stats()["models"]
         first_md = Path(json.loads(result.output)["lineup_reports"]["md"]).read_text()
@@ -112,6 +125,7 @@ def test_a_lineup_replays_the_baseline_once_and_recommends_the_cheapest_safe_can
         again = run_cli(["run", str(path), "-q", "--candidates", "big,broken",
                          "--require", "broken"])
         after = sim.stats()["models"]
+        holm = run_cli(["run", str(path), "--json", "-q", "--multiplicity", "holm"])
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
     assert stats["base-sim"]["requests"] == 120  # once for the three candidates
@@ -121,12 +135,14 @@ def test_a_lineup_replays_the_baseline_once_and_recommends_the_cheapest_safe_can
     assert verdicts["broken"] == ("NO-GO", "NO-GO") and verdicts["small"][0] == "GO"
     assert out["recommended"] == "small"  # the cheaper of the two good ones
     assert first_md.startswith("# Lineup: recommended: small, the lowest cost per request of "
-                               "the 2 candidates that are GO")
+                               "the 2 candidates that are GO for the lineup (a fixed sequence, "
+                               "dearest planned first: big → small → broken")
     for c in out["candidates"]:
         assert (Path(c["run_dir"]) / "swapkit.sqlite").is_file()
         assert Path(c["reports"]["html"]).is_file()
     assert after == stats  # resumed: not one request more
     assert again.exit_code == 1 and "recommended: big" in again.output  # broken's NO-GO
+    assert json.loads(holm.output)["multiplicity"] == "holm"
     assert "small" not in again.output.split("recommended")[0].split("\n", 1)[1]
     assert load_config(path).candidates is not None
 
@@ -141,7 +157,7 @@ def test_a_candidate_added_later_starts_from_the_stored_baseline(tmp_path: Path)
                             candidates={"big": {**target, "model": "big-sim"}})
         config = yaml.safe_load(path.read_text())
         del config["candidate"]
-        path.write_text(yaml.safe_dump(config), encoding="utf-8")
+        path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
         assert run_cli(["run", str(path), "-q"]).exit_code in (0, 4)
         config["candidates"] = {"new": {**target, "model": "new-sim"}, **config["candidates"]}
         path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
@@ -159,7 +175,7 @@ def test_plan_shows_each_candidate_and_counts_the_baseline_once(tmp_path: Path) 
         "small": {"extends": "big", "model": "small"}})
     config = yaml.safe_load(path.read_text())
     del config["candidate"]
-    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     plans = json.loads(run_cli(["plan", str(path), "--json"]).output)["candidates"]
     assert list(plans) == ["big", "small"]
     base = {name: next(t for t in plan["targets"] if t["side"] == "baseline")

@@ -27,9 +27,10 @@ from swapkit.cli.style import colour_enabled
 
 if TYPE_CHECKING:
     from swapkit.config import SwapConfig
+    from swapkit.lineup import LineupResult
     from swapkit.pipeline import RunOptions, RunResult
 
-__all__ = ["finish", "run_command", "run_json"]
+__all__ = ["finish", "run_command", "run_json", "show_lineup"]
 
 
 def run_json(result: RunResult) -> str:
@@ -82,6 +83,9 @@ def finish(result: RunResult, inconclusive: str, json_: bool = False) -> None:
               help="a lineup (candidates: in swap.yaml): run only these, comma-separated")
 @click.option("--rank-by", type=click.Choice(["cost", "latency_p95"]), default="cost",
               show_default=True, help="a lineup: what picks the recommended candidate")
+@click.option("--multiplicity", type=click.Choice(["sequence", "holm"]), default="sequence",
+              show_default=True, help="a lineup: how the recommendation holds α (a fixed "
+              "sequence, dearest planned first; or Holm across the candidates)")
 @click.option("--require", metavar="NAME",
               help="a lineup: exit with this candidate's verdict (a CI gate on one upgrade)")
 @filter_options
@@ -92,7 +96,8 @@ def run_command(config_path: Path, dry_run: bool, max_records: int | None, only:
                 fail_fast: bool | None, inconclusive: str, run_dir: Path | None,
                 report_dir: Path | None, quiet: bool, json_: bool, no_preflight: bool,
                 threads: int | None, suite_path: Path | None, candidate_names: str | None,
-                rank_by: str, require: str | None, **flags: Any) -> None:
+                rank_by: str, multiplicity: str, require: str | None,
+                **flags: Any) -> None:
     """Replay, score, decide and report a migration; exit with the verdict's code.
 
     Exit codes: 0 GO, 1 NO-GO, 4 INCONCLUSIVE (0 with --inconclusive warn|pass),
@@ -136,7 +141,8 @@ def run_command(config_path: Path, dry_run: bool, max_records: int | None, only:
     if config.candidates is not None:
         names = [n.strip() for n in candidate_names.split(",") if n.strip()] if (
             candidate_names) else None
-        finish_lineup(config, options, names, rank_by, require, inconclusive, json_)
+        finish_lineup(config, options, names, rank_by, multiplicity, require, inconclusive,
+                      json_)
     if candidate_names or require:
         raise click.UsageError("--candidates and --require need a lineup (candidates: in "
                                "swap.yaml)")
@@ -144,17 +150,10 @@ def run_command(config_path: Path, dry_run: bool, max_records: int | None, only:
 
 
 def finish_lineup(config: SwapConfig, options: RunOptions, names: list[str] | None,
-                  rank_by: str, require: str | None, inconclusive: str, json_: bool) -> None:
+                  rank_by: str, multiplicity: str, require: str | None, inconclusive: str,
+                  json_: bool) -> None:
     """Run a lineup, print its table and recommendation, and exit with its code."""
-    import json
-
-    from swapkit.lineup import (
-        lineup_exit_code,
-        lineup_headline,
-        lineup_json,
-        lineup_table,
-        run_lineup,
-    )
+    from swapkit.lineup import run_lineup
 
     try:
         members = [name for name, _ in config.lineup(names)]
@@ -164,7 +163,18 @@ def finish_lineup(config: SwapConfig, options: RunOptions, names: list[str] | No
         raise click.UsageError(f"--require {require}: not a candidate of this run "
                                f"({', '.join(members)})")
     result = run_lineup(config, options, names, rank_by,  # type: ignore[arg-type]
-                        stage=stage_printer(options.quiet))
+                        stage=stage_printer(options.quiet),
+                        multiplicity=multiplicity)  # type: ignore[arg-type]
+    show_lineup(result, require, inconclusive, json_)
+
+
+def show_lineup(result: LineupResult, require: str | None, inconclusive: str,
+                json_: bool) -> None:
+    """Print a lineup's table and recommendation (or its JSON), then exit with its code."""
+    import json
+
+    from swapkit.lineup import lineup_exit_code, lineup_headline, lineup_json, lineup_table
+
     if json_:
         click.echo(json.dumps({**lineup_json(result), "lineup_reports": {
             k: str(v.resolve()) for k, v in result.reports.items()}}, indent=2,

@@ -2,10 +2,12 @@
 
 The simulator plays an R1-like baseline (reasoning, slower) and a Qwen3-like candidate
 (faster, cheaper, as good on most traffic, but breaking JSON in product-search attribute
-extraction and refusing a few prompts): a realistic NO-GO. ``candidate_profile=
-"qwen3-fixed"`` plays the same candidate without the regression: a GO. A third simulated
-model, ``judge-like``, judges the two answers for the suite's (soft) judge gate.
-May import the main job (pipeline), the simulator and the vocabulary.
+extraction and refusing a few prompts): a realistic NO-GO. ``run_demo_lineup`` plays four
+Qwen3 configurations against the same baseline (``lineup.yaml``) and recommends one.
+``candidate_profile="qwen3-fixed"`` plays the same candidate without the regression: a GO.
+A third simulated model, ``judge-like``, judges the two answers for the suite's (soft)
+judge gate.
+May import the main job (pipeline, lineup), the simulator and the vocabulary.
 """
 
 from __future__ import annotations
@@ -16,14 +18,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 from swapkit.config import load_config
+from swapkit.lineup import LineupResult, run_lineup
 from swapkit.pipeline import RunOptions, RunResult, run_migration
 from swapkit.sim.runner import RunningSimulator, start_simulator
 from swapkit.support.hashing import content_hash
 
-__all__ = ["DEMO_CONFIG", "DEMO_JUDGE", "DEMO_LOG", "run_demo"]
+__all__ = ["DEMO_CONFIG", "DEMO_JUDGE", "DEMO_LINEUP", "DEMO_LOG", "run_demo",
+           "run_demo_lineup"]
 
 DEMO_DIR = Path(__file__).parent
 DEMO_CONFIG = DEMO_DIR / "swap.yaml"
+DEMO_LINEUP = DEMO_DIR / "lineup.yaml"  # four Qwen3 configurations against the same baseline
+LINEUP_PROFILES = ["qwen3-235b-like", "qwen3-32b-like", "qwen3-32b-thinking-like",
+                   "qwen3-8b-like"]
 DEMO_LOG = DEMO_DIR / "askme-accio.jsonl"
 DEMO_JUDGE = "judge-like"  # the simulator profile that plays swap.yaml's judge
 PORT_FILE = "sim-port.json"  # in the output folder: the port of its last demo
@@ -73,3 +80,14 @@ def run_demo(out_dir: Path, candidate_profile: str = "qwen3-like", quiet: bool =
         config = load_config(DEMO_CONFIG, env={**os.environ, "SWAPKIT_SIM_URL": sim.base_url})
         options = RunOptions(quiet=quiet, run_dir=out_dir / "run", report_dir=out_dir / "report")
         return run_migration(config, options, stage=stage)
+
+
+def run_demo_lineup(out_dir: Path, quiet: bool = False,
+                    stage: Callable[[str], None] | None = None) -> LineupResult:
+    """The demo's lineup: the same baseline against four simulated Qwen3 configurations,
+    the cheapest safe one recommended (``out_dir/run/NAME``, ``out_dir/report``)."""
+    out_dir = out_dir.resolve()
+    with _start(out_dir, ["r1-like", *LINEUP_PROFILES, DEMO_JUDGE]) as sim:
+        config = load_config(DEMO_LINEUP, env={**os.environ, "SWAPKIT_SIM_URL": sim.base_url})
+        options = RunOptions(quiet=quiet, run_dir=out_dir / "run", report_dir=out_dir / "report")
+        return run_lineup(config, options, stage=stage)
