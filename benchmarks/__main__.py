@@ -8,6 +8,7 @@
     python -m benchmarks calibration     # the decision's error rates (Monte Carlo)
     python -m benchmarks calibration --kind judge --write  # only the judge gate's cells
     python -m benchmarks gate            # `swapkit gate`, 100,000 recorded records
+    python -m benchmarks lineup          # 5 candidates in one run vs one at a time
     python -m benchmarks gate1m          # the same at 1,000,000 (about 15 minutes)
     python -m benchmarks --write         # also rewrite benchmarks/RESULTS.md
 """
@@ -31,6 +32,7 @@ from benchmarks import (
     inspect_formats,
     inspect_log,
     json_documents,
+    lineup,
     replay,
     scoring,
 )
@@ -45,6 +47,7 @@ SCENARIOS: dict[str, Callable[[argparse.Namespace], list[dict[str, Any]]]] = {
     "encoder": lambda args: scoring.embed_rows(args.embed_pairs)[0],
     "default": lambda args: e2e_default.run(args.default_n),
     "gate": lambda args: gate.run(),
+    "lineup": lambda args: lineup.run(args.lineup_n),
     "gate1m": lambda args: gate.run_1m(),  # ~14 minutes on 2 cores
 }
 ON_REQUEST = {"encoder"}  # run only when named: the first half of "scoring"
@@ -149,6 +152,8 @@ def main() -> None:
                         "zero-latency replay")
     parser.add_argument("--replay-slow-n", type=int, default=5000, help="records per target, "
                         "200 ms replay")
+    parser.add_argument("--lineup-n", type=int, default=2000,
+                        help="records of the lineup scenario (5 candidates)")
     parser.add_argument("--default-n", type=int, default=e2e_default.N,
                         help="records of the e2e-default scenario")
     parser.add_argument("--embed-pairs", type=int, default=2000, help="pairs to embed")
