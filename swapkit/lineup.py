@@ -300,12 +300,21 @@ def lineup_json(result: LineupResult) -> dict[str, object]:
 
 
 def write_lineup_reports(result: LineupResult, folder: Path) -> dict[str, Path]:
-    """``lineup.md`` and ``lineup.json`` in ``folder`` (beside the candidates' folders)."""
+    """``lineup.html``, ``lineup.md`` and ``lineup.json`` in ``folder`` (beside the
+    candidates' report folders, which the page links to)."""
     import json
+    import os
+
+    from swapkit.report.lineup_page import LineupRow, render_lineup
 
     folder.mkdir(parents=True, exist_ok=True)
-    markdown, data = folder / "lineup.md", folder / "lineup.json"
+    page, markdown, data = folder / "lineup.html", folder / "lineup.md", folder / "lineup.json"
+    rows = [LineupRow(r.name, r.verdict, r.unadjusted, r.name == result.recommended,
+                      r.decision, os.path.relpath(r.reports["html"], folder).replace(os.sep, "/")
+                      if "html" in r.reports else None) for r in result.candidates]
+    page.write_text(render_lineup(lineup_headline(result), rows, result.notes),
+                    encoding="utf-8")
     markdown.write_text(lineup_markdown(result), encoding="utf-8")
     data.write_text(json.dumps(lineup_json(result), indent=2, ensure_ascii=False) + "\n",
                     encoding="utf-8")
-    return {"md": markdown, "json": data}
+    return {"html": page, "md": markdown, "json": data}

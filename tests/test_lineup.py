@@ -121,6 +121,7 @@ def test_a_lineup_replays_the_baseline_once_and_recommends_the_cheapest_safe_can
         result = run_cli(["run", str(path), "--json", "-q"])
         stats = sim.stats()["models"]
         first_md = Path(json.loads(result.output)["lineup_reports"]["md"]).read_text()
+        page = Path(json.loads(result.output)["lineup_reports"]["html"]).read_text()
         # a subset again: everything resumes, nothing is sent; --require picks the exit code
         again = run_cli(["run", str(path), "-q", "--candidates", "big,broken",
                          "--require", "broken"])
@@ -137,6 +138,8 @@ def test_a_lineup_replays_the_baseline_once_and_recommends_the_cheapest_safe_can
     assert first_md.startswith("# Lineup: recommended: small, the lowest cost per request of "
                                "the 2 candidates that are GO for the lineup (a fixed sequence, "
                                "dearest planned first: big → small → broken")
+    assert "small <b>(recommended)</b>" in page and "Pareto front" in page
+    assert '<a href="small/report.html">full report</a>' in page  # beside the lineup page
     for c in out["candidates"]:
         assert (Path(c["run_dir"]) / "swapkit.sqlite").is_file()
         assert Path(c["reports"]["html"]).is_file()
@@ -185,3 +188,15 @@ def test_plan_shows_each_candidate_and_counts_the_baseline_once(tmp_path: Path) 
     assert cand["requests"] == 30 and cand["label"] == "small"
     text = run_cli(["plan", str(path)]).output
     assert "candidate  small" in text and "shared: replayed once for the lineup" in text
+
+
+def test_the_pareto_chart_marks_the_front_and_escapes_names() -> None:
+    from swapkit.report.charts import pareto
+
+    svg = pareto([("cheap<script>", 1.0, 0.7, "NO-GO"), ("mid", 2.0, 0.9, "GO"),
+                  ("dear", 3.0, 0.85, "GO")], (5.0, 0.9), "Quality against cost", "cost", "q")
+    assert "<script>" not in svg and "cheap&lt;script&gt;" in svg
+    # the front: cheap (cheapest) and mid (better and cheaper than dear); dear is dominated
+    front = svg.split("<polyline points=\"")[1].split("\"")[0].split()
+    assert len(front) == 2
+    assert pareto([], None, "t", "x", "y") == ""

@@ -14,7 +14,7 @@ import numpy as np
 
 from swapkit.support.numbers import fmt_count, fmt_number
 
-__all__ = ["forest", "histogram"]
+__all__ = ["forest", "histogram", "pareto"]
 
 COLOURS = ("#4c6ef5", "#f08c00", "#2b8a3e", "#c92a2a")
 WIDTH, HEIGHT, PAD = 560, 200, 36
@@ -128,5 +128,83 @@ def forest(rows: Sequence[tuple[str, float, float, float, bool]], limits: Sequen
         parts.append(f'<text x="{x(value):.1f}" y="{bottom + 14}" text-anchor="{anchor}">'
                      f'{escape(tick.format(value + 0.0))}</text>')
     parts.append(_axis_label(label_w + plot_w / 2, bottom + 30, x_label))
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def pareto(points: Sequence[tuple[str, float, float, str]], baseline: tuple[float, float] | None,
+           title: str, x_label: str, y_label: str) -> str:
+    """Quality against cost: one dot per candidate (coloured by verdict: GO, NO-GO,
+    INCONCLUSIVE), the Pareto front (no other candidate is both cheaper and better) as a
+    line, the baseline as a square. ``points``: (label, cost, quality, verdict)."""
+    points = [p for p in points if math.isfinite(p[1]) and math.isfinite(p[2])]
+    if not points:
+        return ""
+    colours = {"GO": "#2b8a3e", "NO-GO": "#c92a2a", "INCONCLUSIVE": "#f08c00"}
+    xs = [p[1] for p in points] + ([baseline[0]] if baseline else [])
+    ys = [p[2] for p in points] + ([baseline[1]] if baseline else [])
+    x_low, x_high = min(xs), max(xs)
+    y_low, y_high = min(ys), max(ys)
+    x_pad, y_pad = (x_high - x_low) * 0.08 or abs(x_high) * 0.1 or 1.0, (
+        (y_high - y_low) * 0.12 or abs(y_high) * 0.1 or 0.1)
+    x_low, x_high, y_low, y_high = x_low - x_pad, x_high + x_pad, y_low - y_pad, y_high + y_pad
+    plot_top, left, plot_h = TITLE_H + 10, 64, 190
+    plot_w = WIDTH - left - PAD / 2
+    legend = ["GO", "NO-GO", "INCONCLUSIVE", "Pareto front", *(["baseline"] if baseline else [])]
+    height = plot_top + plot_h + AXIS_H + LEGEND_ROW * len(legend) + 6
+
+    def x(v: float) -> float:
+        return left + plot_w * (v - x_low) / (x_high - x_low)
+
+    def y(v: float) -> float:
+        return plot_top + plot_h * (1 - (v - y_low) / (y_high - y_low))
+
+    parts = _open(WIDTH, height, title)
+    parts.append(f'<rect x="{left}" y="{plot_top}" width="{plot_w:.1f}" height="{plot_h}" '
+                 'fill="none" stroke="#dee2e6"/>')
+    front = sorted((p for p in points if not any(
+        q[1] <= p[1] and q[2] >= p[2] and (q[1] < p[1] or q[2] > p[2]) for q in points)),
+        key=lambda p: p[1])
+    if len(front) > 1:
+        path = " ".join(f"{x(p[1]):.1f},{y(p[2]):.1f}" for p in front)
+        parts.append(f'<polyline points="{path}" fill="none" stroke="#495057" '
+                     'stroke-dasharray="5 3"/>')
+    if baseline:
+        parts.append(f'<rect x="{x(baseline[0]) - 5:.1f}" y="{y(baseline[1]) - 5:.1f}" '
+                     'width="10" height="10" fill="#868e96"/>')
+    placed: list[tuple[float, float]] = []  # label positions: a crowded one moves down
+    for label, cost, quality, verdict in sorted(points, key=lambda p: (p[1], -p[2])):
+        colour = colours.get(verdict, "#495057")
+        shown = label if len(label) <= 24 else label[:23] + "…"
+        anchor = "end" if x(cost) > left + plot_w * 0.75 else "start"
+        label_x = x(cost) + (-8 if anchor == "end" else 8)
+        label_y = y(quality) - 7
+        while any(abs(label_x - px) < 7 * len(shown) and abs(label_y - py) < 13
+                  for px, py in placed):
+            label_y += 13
+        placed.append((label_x, label_y))
+        parts.append(f'<circle cx="{x(cost):.1f}" cy="{y(quality):.1f}" r="5" fill="{colour}"/>'
+                     f'<text x="{label_x:.1f}" y="{label_y:.1f}" '
+                     f'text-anchor="{anchor}">{escape(shown)}</text>')
+    bottom = plot_top + plot_h
+    for value in (x_low + x_pad, x_high - x_pad):
+        parts.append(f'<text x="{x(value):.1f}" y="{bottom + 14}" text-anchor="middle">'
+                     f'{escape(fmt_number(value))}</text>')
+    for value in (y_low + y_pad, y_high - y_pad):
+        parts.append(f'<text x="{left - 4}" y="{y(value) + 4:.1f}" text-anchor="end">'
+                     f'{escape(fmt_number(value))}</text>')
+    parts.append(_axis_label(left + plot_w / 2, bottom + 30, x_label))
+    parts.append(_axis_label(14, plot_top + plot_h / 2, y_label, vertical=True))
+    top = bottom + AXIS_H + 4
+    for k, name in enumerate(legend):
+        row_y = top + k * LEGEND_ROW
+        if name in colours:
+            mark = f'<circle cx="{left + 5}" cy="{row_y - 4}" r="5" fill="{colours[name]}"/>'
+        elif name == "baseline":
+            mark = f'<rect x="{left}" y="{row_y - 9}" width="10" height="10" fill="#868e96"/>'
+        else:
+            mark = (f'<line x1="{left - 4}" y1="{row_y - 4}" x2="{left + 14}" y2="{row_y - 4}" '
+                    'stroke="#495057" stroke-dasharray="5 3"/>')
+        parts.append(f'{mark}<text x="{left + 20}" y="{row_y}">{escape(name)}</text>')
     parts.append("</svg>")
     return "".join(parts)

@@ -78,7 +78,7 @@ def _no_bidi(value: Any) -> Any:
     return no_bidi(value) if isinstance(value, str) else value
 
 
-def _environment() -> jinja2.Environment:
+def template_environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("swapkit.report", "templates"),
         autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
@@ -89,7 +89,7 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def _asset(name: str) -> str:
+def report_asset(name: str) -> str:
     return resources.files("swapkit.report").joinpath("templates", name).read_text("utf-8")
 
 
@@ -201,7 +201,7 @@ def render_html(report: ReportData) -> str:
     records = [_explorer_row(r) for r in report.records]
     tested = [s for s in d.segments if s.tested]
     context = {
-        "r": report, "d": d, "css": _asset("report.css"), "js": _asset("report.js"),
+        "r": report, "d": d, "css": report_asset("report.css"), "js": report_asset("report.js"),
         "level": round((1 - 2 * d.alpha) * 100), "records_json": safe_json(records),
         "segments": d.segments, "tested": len(tested),
         "flagged": sum(1 for s in tested if s.flagged), "fdr": d.segment_fdr,
@@ -213,4 +213,4 @@ def render_html(report: ReportData) -> str:
         "flags": _flag_options(report),
         **_charts(report),
     }
-    return _environment().get_template("report.html.j2").render(**context)
+    return template_environment().get_template("report.html.j2").render(**context)
