@@ -30,6 +30,7 @@ import numpy as np
 
 from swapkit.config import GateSpec, Suite
 from swapkit.decision.decide import decide
+from swapkit.decision.stats.sequential import prpl_eb_cs
 from swapkit.records import Record
 from swapkit.scoring.metrics.base import MetricScores, RunData
 from swapkit.support.hashing import content_hash
@@ -156,9 +157,15 @@ class Cell:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def label(self) -> str:
+        """The kind as the tables name it (the early stop's cells apart)."""
+        return self.kind + (f", early stop every {WATCH_EVERY}" if self.extra.get("watched")
+                            else "")
+
+    @property
     def name(self) -> str:
         holm = f", {self.gates} hard gates (Holm)" if self.gates > 1 else ""
-        return f"{self.kind}, n={self.n}, true difference at {self.truth}{holm}"
+        return f"{self.label}, n={self.n}, true difference at {self.truth}{holm}"
 
 
 KINDS: dict[str, tuple[Generator, str, Callable[[str], float]]] = {
@@ -214,12 +221,27 @@ def _run_cell(cell: Cell, reps: int, seed: int) -> Cell:
             truth = cell.truth if k == 0 else "zero"
             base, cand, extra = generate(rng, cell.n, parameter(truth))
             scores[name] = _scores(cell.kind, base, cand, extra, name)
+        if cell.extra.get("watched") and _stopped(scores[names[0]], suite.alpha / len(names)):
+            cell.nogo += 1  # the replay would have stopped: a NO-GO, never decided again
+            continue
         verdict = decide(data, scores, suite, run_id="calibration").gates[0].status
         cell.go += verdict == "GO"
         cell.nogo += verdict == "NO-GO"
     cell.reps = reps
     cell.seconds = time.perf_counter() - start
     return cell
+
+
+WATCH_EVERY = 100  # the lineup's chunk: records between two looks
+
+
+def _stopped(scores: MetricScores, alpha: float) -> bool:
+    """The lineup's early stop on these scores, looked at every WATCH_EVERY records (as
+    swapkit.lineup.settled_nogo: the confidence sequence's upper bound below −margin)."""
+    d = scores.cand - scores.base
+    upper = prpl_eb_cs(d, -1.0, 1.0, alpha)[1]
+    looks = upper[WATCH_EVERY - 1::WATCH_EVERY]
+    return bool((looks < -MARGIN).any())
 
 
 def _cells(full: bool, kind: str | None = None) -> list[Cell]:
@@ -230,7 +252,12 @@ def _cells(full: bool, kind: str | None = None) -> list[Cell]:
     holm_sizes = (300, 1000) if full else (100,)
     cells += [Cell("binary (ψ = 0.10)", n, truth, gates=5) for n in holm_sizes
               for truth in ("margin", "zero")]
-    return [c for c in cells if kind is None or kind in c.kind]
+    # the sequential decision: the lineup's early stop looked at every 100 records, then
+    # (if it never stopped) the fixed-sample decision: false GO and false NO-GO both ≤ α
+    cells += [Cell(k, n, truth, extra={"watched": True})
+              for k in ("binary (ψ = 0.10)", "continuous, bounded")
+              for n in ((300, 1000) if full else (300,)) for truth in ("margin", "zero")]
+    return [c for c in cells if kind is None or kind in c.label]
 
 
 CELLS = _cells(True)
@@ -262,7 +289,7 @@ def checks(cells: list[Cell], cell_k: float = 3.0, pooled_k: float = 2.0) -> lis
             rate = count / c.reps
             if rate > bar(c.reps, cell_k):
                 broken.append(f"{c.name}: {label} {rate:.4f} > {bar(c.reps, cell_k):.4f}")
-            pooled.setdefault(f"{c.kind}: {label}", []).append((count, c.reps))
+            pooled.setdefault(f"{c.label}: {label}", []).append((count, c.reps))
     for key, counts in pooled.items():
         total = sum(r for _, r in counts)
         rate = sum(k for k, _ in counts) / total
@@ -285,7 +312,7 @@ def table(cells: list[Cell]) -> str:
         go = f"{c.go / c.reps:.4f} ± {_se(c.go, c.reps):.4f}"
         nogo = f"{c.nogo / c.reps:.4f} ± {_se(c.nogo, c.reps):.4f}"
         label = "margin (GO and NO-GO wrong)" if c.truth == "margin" else "zero (GO right)"
-        lines.append(f"| {c.kind} | {c.n:,} | {label} | {c.gates} | {c.reps:,} | {go} | "
+        lines.append(f"| {c.label} | {c.n:,} | {label} | {c.gates} | {c.reps:,} | {go} | "
                      f"{nogo} | {inconclusive:.3f} | {c.seconds:.0f} |")
     return "\n".join(lines)
 
@@ -305,8 +332,8 @@ def summary(cells: list[Cell], broken: list[str], reps: int) -> str:
                 "Outside the bar: " + "; ".join(broken) + "."), "",
              "| gate kind | worst false GO (at the margin) | worst false NO-GO | "
              "P(GO) at zero difference, n = 300 / 1,000 |", "|---|---|---|---|"]
-    for kind in dict.fromkeys(c.kind for c in cells):
-        mine = [c for c in cells if c.kind == kind and c.gates == 1]
+    for kind in dict.fromkeys(c.label for c in cells):
+        mine = [c for c in cells if c.label == kind and c.gates == 1]
         worst_go = max((c.go / c.reps, c.n) for c in mine if c.truth == "margin")
         worst_nogo = max((c.nogo / c.reps, c.n) for c in mine)
         power = " / ".join(f"{c.go / c.reps:.2f}" for c in mine

@@ -27,19 +27,30 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from swapkit.config import SwapConfig
+import numpy as np
+
+from swapkit.config import DEFAULT_SUITE, GateSpec, Suite, SwapConfig
+from swapkit.decision.gates import default_margin
 from swapkit.decision.model import Decision
 from swapkit.decision.stats.multiplicity import holm
+from swapkit.decision.stats.sequential import prpl_eb_cs
 from swapkit.pipeline import RunOptions, RunResult, run_migration
+from swapkit.replay.engine import ReplayOptions, ReplaySummary, replay_run
 from swapkit.replay.targets import target_hash, target_identity
+from swapkit.scoring.embeddings.prefetch import EMBEDDING_METRICS
+from swapkit.scoring.metrics import get_metric
+from swapkit.scoring.metrics.human_review import HumanReview
+from swapkit.scoring.score import load_run_data, run_suite, suite_specs
 from swapkit.store import DB_NAME, RunStore
 
 __all__ = ["MULTIPLICITY", "RANK_BY", "CandidateResult", "LineupResult", "adjust",
            "lineup_exit_code", "lineup_headline", "lineup_json", "lineup_markdown",
            "lineup_table", "recommend", "run_lineup", "sequence_order", "write_lineup_reports"]
 
+CHUNK = 100  # candidate requests between two looks at the gates (early stopping)
+MIN_WATCHED = 30  # answered pairs before a gate is looked at
 RankBy = Literal["cost", "latency_p95"]
 RANK_BY: tuple[RankBy, ...] = ("cost", "latency_p95")
 Multiplicity = Literal["sequence", "holm"]
@@ -59,11 +70,13 @@ class CandidateResult:
     cost_per_request: float | None
     latency_p95: float | None
     reports: dict[str, Path] = field(default_factory=dict)
+    early_stop: EarlyStop | None = None  # the replay stopped: settled NO-GO on its way
 
     @property
     def unadjusted(self) -> str:
-        """The candidate's own verdict, before the lineup's adjustment."""
-        return self.decision.verdict
+        """The candidate's own verdict, before the lineup's adjustment (NO-GO when its
+        replay stopped early on a settled regression)."""
+        return "NO-GO" if self.early_stop is not None else self.decision.verdict
 
 
 @dataclass
@@ -80,6 +93,93 @@ class LineupResult:
     order: list[str] = field(default_factory=list)  # the sequence's, dearest planned first
 
 
+@dataclass
+class EarlyStop:
+    """Why a candidate's replay stopped before its sample was done."""
+
+    answered: int  # records the candidate had answered, in replay order, at the stop
+    planned: int  # records of the sample
+    gate: str
+    upper: float  # the anytime-valid upper bound of the gate's difference
+    margin: float
+
+    def note(self, cost_per_request: float | None) -> str:
+        saved = self.planned - self.answered
+        money = "" if cost_per_request is None else f" (about ${saved * cost_per_request:,.4g})"
+        return (f"stopped early after {self.answered} of {self.planned} records: {self.gate}'s "
+                f"anytime-valid upper bound {self.upper:+.3f} is below the −{self.margin:g} "
+                f"margin, a NO-GO at any later point; {saved} requests not sent{money}")
+
+
+def _checkable(spec: GateSpec, metric: Any) -> bool:
+    """Gates the replay can watch: hard non-inferiority over the whole run, on a metric
+    scored from the answers alone (no embedding model, judge or people)."""
+    return (spec.hard and spec.kind == "noninferiority" and spec.segment is None
+            and metric.kind in ("binary", "continuous") and spec.metric not in (
+                *EMBEDDING_METRICS, HumanReview.name) and not spec.metric.startswith("judge"))
+
+
+def settled_nogo(run_dir: Path, alpha: float) -> EarlyStop | None:
+    """Whether a hard gate is already a NO-GO at any later point: the anytime-valid
+    confidence sequence (predictable plug-in empirical Bernstein, docs/methodology.md §5.2)
+    of its paired difference over the records answered so far, in replay order, lies below
+    −margin. α is split over the gates watched."""
+    with RunStore(run_dir, read_only=True) as store:
+        if "candidate" not in store.targets():  # nothing answered yet
+            return None
+        suite = run_suite(store)
+        data = load_run_data(store)
+        answered = next((i for i, c in enumerate(data.cand) if c is None), len(data))
+        if answered == len(data):  # nothing left to save: the run decides as usual
+            return None
+        watched = [(spec, get_metric(spec.metric)) for spec in suite.gates]
+        watched = [(spec, metric) for spec, metric in watched if _checkable(spec, metric)]
+        for spec, metric in watched:
+            scores = metric.score(data, dict(next(
+                (o for n, o in suite_specs(suite) if n == spec.metric), {})))
+            base, cand = scores.base[:answered], scores.cand[:answered]
+            d = (cand - base) if scores.higher_is_better else (base - cand)
+            d = d[np.isfinite(d)]
+            if d.size < MIN_WATCHED:
+                continue
+            low, high = scores.bounds or (0.0, 1.0)
+            margin = default_margin(spec, scores)
+            upper = float(prpl_eb_cs(d, low - high, high - low, alpha / len(watched))[1][-1])
+            if upper < -margin:
+                return EarlyStop(answered, len(data), spec.display_name, upper, margin)
+    return None
+
+
+def _replay_watching(member: SwapConfig, options: RunOptions, alpha: float
+                     ) -> tuple[EarlyStop | None, int, float]:
+    """Replay the baseline, then the candidate a chunk at a time, stopping when a hard gate
+    is a settled NO-GO; (the stop, requests sent, money spent)."""
+    assert member.run_dir is not None
+    sent, spent = 0, 0.0
+
+    def replay(only: str, cap: int | None, preflight: bool) -> ReplaySummary:
+        nonlocal sent, spent
+        summary = replay_run(member, ReplayOptions(
+            run_dir=member.run_dir, only=only, max_requests=cap, quiet=options.quiet,
+            preflight=preflight and options.preflight, fail_fast=options.fail_fast))
+        sent += sum(t.attempts for t in summary.targets)
+        spent += sum(t.spend_usd for t in summary.targets)
+        if summary.interrupted:
+            raise KeyboardInterrupt
+        return summary
+
+    replay("baseline", None, True)
+    first = True
+    while True:
+        stop = settled_nogo(member.run_dir, alpha)  # a rerun looks before sending more
+        if stop is not None:
+            return stop, sent, spent
+        summary = replay("candidate", CHUNK, first)
+        first = False
+        if summary.stopped is None:  # the whole sample is answered
+            return None, sent, spent
+
+
 def _seed_baseline(source: Path, run_dir: Path, config: SwapConfig) -> None:
     """Copy the baseline's stored answers of another candidate's run into ``run_dir``, and
     the embeddings it holds (a cache by text: the baseline's answers are embedded once)."""
@@ -94,6 +194,11 @@ def _seed_baseline(source: Path, run_dir: Path, config: SwapConfig) -> None:
                                  "earlier.embeddings")
         finally:
             store.db.execute("DETACH DATABASE earlier")
+
+
+def _alpha(member: SwapConfig) -> float:
+    suite = member.suite
+    return suite.alpha if isinstance(suite, Suite) else DEFAULT_SUITE.alpha
 
 
 def _p_go(decision: Decision) -> float | None:
@@ -163,8 +268,11 @@ def recommend(results: list[CandidateResult], rank_by: RankBy) -> str | None:
 def run_lineup(config: SwapConfig, options: RunOptions | None = None,
                names: list[str] | None = None, rank_by: RankBy = "cost",
                stage: Callable[[str], None] | None = None,
-               multiplicity: Multiplicity = "sequence") -> LineupResult:
-    """Run every candidate of ``config``'s lineup (or ``names``) and recommend one."""
+               multiplicity: Multiplicity = "sequence", early_stop: bool = True
+               ) -> LineupResult:
+    """Run every candidate of ``config``'s lineup (or ``names``) and recommend one; with
+    ``early_stop``, a candidate whose replay shows a settled NO-GO on a hard gate stops
+    being sent requests (not with a request or spend cap)."""
     options = options or RunOptions()
     order = sequence_order(config, names) if multiplicity == "sequence" else None
     if options.run_dir is not None:
@@ -190,20 +298,29 @@ def run_lineup(config: SwapConfig, options: RunOptions | None = None,
                 if source != member.run_dir and (source / DB_NAME).is_file():
                     _seed_baseline(source, member.run_dir, member)
         say(f"candidate {name}")
+        stop, sent, spent = None, 0, 0.0
+        watching = early_stop and not options.report_only and requests is None and (
+            spend is None)  # with caps, the plain replay keeps them exact
+        if watching:
+            stop, sent, spent = _replay_watching(member, options, _alpha(member))
         run: RunResult = run_migration(member, RunOptions(
             max_records=options.max_records, only=options.only,
-            report_only=options.report_only, quiet=options.quiet, max_requests=requests,
-            max_spend_usd=spend, fail_fast=options.fail_fast, preflight=options.preflight,
-            formats=options.formats), stage)
+            report_only=options.report_only or stop is not None, quiet=options.quiet,
+            max_requests=requests, max_spend_usd=spend, fail_fast=options.fail_fast,
+            preflight=options.preflight and not watching, formats=options.formats), stage)
         if run.replay is not None:
-            sent = sum(t.attempts for t in run.replay.targets)
-            spent = sum(t.spend_usd for t in run.replay.targets)
-            requests = None if requests is None else requests - sent
-            spend = None if spend is None else spend - spent
+            sent += sum(t.attempts for t in run.replay.targets)
+            spent += sum(t.spend_usd for t in run.replay.targets)
+        requests = None if requests is None else requests - sent
+        spend = None if spend is None else spend - spent
         notes.extend(f"{name}: {note}" for note in run.notes)
         cost, latency = _operations(run.decision)
-        results.append(CandidateResult(name, member.run_dir, run.decision, _p_go(run.decision),
-                                       run.decision.verdict, cost, latency, run.reports))
+        if stop is not None:
+            notes.append(f"{name}: {stop.note(cost)}")
+        results.append(CandidateResult(
+            name, member.run_dir, run.decision, _p_go(run.decision) if stop is None else None,
+            "NO-GO" if stop is not None else run.decision.verdict, cost, latency, run.reports,
+            stop))
     alpha = results[0].decision.alpha if results else 0.05
     adjust(results, alpha, order)
     lineup = LineupResult(results, recommend(results, rank_by), rank_by, alpha, notes,

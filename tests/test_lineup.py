@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -131,7 +132,7 @@ def test_a_lineup_replays_the_baseline_once_and_recommends_the_cheapest_safe_can
     out = json.loads(result.output)
     assert stats["base-sim"]["requests"] == 120  # once for the three candidates
     assert {m: stats[m]["requests"] for m in ("big-sim", "small-sim", "broken-sim")} == {
-        "big-sim": 120, "small-sim": 120, "broken-sim": 120}
+        "big-sim": 120, "small-sim": 120, "broken-sim": 100}  # broken: stopped early
     verdicts = {c["name"]: (c["verdict"], c["unadjusted_verdict"]) for c in out["candidates"]}
     assert verdicts["broken"] == ("NO-GO", "NO-GO") and verdicts["small"][0] == "GO"
     assert out["recommended"] == "small"  # the cheaper of the two good ones
@@ -200,3 +201,67 @@ def test_the_pareto_chart_marks_the_front_and_escapes_names() -> None:
     front = svg.split("<polyline points=\"")[1].split("\"")[0].split()
     assert len(front) == 2
     assert pareto([], None, "t", "x", "y") == ""
+
+
+def test_a_broken_candidate_stops_early_and_the_verdicts_stay_those_of_a_full_run(
+        tmp_path: Path) -> None:
+    """Early stopping (on by default for a lineup): a candidate that fails half its answers
+    is a settled NO-GO after the first look (100 records) and is sent nothing more; the
+    good one is replayed in full. Without early stopping, the same lineup gives the same
+    verdicts, having sent every request."""
+    log = write_log(tmp_path / "log.jsonl", 600)
+    profiles = [profile("base-sim"), profile("good-sim"), profile("broken-sim",
+                                                                   truncation_rate=0.5)]
+    outcomes = {}
+    for early in (True, False):
+        folder = tmp_path / ("early" if early else "full")
+        folder.mkdir()
+        with start_simulator(profiles, [log]) as sim:
+            target = {"base_url": sim.base_url, "concurrency": 8, "timeout_s": 5,
+                      "stream": False, "price": {"input": 1.0, "output": 2.0}}
+            path = write_config(folder, sim.base_url, log=log, suite=SUITE,
+                                noise={"enabled": False}, candidates={
+                                    "good": {**target, "model": "good-sim"},
+                                    "broken": {**target, "model": "broken-sim"}})
+            config = yaml.safe_load(path.read_text())
+            del config["candidate"]
+            path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+            args = ["run", str(path), "--json", "-q", *([] if early else ["--no-early-stop"])]
+            result = run_cli(args)
+            stats = sim.stats()["models"]
+        out = json.loads(result.output)
+        outcomes[early] = ({c["name"]: c["verdict"] for c in out["candidates"]},
+                           stats["broken-sim"]["requests"], stats["good-sim"]["requests"],
+                           out["notes"])
+    (early_verdicts, early_broken, early_good, notes), (full_verdicts, full_broken, _, _) = (
+        outcomes[True], outcomes[False])
+    assert early_verdicts == full_verdicts == {"good": "GO", "broken": "NO-GO"}
+    assert early_good == 600 and full_broken == 600
+    assert early_broken <= 110  # one chunk of 100 (a few retries aside)
+    assert any("broken: stopped early after" in note and "requests not sent" in note
+               for note in notes)
+
+
+def test_looking_after_every_chunk_keeps_the_false_no_go_rate_at_alpha() -> None:
+    """The early stop's error: a candidate exactly at the margin (mean difference −0.05 on a
+    pass/fail metric, 10% discordant pairs) looked at every 100 records up to 2,000 is
+    stopped as NO-GO in at most α of the runs (seeded, 400 runs; the confidence sequence
+    is valid at every look, so looking often costs nothing); a clearly broken one (−0.30)
+    stops at the first or second look."""
+    from swapkit.decision.stats.sequential import prpl_eb_cs
+
+    rng = np.random.default_rng(3)
+    margin, alpha, reps, n = 0.05, 0.05, 400, 2000
+
+    def pairs(mean: float, discordant: float) -> np.ndarray:
+        worse = (discordant - mean) / 2  # P(-1) - P(+1) = -mean, P(-1) + P(+1) = discordant
+        return rng.choice([-1.0, 1.0, 0.0], n, p=[worse, discordant - worse, 1 - discordant])
+
+    stops = 0
+    for _ in range(reps):
+        upper = prpl_eb_cs(pairs(-margin, 0.10), -1.0, 1.0, alpha)[1]
+        stops += bool((upper[99::100] < -margin).any())
+    assert stops / reps <= alpha + 3 * np.sqrt(alpha * (1 - alpha) / reps)
+    upper = prpl_eb_cs(pairs(-0.30, 0.40), -1.0, 1.0, alpha)[1]
+    first = int(np.argmax(upper[99::100] < -margin))
+    assert upper[99::100][first] < -margin and first <= 1

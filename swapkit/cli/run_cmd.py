@@ -86,6 +86,9 @@ def finish(result: RunResult, inconclusive: str, json_: bool = False) -> None:
 @click.option("--multiplicity", type=click.Choice(["sequence", "holm"]), default="sequence",
               show_default=True, help="a lineup: how the recommendation holds α (a fixed "
               "sequence, dearest planned first; or Holm across the candidates)")
+@click.option("--no-early-stop", "no_early_stop", is_flag=True,
+              help="a lineup: replay every candidate's whole sample (by default a candidate "
+                   "stops being sent requests once a hard gate is a settled NO-GO)")
 @click.option("--require", metavar="NAME",
               help="a lineup: exit with this candidate's verdict (a CI gate on one upgrade)")
 @filter_options
@@ -96,7 +99,7 @@ def run_command(config_path: Path, dry_run: bool, max_records: int | None, only:
                 fail_fast: bool | None, inconclusive: str, run_dir: Path | None,
                 report_dir: Path | None, quiet: bool, json_: bool, no_preflight: bool,
                 threads: int | None, suite_path: Path | None, candidate_names: str | None,
-                rank_by: str, multiplicity: str, require: str | None,
+                rank_by: str, multiplicity: str, no_early_stop: bool, require: str | None,
                 **flags: Any) -> None:
     """Replay, score, decide and report a migration; exit with the verdict's code.
 
@@ -142,7 +145,7 @@ def run_command(config_path: Path, dry_run: bool, max_records: int | None, only:
         names = [n.strip() for n in candidate_names.split(",") if n.strip()] if (
             candidate_names) else None
         finish_lineup(config, options, names, rank_by, multiplicity, require, inconclusive,
-                      json_)
+                      json_, early_stop=not no_early_stop)
     if candidate_names or require:
         raise click.UsageError("--candidates and --require need a lineup (candidates: in "
                                "swap.yaml)")
@@ -151,7 +154,7 @@ def run_command(config_path: Path, dry_run: bool, max_records: int | None, only:
 
 def finish_lineup(config: SwapConfig, options: RunOptions, names: list[str] | None,
                   rank_by: str, multiplicity: str, require: str | None, inconclusive: str,
-                  json_: bool) -> None:
+                  json_: bool, early_stop: bool = True) -> None:
     """Run a lineup, print its table and recommendation, and exit with its code."""
     from swapkit.lineup import run_lineup
 
@@ -164,7 +167,8 @@ def finish_lineup(config: SwapConfig, options: RunOptions, names: list[str] | No
                                f"({', '.join(members)})")
     result = run_lineup(config, options, names, rank_by,  # type: ignore[arg-type]
                         stage=stage_printer(options.quiet),
-                        multiplicity=multiplicity)  # type: ignore[arg-type]
+                        multiplicity=multiplicity,  # type: ignore[arg-type]
+                        early_stop=early_stop)
     show_lineup(result, require, inconclusive, json_)
 
 
