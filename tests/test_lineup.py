@@ -141,6 +141,8 @@ def test_a_lineup_replays_the_baseline_once_and_recommends_the_cheapest_safe_can
                                "dearest planned first: big → small → broken")
     assert "small <b>(recommended)</b>" in page and "Pareto front" in page
     assert '<a href="small/report.html">full report</a>' in page  # beside the lineup page
+    junit = Path(out["lineup_reports"]["junit"]).read_text()
+    assert 'name="broken"' in junit and 'type="NO-GO"' in junit
     for c in out["candidates"]:
         assert (Path(c["run_dir"]) / "swapkit.sqlite").is_file()
         assert Path(c["reports"]["html"]).is_file()

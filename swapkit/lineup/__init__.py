@@ -1,0 +1,181 @@
+"""Several candidates in one run: the baseline replayed once, each candidate decided, and
+the cheapest safe one recommended (docs/methodology.md §6.3).
+
+Each candidate is a run of its own in ``run_dir/NAME`` (resume, reports and ``swapkit
+view`` work on it as on any run). The first candidate's run replays the baseline; every
+other run starts from a copy of the baseline's answers stored in its siblings' folders
+(same target, same sample: the same keys), so the baseline's endpoint sees each request
+once, also when a candidate joins the lineup later. The request and spend caps hold for
+the lineup: each run gets what the earlier ones left.
+
+The recommendation is the cheapest candidate (by its measured cost per request, or p95
+latency) whose verdict is GO for the lineup. A candidate's GO p-value is the largest of
+its hard gates' (every gate must hold: intersection-union). Two designs keep the chance of
+recommending a candidate that is truly worse than a margin on a hard gate at α:
+
+- ``sequence`` (the default): a fixed sequence fixed before any answer is seen, the
+  dearest candidate by *planned* cost first (prices × the log's tokens): each is tested at
+  α, and the sequence stops at the first that is not GO; the ones after it are not tested.
+  This is the step-down search for the lowest effective dose, and it spends no α on the
+  number of candidates.
+- ``holm``: Holm's step-down over all the candidates' GO p-values (no order needed; it
+  pays for their number).
+
+``results`` holds the verdicts and the adjustment, ``early_stop`` the watched replay,
+``output`` the table and report files. May import the main job (pipeline, plan) and every
+layer below it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from swapkit.config import DEFAULT_SUITE, Suite, SwapConfig
+from swapkit.decision.model import Decision
+from swapkit.lineup.early_stop import replay_watching
+from swapkit.lineup.output import (
+    lineup_headline,
+    lineup_json,
+    lineup_markdown,
+    lineup_table,
+    write_lineup_reports,
+)
+from swapkit.lineup.results import (
+    MULTIPLICITY,
+    RANK_BY,
+    CandidateResult,
+    EarlyStop,
+    LineupResult,
+    Multiplicity,
+    RankBy,
+    adjust,
+    recommend,
+    sequence_order,
+)
+from swapkit.pipeline import RunOptions, RunResult, run_migration
+from swapkit.replay.targets import target_hash, target_identity
+from swapkit.store import DB_NAME, RunStore
+
+__all__ = ["MULTIPLICITY", "RANK_BY", "CandidateResult", "EarlyStop", "LineupResult", "adjust",
+           "lineup_exit_code", "lineup_headline", "lineup_json", "lineup_markdown",
+           "lineup_table", "recommend", "run_lineup", "sequence_order", "write_lineup_reports"]
+
+
+def _seed_baseline(source: Path, run_dir: Path, config: SwapConfig) -> None:
+    """Copy the baseline's stored answers of another candidate's run into ``run_dir``, and
+    the embeddings it holds (a cache by text: the baseline's answers are embedded once)."""
+    name = target_hash(target_identity(config.baseline))
+    with RunStore(run_dir) as store:
+        store.db.execute("ATTACH DATABASE ? AS earlier", (str(source / DB_NAME),))
+        try:
+            with store.db:
+                store.db.execute("INSERT OR IGNORE INTO completions SELECT * FROM "
+                                 "earlier.completions WHERE target = ?", (name,))
+                store.db.execute("INSERT OR IGNORE INTO embeddings SELECT * FROM "
+                                 "earlier.embeddings")
+        finally:
+            store.db.execute("DETACH DATABASE earlier")
+
+
+
+def _alpha(member: SwapConfig) -> float:
+    suite = member.suite
+    return suite.alpha if isinstance(suite, Suite) else DEFAULT_SUITE.alpha
+
+
+
+def _p_go(decision: Decision) -> float | None:
+    """A GO's p-value: every hard gate's GO claim must hold, so the largest of theirs."""
+    if decision.verdict != "GO":
+        return None
+    hard = [g.p_noninferior for g in decision.gates if g.hard and g.status == "GO"]
+    return max((p for p in hard if p is not None), default=0.0)
+
+
+
+def _operations(decision: Decision) -> tuple[float | None, float | None]:
+    """The candidate's cost per request and p95 latency."""
+    side = decision.operations[1] if len(decision.operations) > 1 else None
+    return (None, None) if side is None else (side.cost_per_request, side.latency_p95)
+
+
+
+def run_lineup(config: SwapConfig, options: RunOptions | None = None,
+               names: list[str] | None = None, rank_by: RankBy = "cost",
+               stage: Callable[[str], None] | None = None,
+               multiplicity: Multiplicity = "sequence", early_stop: bool = True
+               ) -> LineupResult:
+    """Run every candidate of ``config``'s lineup (or ``names``) and recommend one; with
+    ``early_stop``, a candidate whose replay shows a settled NO-GO on a hard gate stops
+    being sent requests (not with a request or spend cap)."""
+    options = options or RunOptions()
+    order = sequence_order(config, names) if multiplicity == "sequence" else None
+    if options.run_dir is not None:
+        config = config.model_copy(update={"run_dir": options.run_dir})
+    if options.report_dir is not None:
+        config = config.model_copy(update={"report": config.report.model_copy(
+            update={"dir": options.report_dir})})
+    members = config.lineup(names)
+    say = stage or (lambda _: None)
+    results: list[CandidateResult] = []
+    notes: list[str] = []
+    # every candidate's run folder, those of an earlier run of this lineup included (a
+    # candidate added since starts from the baseline answers they hold)
+    siblings = [m.run_dir for _, m in config.lineup() if m.run_dir is not None]
+    requests, spend = options.max_requests, options.max_spend_usd
+    for name, member in members:
+        assert member.run_dir is not None
+        if (requests is not None and requests <= 0) or (spend is not None and spend <= 0):
+            notes.append(f"{name}: not replayed: the lineup's request or spend cap was reached")
+            continue
+        if not options.report_only:
+            for source in siblings:
+                if source != member.run_dir and (source / DB_NAME).is_file():
+                    _seed_baseline(source, member.run_dir, member)
+        say(f"candidate {name}")
+        stop, sent, spent = None, 0, 0.0
+        watching = early_stop and not options.report_only and requests is None and (
+            spend is None)  # with caps, the plain replay keeps them exact
+        if watching:
+            stop, sent, spent = replay_watching(member, options, _alpha(member))
+        run: RunResult = run_migration(member, RunOptions(
+            max_records=options.max_records, only=options.only,
+            report_only=options.report_only or stop is not None, quiet=options.quiet,
+            max_requests=requests, max_spend_usd=spend, fail_fast=options.fail_fast,
+            preflight=options.preflight and not watching, formats=options.formats), stage)
+        if run.replay is not None:
+            sent += sum(t.attempts for t in run.replay.targets)
+            spent += sum(t.spend_usd for t in run.replay.targets)
+        requests = None if requests is None else requests - sent
+        spend = None if spend is None else spend - spent
+        notes.extend(f"{name}: {note}" for note in run.notes)
+        cost, latency = _operations(run.decision)
+        if stop is not None:
+            notes.append(f"{name}: {stop.note(cost)}")
+        results.append(CandidateResult(
+            name, member.run_dir, run.decision, _p_go(run.decision) if stop is None else None,
+            "NO-GO" if stop is not None else run.decision.verdict, cost, latency, run.reports,
+            stop))
+    alpha = results[0].decision.alpha if results else 0.05
+    adjust(results, alpha, order)
+    lineup = LineupResult(results, recommend(results, rank_by), rank_by, alpha, notes,
+                          multiplicity=multiplicity, order=order or [])
+    lineup.reports = write_lineup_reports(lineup, config.report.dir, config.name)
+    return lineup
+
+
+
+def lineup_exit_code(result: LineupResult, require: str | None = None,
+                     inconclusive: str = "fail") -> int:
+    """0 when a candidate is recommended, 1 when every candidate is NO-GO, 4 otherwise (0
+    with ``inconclusive`` warn or pass); with ``require``, that candidate's own code."""
+    if require is not None:
+        chosen = next((r for r in result.candidates if r.name == require), None)
+        verdict = chosen.verdict if chosen is not None else "INCONCLUSIVE"
+        return {"GO": 0, "NO-GO": 1}.get(verdict, 4 if inconclusive == "fail" else 0)
+    if result.recommended is not None:
+        return 0
+    if result.candidates and all(r.verdict == "NO-GO" for r in result.candidates):
+        return 1
+    return 4 if inconclusive == "fail" else 0

@@ -1,0 +1,98 @@
+"""Early stopping: a candidate stops being sent requests once a hard gate is a NO-GO at
+any later point (an anytime-valid confidence sequence over the answered prefix,
+docs/methodology.md §6.3)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from swapkit.config import GateSpec, SwapConfig
+from swapkit.decision.gates import default_margin
+from swapkit.decision.stats.sequential import prpl_eb_cs
+from swapkit.lineup.results import EarlyStop
+from swapkit.pipeline import RunOptions
+from swapkit.replay.engine import ReplayOptions, ReplaySummary, replay_run
+from swapkit.scoring.embeddings.prefetch import EMBEDDING_METRICS
+from swapkit.scoring.metrics import get_metric
+from swapkit.scoring.metrics.human_review import HumanReview
+from swapkit.scoring.score import load_run_data, run_suite, suite_specs
+from swapkit.store import RunStore
+
+__all__ = ["CHUNK", "MIN_WATCHED", "replay_watching", "settled_nogo"]
+
+CHUNK = 100  # candidate requests between two looks at the gates (early stopping)
+MIN_WATCHED = 30  # answered pairs before a gate is looked at
+
+
+def _checkable(spec: GateSpec, metric: Any) -> bool:
+    """Gates the replay can watch: hard non-inferiority over the whole run, on a metric
+    scored from the answers alone (no embedding model, judge or people)."""
+    return (spec.hard and spec.kind == "noninferiority" and spec.segment is None
+            and metric.kind in ("binary", "continuous") and spec.metric not in (
+                *EMBEDDING_METRICS, HumanReview.name) and not spec.metric.startswith("judge"))
+
+
+
+def settled_nogo(run_dir: Path, alpha: float) -> EarlyStop | None:
+    """Whether a hard gate is already a NO-GO at any later point: the anytime-valid
+    confidence sequence (predictable plug-in empirical Bernstein, docs/methodology.md §5.2)
+    of its paired difference over the records answered so far, in replay order, lies below
+    −margin. α is split over the gates watched."""
+    with RunStore(run_dir, read_only=True) as store:
+        if "candidate" not in store.targets():  # nothing answered yet
+            return None
+        suite = run_suite(store)
+        data = load_run_data(store)
+        answered = next((i for i, c in enumerate(data.cand) if c is None), len(data))
+        if answered == len(data):  # nothing left to save: the run decides as usual
+            return None
+        watched = [(spec, get_metric(spec.metric)) for spec in suite.gates]
+        watched = [(spec, metric) for spec, metric in watched if _checkable(spec, metric)]
+        for spec, metric in watched:
+            scores = metric.score(data, dict(next(
+                (o for n, o in suite_specs(suite) if n == spec.metric), {})))
+            base, cand = scores.base[:answered], scores.cand[:answered]
+            d = (cand - base) if scores.higher_is_better else (base - cand)
+            d = d[np.isfinite(d)]
+            if d.size < MIN_WATCHED:
+                continue
+            low, high = scores.bounds or (0.0, 1.0)
+            margin = default_margin(spec, scores)
+            upper = float(prpl_eb_cs(d, low - high, high - low, alpha / len(watched))[1][-1])
+            if upper < -margin:
+                return EarlyStop(answered, len(data), spec.display_name, upper, margin)
+    return None
+
+
+
+def replay_watching(member: SwapConfig, options: RunOptions, alpha: float
+                     ) -> tuple[EarlyStop | None, int, float]:
+    """Replay the baseline, then the candidate a chunk at a time, stopping when a hard gate
+    is a settled NO-GO; (the stop, requests sent, money spent)."""
+    assert member.run_dir is not None
+    sent, spent = 0, 0.0
+
+    def replay(only: str, cap: int | None, preflight: bool) -> ReplaySummary:
+        nonlocal sent, spent
+        summary = replay_run(member, ReplayOptions(
+            run_dir=member.run_dir, only=only, max_requests=cap, quiet=options.quiet,
+            preflight=preflight and options.preflight, fail_fast=options.fail_fast))
+        sent += sum(t.attempts for t in summary.targets)
+        spent += sum(t.spend_usd for t in summary.targets)
+        if summary.interrupted:
+            raise KeyboardInterrupt
+        return summary
+
+    replay("baseline", None, True)
+    first = True
+    while True:
+        stop = settled_nogo(member.run_dir, alpha)  # a rerun looks before sending more
+        if stop is not None:
+            return stop, sent, spent
+        summary = replay("candidate", CHUNK, first)
+        first = False
+        if summary.stopped is None:  # the whole sample is answered
+            return None, sent, spent
