@@ -267,3 +267,23 @@ def test_looking_after_every_chunk_keeps_the_false_no_go_rate_at_alpha() -> None
     upper = prpl_eb_cs(pairs(-0.30, 0.40), -1.0, 1.0, alpha)[1]
     first = int(np.argmax(upper[99::100] < -margin))
     assert upper[99::100][first] < -margin and first <= 1
+
+
+def test_one_candidate_can_ask_for_early_stopping_and_its_report_says_no_go(
+        tmp_path: Path) -> None:
+    """--early-stop for a single candidate: the broken one stops after a chunk, exits 1,
+    and its own reports (run store, report.json) carry the stop's NO-GO."""
+    log = write_log(tmp_path / "log.jsonl", 400)
+    with start_simulator([profile("base-sim"), profile("cand-sim", truncation_rate=0.5)],
+                         [log]) as sim:
+        path = write_config(tmp_path, sim.base_url, log=log, suite=SUITE,
+                            noise={"enabled": False})
+        result = run_cli(["run", str(path), "-q", "--early-stop", "--json"])
+        sent = sim.stats()["models"]["cand-sim"]["requests"]
+    assert result.exit_code == 1, result.output
+    out = json.loads(result.output)
+    assert out["verdict"] == "NO-GO" and "stopped early after 100 of 400 records" in (
+        out["headline"])
+    assert sent <= 110
+    report = json.loads(Path(out["reports"]["json"]).read_text())
+    assert report["decision"]["verdict"] == "NO-GO"

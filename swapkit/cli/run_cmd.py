@@ -86,6 +86,9 @@ def finish(result: RunResult, inconclusive: str, json_: bool = False) -> None:
 @click.option("--multiplicity", type=click.Choice(["sequence", "holm"]), default="sequence",
               show_default=True, help="a lineup: how the recommendation holds α (a fixed "
               "sequence, dearest planned first; or Holm across the candidates)")
+@click.option("--early-stop", "early_stop", is_flag=True,
+              help="one candidate: stop sending it requests once a hard gate is a NO-GO at "
+                   "any later point (an anytime-valid bound; a lineup does so by default)")
 @click.option("--no-early-stop", "no_early_stop", is_flag=True,
               help="a lineup: replay every candidate's whole sample (by default a candidate "
                    "stops being sent requests once a hard gate is a settled NO-GO)")
@@ -99,8 +102,8 @@ def run_command(config_path: Path, dry_run: bool, max_records: int | None, only:
                 fail_fast: bool | None, inconclusive: str, run_dir: Path | None,
                 report_dir: Path | None, quiet: bool, json_: bool, no_preflight: bool,
                 threads: int | None, suite_path: Path | None, candidate_names: str | None,
-                rank_by: str, multiplicity: str, no_early_stop: bool, require: str | None,
-                **flags: Any) -> None:
+                rank_by: str, multiplicity: str, early_stop: bool, no_early_stop: bool,
+                require: str | None, **flags: Any) -> None:
     """Replay, score, decide and report a migration; exit with the verdict's code.
 
     Exit codes: 0 GO, 1 NO-GO, 4 INCONCLUSIVE (0 with --inconclusive warn|pass),
@@ -149,6 +152,15 @@ def run_command(config_path: Path, dry_run: bool, max_records: int | None, only:
     if candidate_names or require:
         raise click.UsageError("--candidates and --require need a lineup (candidates: in "
                                "swap.yaml)")
+    if early_stop:  # one candidate, watched as a lineup's are
+        from swapkit.lineup import run_lineup
+        from swapkit.pipeline import RunResult
+
+        lineup = run_lineup(config, options, stage=stage_printer(quiet), multiplicity="holm",
+                            early_stop=True, write_reports=False)
+        watched = lineup.candidates[0]
+        finish(RunResult(watched.decision, watched.reports, None, lineup.notes), inconclusive,
+               json_)
     finish(run_migration(config, options, stage=stage_printer(quiet)), inconclusive, json_)
 
 

@@ -9,6 +9,7 @@ become hard gates of their own.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import scipy
@@ -221,7 +222,30 @@ def decide_run(run_dir: Path, suite: Suite | None = None,
         simulated = {t.side: t.simulated for t in store.targets().values()}
         run_id = str(store.get_meta("config_hash", ""))
         decision = decide(data, scores, chosen, run_id, simulated)
+        stop = store.get_meta("early_stop")
+        candidate = store.targets().get("candidate")
+        if stop and decision.missing and candidate is not None and (
+                stop.get("target") == candidate.target):  # the replay stopped: settled NO-GO
+            stopped_early(decision, stop)
         decision.notes.extend(store.get_meta("score_notes", []) or [])
         decision.notes.extend(notes or [])
         store.set_meta("decision", decision.model_dump(mode="json"))
         return decision
+
+
+def stopped_early(decision: Decision, stop: dict[str, Any]) -> None:
+    """The decision of a run whose replay stopped once a hard gate was a NO-GO at any later
+    point (docs/methodology.md §6.3): NO-GO, for that gate, whatever the rest of the
+    unfinished run would say."""
+    reason = (f"stopped early after {stop['answered']:,} of {stop['planned']:,} records: "
+              f"{stop['gate']}'s anytime-valid upper bound {stop['upper']:+.3f} is below the "
+              f"−{stop['margin']:g} margin, a NO-GO at any later point")
+    decision.verdict = "NO-GO"
+    decision.reason = reason
+    decision.headline = f"NO-GO: {reason}"
+    decision.blocking = [stop["gate"]]
+    for gate in decision.gates:
+        if gate.name == stop["gate"]:
+            gate.status = "NO-GO"
+            gate.annotations.append(reason)
+            gate.reason = f"{gate.name}: {reason}"

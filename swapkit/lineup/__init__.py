@@ -104,8 +104,8 @@ def _operations(decision: Decision) -> tuple[float | None, float | None]:
 def run_lineup(config: SwapConfig, options: RunOptions | None = None,
                names: list[str] | None = None, rank_by: RankBy = "cost",
                stage: Callable[[str], None] | None = None,
-               multiplicity: Multiplicity = "sequence", early_stop: bool = True
-               ) -> LineupResult:
+               multiplicity: Multiplicity = "sequence", early_stop: bool = True,
+               write_reports: bool = True) -> LineupResult:
     """Run every candidate of ``config``'s lineup (or ``names``) and recommend one; with
     ``early_stop``, a candidate whose replay shows a settled NO-GO on a hard gate stops
     being sent requests (not with a request or spend cap)."""
@@ -153,15 +153,14 @@ def run_lineup(config: SwapConfig, options: RunOptions | None = None,
         cost, latency = _operations(run.decision)
         if stop is not None:
             notes.append(f"{name}: {stop.note(cost)}")
-        results.append(CandidateResult(
-            name, member.run_dir, run.decision, _p_go(run.decision) if stop is None else None,
-            "NO-GO" if stop is not None else run.decision.verdict, cost, latency, run.reports,
-            stop))
+        results.append(CandidateResult(name, member.run_dir, run.decision, _p_go(run.decision),
+                                       run.decision.verdict, cost, latency, run.reports, stop))
     alpha = results[0].decision.alpha if results else 0.05
     adjust(results, alpha, order)
     lineup = LineupResult(results, recommend(results, rank_by), rank_by, alpha, notes,
                           multiplicity=multiplicity, order=order or [])
-    lineup.reports = write_lineup_reports(lineup, config.report.dir, config.name)
+    if write_reports:
+        lineup.reports = write_lineup_reports(lineup, config.report.dir, config.name)
     return lineup
 
 

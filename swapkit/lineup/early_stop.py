@@ -15,6 +15,7 @@ from swapkit.decision.stats.sequential import prpl_eb_cs
 from swapkit.lineup.results import EarlyStop
 from swapkit.pipeline import RunOptions
 from swapkit.replay.engine import ReplayOptions, ReplaySummary, replay_run
+from swapkit.replay.targets import target_hash, target_identity
 from swapkit.scoring.embeddings.prefetch import EMBEDDING_METRICS
 from swapkit.scoring.metrics import get_metric
 from swapkit.scoring.metrics.human_review import HumanReview
@@ -22,6 +23,8 @@ from swapkit.scoring.score import load_run_data, run_suite, suite_specs
 from swapkit.store import RunStore
 
 __all__ = ["CHUNK", "MIN_WATCHED", "replay_watching", "settled_nogo"]
+
+STOP_META = "early_stop"  # the run store's record of a stop (read by the decision)
 
 CHUNK = 100  # candidate requests between two looks at the gates (early stopping)
 MIN_WATCHED = 30  # answered pairs before a gate is looked at
@@ -91,8 +94,22 @@ def replay_watching(member: SwapConfig, options: RunOptions, alpha: float
     while True:
         stop = settled_nogo(member.run_dir, alpha)  # a rerun looks before sending more
         if stop is not None:
+            _remember(member, stop)
             return stop, sent, spent
         summary = replay("candidate", CHUNK, first)
         first = False
         if summary.stopped is None:  # the whole sample is answered
+            _remember(member, None)
             return None, sent, spent
+
+
+def _remember(member: SwapConfig, stop: EarlyStop | None) -> None:
+    """Keep the stop in the run's store, with the candidate it stopped: the run's decision
+    is the stop's NO-GO while that candidate's answers are missing (``swapkit report``
+    and ``swapkit view`` then say the same)."""
+    assert member.run_dir is not None
+    with RunStore(member.run_dir) as store:
+        store.set_meta(STOP_META, None if stop is None else {
+            "answered": stop.answered, "planned": stop.planned, "gate": stop.gate,
+            "upper": stop.upper, "margin": stop.margin,
+            "target": target_hash(target_identity(member.candidate))})

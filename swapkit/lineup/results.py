@@ -56,9 +56,9 @@ class CandidateResult:
 
     @property
     def unadjusted(self) -> str:
-        """The candidate's own verdict, before the lineup's adjustment (NO-GO when its
-        replay stopped early on a settled regression)."""
-        return "NO-GO" if self.early_stop is not None else self.decision.verdict
+        """The candidate's own verdict, before the lineup's adjustment (its run's decision:
+        NO-GO when its replay stopped early on a settled regression)."""
+        return self.decision.verdict
 
 
 
