@@ -293,7 +293,7 @@ def plan_lineup(config: SwapConfig) -> list[tuple[str, Plan]]:
     baseline is replayed once for the whole lineup: the first plan counts its requests,
     the others show them as shared."""
     plans = []
-    for k, (name, member) in enumerate(config.lineup()):
+    for k, (name, member) in enumerate(config.members()):
         plan = plan_migration(member)
         if k:
             plan.targets = [t.model_copy(update={

@@ -287,3 +287,36 @@ def test_one_candidate_can_ask_for_early_stopping_and_its_report_says_no_go(
     assert sent <= 110
     report = json.loads(Path(out["reports"]["json"]).read_text())
     assert report["decision"]["verdict"] == "NO-GO"
+
+
+def test_a_weighted_mix_ranks_by_cost_and_latency_against_the_best_go() -> None:
+    """rank_by {cost: 1, latency_p95: 1}: each quantity over the best GO candidate's."""
+    cheap_slow = _result("cheap-slow", "GO", 0.001, 0.001)
+    cheap_slow.latency_p95 = 4.0
+    dear_fast = _result("dear-fast", "GO", 0.001, 0.0015)
+    dear_fast.latency_p95 = 1.0
+    results = [cheap_slow, dear_fast]
+    adjust(results, 0.05)
+    assert recommend(results, "cost") == "cheap-slow"
+    assert recommend(results, "latency_p95") == "dear-fast"
+    # cheap-slow: 1 + 4 = 5; dear-fast: 1.5 + 1 = 2.5
+    assert recommend(results, {"cost": 1.0, "latency_p95": 1.0}) == "dear-fast"
+    assert recommend(results, {"cost": 10.0, "latency_p95": 1.0}) == "cheap-slow"
+
+
+def test_lineup_settings_in_swap_yaml(tmp_path: Path) -> None:
+    log = write_log(tmp_path / "log.jsonl", 5)
+    url = "http://127.0.0.1:9/v1"
+    path = write_config(tmp_path, url, log=log, candidates={"a": {"base_url": url,
+                                                                   "model": "a"}},
+                        lineup={"rank_by": {"cost": 2, "latency_p95": 1},
+                                "multiplicity": "holm", "early_stop": False})
+    config = yaml.safe_load(path.read_text())
+    del config["candidate"]
+    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    loaded = load_config(path)
+    assert loaded.lineup.rank_by == {"cost": 2.0, "latency_p95": 1.0}
+    assert loaded.lineup.multiplicity == "holm" and loaded.lineup.early_stop is False
+    config["lineup"] = {"rank_by": "speed"}
+    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    assert run_cli(["run", str(path), "--dry-run"]).exit_code == 2

@@ -81,11 +81,12 @@ def finish(result: RunResult, inconclusive: str, json_: bool = False) -> None:
 @threads_option
 @click.option("--candidates", "candidate_names", metavar="LIST",
               help="a lineup (candidates: in swap.yaml): run only these, comma-separated")
-@click.option("--rank-by", type=click.Choice(["cost", "latency_p95"]), default="cost",
-              show_default=True, help="a lineup: what picks the recommended candidate")
-@click.option("--multiplicity", type=click.Choice(["sequence", "holm"]), default="sequence",
-              show_default=True, help="a lineup: how the recommendation holds α (a fixed "
-              "sequence, dearest planned first; or Holm across the candidates)")
+@click.option("--rank-by", type=click.Choice(["cost", "latency_p95"]), default=None,
+              help="a lineup: what picks the recommended candidate (default: lineup.rank_by "
+                   "of swap.yaml, cost)")
+@click.option("--multiplicity", type=click.Choice(["sequence", "holm"]), default=None,
+              help="a lineup: how the recommendation holds α (a fixed sequence, dearest "
+              "planned first; or Holm across the candidates; default: lineup.multiplicity)")
 @click.option("--early-stop", "early_stop", is_flag=True,
               help="one candidate: stop sending it requests once a hard gate is a NO-GO at "
                    "any later point (an anytime-valid bound; a lineup does so by default)")
@@ -102,8 +103,8 @@ def run_command(config_path: Path, dry_run: bool, max_records: int | None, only:
                 fail_fast: bool | None, inconclusive: str, run_dir: Path | None,
                 report_dir: Path | None, quiet: bool, json_: bool, no_preflight: bool,
                 threads: int | None, suite_path: Path | None, candidate_names: str | None,
-                rank_by: str, multiplicity: str, early_stop: bool, no_early_stop: bool,
-                require: str | None, **flags: Any) -> None:
+                rank_by: str | None, multiplicity: str | None, early_stop: bool,
+                no_early_stop: bool, require: str | None, **flags: Any) -> None:
     """Replay, score, decide and report a migration; exit with the verdict's code.
 
     Exit codes: 0 GO, 1 NO-GO, 4 INCONCLUSIVE (0 with --inconclusive warn|pass),
@@ -148,7 +149,7 @@ def run_command(config_path: Path, dry_run: bool, max_records: int | None, only:
         names = [n.strip() for n in candidate_names.split(",") if n.strip()] if (
             candidate_names) else None
         finish_lineup(config, options, names, rank_by, multiplicity, require, inconclusive,
-                      json_, early_stop=not no_early_stop)
+                      json_, early_stop=False if no_early_stop else None)
     if candidate_names or require:
         raise click.UsageError("--candidates and --require need a lineup (candidates: in "
                                "swap.yaml)")
@@ -165,13 +166,13 @@ def run_command(config_path: Path, dry_run: bool, max_records: int | None, only:
 
 
 def finish_lineup(config: SwapConfig, options: RunOptions, names: list[str] | None,
-                  rank_by: str, multiplicity: str, require: str | None, inconclusive: str,
-                  json_: bool, early_stop: bool = True) -> None:
+                  rank_by: str | None, multiplicity: str | None, require: str | None,
+                  inconclusive: str, json_: bool, early_stop: bool | None = None) -> None:
     """Run a lineup, print its table and recommendation, and exit with its code."""
     from swapkit.lineup import run_lineup
 
     try:
-        members = [name for name, _ in config.lineup(names)]
+        members = [name for name, _ in config.members(names)]
     except ValueError as err:
         raise click.UsageError(str(err)) from None
     if require is not None and require not in members:

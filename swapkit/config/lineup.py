@@ -12,9 +12,29 @@ a candidate can differ from another by one parameter::
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, Literal
 
-__all__ = ["MERGED_KEYS", "resolve_extends"]
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["MERGED_KEYS", "LineupConfig", "RankQuantity", "resolve_extends"]
+
+RankQuantity = Literal["cost", "latency_p95"]
+
+
+class LineupConfig(BaseModel):
+    """How a lineup (``candidates:``) picks its recommendation."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    rank_by: RankQuantity | dict[RankQuantity, float] = Field(
+        default="cost", description="what makes a GO candidate the one to recommend: cost (per "
+        "request, measured), latency_p95, or a weighted mix such as {cost: 2, latency_p95: 1} "
+        "(each quantity divided by the best GO candidate's, then weighted; the lowest sum wins)")
+    multiplicity: Literal["sequence", "holm"] = Field(
+        default="sequence", description="how the recommendation holds α: a fixed sequence, "
+        "dearest planned cost first, or Holm across the candidates (docs/methodology.md §6.3)")
+    early_stop: bool = Field(default=True, description="stop sending a candidate requests "
+                             "once a hard gate is a NO-GO at any later point")
 
 MERGED_KEYS = ("params", "headers_env")  # mappings merged key by key (nested ones too)
 

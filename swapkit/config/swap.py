@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from swapkit.config.lineup import resolve_extends
+from swapkit.config.lineup import LineupConfig, resolve_extends
 from swapkit.config.log import LogConfig
 from swapkit.config.suite import Suite
 
@@ -268,6 +268,8 @@ class SwapConfig(BaseModel):
         default=None, description="a lineup instead of one candidate: name -> target (same "
         "fields as candidate, plus extends: NAME to copy another and change some fields; "
         "params merge key by key); swapkit run replays the baseline once for all")
+    lineup: LineupConfig = Field(default_factory=LineupConfig,
+                                 description="with candidates:, how the recommendation is made")
     judge: JudgeConfig | None = Field(
         default=None, description="the model that judges answers, for judge metrics "
         "(judge_pairwise, judge_score, judge_reference); same fields as baseline/candidate, "
@@ -297,7 +299,7 @@ class SwapConfig(BaseModel):
             raise ValueError("give candidate: (one model) or candidates: (a lineup), not both")
         return {**data, "candidates": lineup, "candidate": first}
 
-    def lineup(self, names: list[str] | None = None) -> list[tuple[str, SwapConfig]]:
+    def members(self, names: list[str] | None = None) -> list[tuple[str, SwapConfig]]:
         """Each candidate of the lineup (or only ``names``) as a one-candidate config of its
         own, its run in ``run_dir/NAME`` and its reports in ``report.dir/NAME``; a config
         without ``candidates:`` is its own one-candidate lineup."""

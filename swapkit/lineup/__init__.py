@@ -102,27 +102,31 @@ def _operations(decision: Decision) -> tuple[float | None, float | None]:
 
 
 def run_lineup(config: SwapConfig, options: RunOptions | None = None,
-               names: list[str] | None = None, rank_by: RankBy = "cost",
+               names: list[str] | None = None, rank_by: RankBy | None = None,
                stage: Callable[[str], None] | None = None,
-               multiplicity: Multiplicity = "sequence", early_stop: bool = True,
+               multiplicity: Multiplicity | None = None, early_stop: bool | None = None,
                write_reports: bool = True) -> LineupResult:
     """Run every candidate of ``config``'s lineup (or ``names``) and recommend one; with
     ``early_stop``, a candidate whose replay shows a settled NO-GO on a hard gate stops
-    being sent requests (not with a request or spend cap)."""
+    being sent requests (not with a request or spend cap). ``rank_by``, ``multiplicity``
+    and ``early_stop`` default to swap.yaml's ``lineup:``."""
     options = options or RunOptions()
+    rank_by = config.lineup.rank_by if rank_by is None else rank_by
+    multiplicity = config.lineup.multiplicity if multiplicity is None else multiplicity
+    early_stop = config.lineup.early_stop if early_stop is None else early_stop
     order = sequence_order(config, names) if multiplicity == "sequence" else None
     if options.run_dir is not None:
         config = config.model_copy(update={"run_dir": options.run_dir})
     if options.report_dir is not None:
         config = config.model_copy(update={"report": config.report.model_copy(
             update={"dir": options.report_dir})})
-    members = config.lineup(names)
+    members = config.members(names)
     say = stage or (lambda _: None)
     results: list[CandidateResult] = []
     notes: list[str] = []
     # every candidate's run folder, those of an earlier run of this lineup included (a
     # candidate added since starts from the baseline answers they hold)
-    siblings = [m.run_dir for _, m in config.lineup() if m.run_dir is not None]
+    siblings = [m.run_dir for _, m in config.members() if m.run_dir is not None]
     requests, spend = options.max_requests, options.max_spend_usd
     for name, member in members:
         assert member.run_dir is not None

@@ -39,7 +39,9 @@ def lineup_table(result: LineupResult) -> list[list[str]]:
 
 def lineup_headline(result: LineupResult) -> str:
     """One sentence: the recommendation, or why there is none."""
-    by = "cost per request" if result.rank_by == "cost" else "p95 latency"
+    names = {"cost": "cost per request", "latency_p95": "p95 latency"}
+    by = names[result.rank_by] if isinstance(result.rank_by, str) else "weighted " + " + ".join(
+        f"{weight:g}×{names[name]}" for name, weight in result.rank_by.items())
     if result.recommended is not None:
         safe = sum(r.verdict == "GO" for r in result.candidates)
         among = (f"the lowest {by} of the {safe} candidates that are GO" if safe > 1

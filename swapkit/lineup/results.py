@@ -8,14 +8,15 @@ from pathlib import Path
 from typing import Literal
 
 from swapkit.config import SwapConfig
+from swapkit.config.lineup import RankQuantity
 from swapkit.decision.model import Decision
 from swapkit.decision.stats.multiplicity import holm
 
 __all__ = ["MULTIPLICITY", "RANK_BY", "CandidateResult", "EarlyStop", "LineupResult",
            "Multiplicity", "RankBy", "adjust", "recommend", "sequence_order"]
 
-RankBy = Literal["cost", "latency_p95"]
-RANK_BY: tuple[RankBy, ...] = ("cost", "latency_p95")
+RankBy = RankQuantity | dict[RankQuantity, float]
+RANK_BY: tuple[RankQuantity, ...] = ("cost", "latency_p95")
 Multiplicity = Literal["sequence", "holm"]
 MULTIPLICITY: tuple[Multiplicity, ...] = ("sequence", "holm")
 
@@ -118,12 +119,28 @@ def sequence_order(config: SwapConfig, names: list[str] | None = None) -> list[s
 
 
 
-def recommend(results: list[CandidateResult], rank_by: RankBy) -> str | None:
-    """The cheapest (or fastest) candidate whose adjusted verdict is GO; ties go to the
-    lineup's order. A GO without the number it is ranked by ranks last."""
-    def key(r: CandidateResult) -> tuple[bool, float]:
-        value = r.cost_per_request if rank_by == "cost" else r.latency_p95
-        return value is None, value if value is not None else 0.0
+def _quantity(r: CandidateResult, name: str) -> float | None:
+    return r.cost_per_request if name == "cost" else r.latency_p95
 
+
+def recommend(results: list[CandidateResult], rank_by: RankBy) -> str | None:
+    """The candidate whose verdict for the lineup is GO with the lowest cost (or p95
+    latency, or weighted mix: each quantity over the best GO candidate's, weighted, summed);
+    ties go to the lineup's order. A GO without a number it is ranked by ranks last."""
     safe = [r for r in results if r.verdict == "GO"]
-    return min(safe, key=key).name if safe else None
+    if not safe:
+        return None
+    weights = {rank_by: 1.0} if isinstance(rank_by, str) else dict(rank_by)
+    best = {name: min((v for r in safe if (v := _quantity(r, name)) is not None), default=None)
+            for name in weights}
+
+    def key(r: CandidateResult) -> tuple[bool, float]:
+        total = 0.0
+        for name, weight in weights.items():
+            value, floor = _quantity(r, name), best[name]
+            if value is None or floor is None:
+                return True, 0.0
+            total += weight * (value / floor if floor > 0 else value)
+        return False, total
+
+    return min(safe, key=key).name
