@@ -140,6 +140,19 @@ def test_a_lineup_replays_the_baseline_once_and_recommends_the_cheapest_safe_can
                                "the 2 candidates that are GO for the lineup (a fixed sequence, "
                                "dearest planned first: big → small → broken")
     assert "small <b>(recommended)</b>" in page and "Pareto front" in page
+    from swapkit.view.server import ViewerApp
+
+    app = ViewerApp(tmp_path / "run")  # the lineup's folder: its candidates' runs
+    try:
+        runs = app.handle("/").body
+        assert 'href="/lineup?l=.">' in runs and "run?r=small" in runs
+        lineup_page = app.handle("/lineup?l=.")
+        assert lineup_page.status == 200 and "Lineup: test-run" in lineup_page.body
+        assert '<a href="/run?r=small">small</a> <b>(recommended)</b>' in lineup_page.body
+        assert "Pareto front" in lineup_page.body
+        assert app.handle("/lineup?l=nope").status == 404
+    finally:
+        app.close()
     assert '<a href="small/report.html">full report</a>' in page  # beside the lineup page
     junit = Path(out["lineup_reports"]["junit"]).read_text()
     assert 'name="broken"' in junit and 'type="NO-GO"' in junit

@@ -127,6 +127,11 @@ def test_embeddings_models_and_stats(sim: RunningSimulator) -> None:
 
 
 def test_builtin_profiles_load() -> None:
+    from swapkit.sim.profile import BUILTIN_DIR
+
+    for path in sorted(BUILTIN_DIR.glob("*.yaml")):  # every bundled profile, the lineup's too
+        assert load_profile(path.stem).name, path
+    assert load_profile("qwen3-32b-thinking-like").reasoning == "field"
     assert load_profile("r1-like").reasoning == "field"
     qwen = load_profile("qwen3-like")
     assert qwen.for_segment("attribute_extraction").json_break_rate == 0.3

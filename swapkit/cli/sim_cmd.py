@@ -14,7 +14,8 @@ __all__ = ["sim_command"]
 @click.command("sim")
 @click.option("-p", "--profile", "profiles", multiple=True, required=True,
               metavar="NAME|PATH", help="a built-in profile (r1-like, qwen3-like, qwen3-fixed, "
-              "instant) or a YAML file; repeat for several models")
+              "instant, judge-like; a lineup's qwen3-235b-like, qwen3-32b-like, qwen3-8b-like, "
+              "each also -thinking-like) or a YAML file; repeat for several models")
 @click.option("--log", "logs", multiple=True, type=click.Path(path_type=Path),
               help="a log whose references / recorded answers the models paraphrase")
 @click.option("--host", default="127.0.0.1", show_default=True)

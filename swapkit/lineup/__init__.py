@@ -55,11 +55,14 @@ from swapkit.lineup.results import (
 )
 from swapkit.pipeline import RunOptions, RunResult, run_migration
 from swapkit.replay.targets import target_hash, target_identity
+from swapkit.report.lineup_page import LINEUP_FILE
 from swapkit.store import DB_NAME, RunStore
 
-__all__ = ["MULTIPLICITY", "RANK_BY", "CandidateResult", "EarlyStop", "LineupResult", "adjust",
-           "lineup_exit_code", "lineup_headline", "lineup_json", "lineup_markdown",
-           "lineup_table", "recommend", "run_lineup", "sequence_order", "write_lineup_reports"]
+__all__ = ["LINEUP_FILE", "MULTIPLICITY", "RANK_BY", "CandidateResult", "EarlyStop",
+           "LineupResult", "adjust", "lineup_exit_code", "lineup_headline", "lineup_json",
+           "lineup_markdown", "lineup_table", "recommend", "run_lineup", "sequence_order",
+           "write_lineup_reports"]
+
 
 
 def _seed_baseline(source: Path, run_dir: Path, config: SwapConfig) -> None:
@@ -165,6 +168,12 @@ def run_lineup(config: SwapConfig, options: RunOptions | None = None,
                           multiplicity=multiplicity, order=order or [])
     if write_reports:
         lineup.reports = write_lineup_reports(lineup, config.report.dir, config.name)
+        if results:  # beside the candidates' runs: `swapkit view` reads it
+            import json
+
+            (results[0].run_dir.parent / LINEUP_FILE).write_text(json.dumps(
+                {"name": config.name, **lineup_json(lineup)}, indent=2, ensure_ascii=False),
+                encoding="utf-8")
     return lineup
 
 

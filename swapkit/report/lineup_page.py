@@ -10,7 +10,9 @@ from swapkit.decision.model import Decision, GateResult, SideOperations
 from swapkit.report.charts import pareto
 from swapkit.report.html import report_asset, template_environment
 
-__all__ = ["LineupRow", "quality_metric", "render_lineup"]
+__all__ = ["LINEUP_FILE", "LineupRow", "lineup_chart", "quality_metric", "render_lineup"]
+
+LINEUP_FILE = "lineup.json"  # a lineup's summary, beside its candidates' runs (and reports)
 
 
 @dataclass
@@ -54,9 +56,9 @@ def _mean(row: LineupRow, metric: str) -> tuple[float | None, float | None]:
     return (None, None) if summary is None else (summary.baseline, summary.candidate)
 
 
-def render_lineup(headline: str, rows: list[LineupRow], notes: list[str]) -> str:
-    """The whole page as one HTML document (model outputs never appear here: names,
-    verdicts and numbers only, all escaped)."""
+def lineup_chart(rows: list[LineupRow]) -> str:
+    """Quality against cost with the Pareto front and the baseline ("" when no metric can
+    be drawn): the page's chart, and the viewer's."""
     metric = quality_metric(rows)
     chart = ""
     if metric is not None:
@@ -70,6 +72,14 @@ def render_lineup(headline: str, rows: list[LineupRow], notes: list[str]) -> str
                                                     base_quality)
         chart = pareto(points, baseline, f"Quality ({metric}) against cost",
                        "cost per 1,000 requests ($)", f"{metric} (mean)")
+    return chart
+
+
+def render_lineup(headline: str, rows: list[LineupRow], notes: list[str]) -> str:
+    """The whole page as one HTML document (model outputs never appear here: names,
+    verdicts and numbers only, all escaped)."""
+    chart = lineup_chart(rows)
+    metric = quality_metric(rows)
     gate_names = [g.name for g in rows[0].hard_gates] if rows else []
     return template_environment().get_template("lineup.html.j2").render(
         headline=headline, rows=rows, notes=notes, chart=chart, metric=metric,

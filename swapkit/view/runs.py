@@ -28,15 +28,16 @@ __all__ = ["RunReader", "RunSummary", "find_runs", "unreadable"]
 SKIPPED_DIRS = frozenset({"node_modules", "__pycache__", "site-packages"})
 
 
-def find_runs(root: Path) -> dict[str, Path]:
-    """Every run directory at or under ``root``, keyed by its path relative to ``root``
-    ("." for ``root`` itself); hidden folders and package folders are not searched."""
+def find_runs(root: Path, marker: str = DB_NAME) -> dict[str, Path]:
+    """Every run directory at or under ``root`` (a folder holding ``marker``: the run store,
+    or a lineup's ``lineup.json``), keyed by its path relative to ``root`` ("." for ``root``
+    itself); hidden folders and package folders are not searched."""
     if not root.is_dir():
         raise UsageError(f"{root}: not a folder", hint="give a run directory or a folder of runs")
     found: dict[str, Path] = {}
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS)
-        if DB_NAME in files:
+        if marker in files:
             found[Path(folder).relative_to(root).as_posix()] = Path(folder)
     return found
 

@@ -23,10 +23,12 @@ import numpy as np
 
 from swapkit.errors import RuntimeFailure, SwapkitError
 from swapkit.report.assemble import record_row
+from swapkit.report.lineup_page import LINEUP_FILE
 from swapkit.report.model import RecordRow
 from swapkit.store import DB_NAME
 from swapkit.view.compare import changed_records, gate_pairs
 from swapkit.view.index import PAGE_SIZE, SORTS, Query, RecordIndex, load_index, page_data
+from swapkit.view.lineups import lineup_context
 from swapkit.view.pages import Response, asset, html, problem, render, tool_calls_json
 from swapkit.view.review import MAX_BODY, Review, reviewer_in
 from swapkit.view.runs import RunReader, RunSummary, find_runs, unreadable
@@ -89,7 +91,7 @@ class ViewerApp:
         routes: dict[str, Callable[[dict[str, str]], Response]] = {
             "/": self._runs_page, "/run": lambda p: self._run_page(p, reviewer),
             "/records": self._records_page, "/record": self._record_page,
-            "/compare": self._compare_page,
+            "/compare": self._compare_page, "/lineup": self._lineup_page,
             "/review": lambda p: self.review.start(p, reviewer, cross_site),
             "/review/record": lambda p: self.review.record(p, reviewer)}
         route = routes.get(parts.path)
@@ -134,9 +136,22 @@ class ViewerApp:
             "records": lambda r: r.records, "cost": lambda r: r.cost_usd or 0.0,
             "verdict": lambda r: r.verdict}
         rows.sort(key=key_of[sort], reverse=sort in ("updated", "records", "cost"))
+        lineups = sorted(find_runs(self.root, LINEUP_FILE))
         return html(render("runs.html.j2", rows=rows, root=str(self.root), q=params.get("q", ""),
-                            verdict=verdict, sort=sort, sorts=RUN_SORTS,
+                            lineups=lineups, verdict=verdict, sort=sort, sorts=RUN_SORTS,
                             verdicts=["GO", "NO-GO", "INCONCLUSIVE", "not decided"]))
+
+    def _lineup_page(self, params: dict[str, str]) -> Response:
+        folder = ({".": self.root} if (self.root / LINEUP_FILE).is_file() else
+                  find_runs(self.root, LINEUP_FILE)).get(params.get("l", ""))
+        if folder is None:
+            return _not_found("no such lineup")
+        try:
+            context = lineup_context(self.root, folder, self._reader)
+        except (OSError, ValueError) as err:
+            return problem(500, "cannot read the lineup", f"{folder / LINEUP_FILE}: {err}",
+                           "run the lineup again: swapkit run swap.yaml")
+        return html(render("lineup.html.j2", **context))
 
     def _run_page(self, params: dict[str, str], reviewer: str | None) -> Response:
         reader = self._reader(params.get("r", ""))
