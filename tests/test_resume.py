@@ -177,3 +177,30 @@ def test_a_partial_rerun_counts_what_was_stored_and_what_it_sent(
         replay_run(config, ReplayOptions())
     assert "resumed: 25 of 45 requests were already in the run store; 20 sent now" in (
         capsys.readouterr().err)
+
+
+def test_a_resumed_run_keeps_its_sample_until_the_log_or_config_changes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sample is drawn once: a rerun of the same config over the same log file does not
+    read the log again (a lineup's chunked replay calls the replay many times); a changed
+    log (size or time) or config draws it again."""
+    from swapkit.replay import engine
+
+    log = write_log(tmp_path / "log.jsonl", 20)
+    with start_simulator([profile("base-sim"), profile("cand-sim")], [log]) as sim:
+        config = load_config(write_config(tmp_path, sim.base_url, log=log,
+                                          noise={"enabled": False}))
+        replay_run(config, ReplayOptions(quiet=True))
+        drawn = []
+        real = engine.sample_log
+        monkeypatch.setattr(engine, "sample_log", lambda *a, **k: drawn.append(1) or real(
+            *a, **k))
+        replay_run(config, ReplayOptions(quiet=True))
+        assert drawn == []  # the stored sample stands
+        with log.open("a", encoding="utf-8") as handle:  # the log grows by a new prompt
+            handle.write(log.read_text(encoding="utf-8").splitlines()[0].replace(
+                '"q0"', '"q-new"').replace("Question 0:", "Question 999:") + "\n")
+        replay_run(config, ReplayOptions(quiet=True))
+        assert drawn == [1]
+        with RunStore(config.run_dir, read_only=True) as store:  # type: ignore[arg-type]
+            assert store.record_count() == 21

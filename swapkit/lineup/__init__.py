@@ -148,7 +148,9 @@ def run_lineup(config: SwapConfig, options: RunOptions | None = None,
             stop, sent, spent = replay_watching(member, options, _alpha(member))
         run: RunResult = run_migration(member, RunOptions(
             max_records=options.max_records, only=options.only,
-            report_only=options.report_only or stop is not None, quiet=options.quiet,
+            # watched to the end with no judge to ask: everything is stored already
+            report_only=options.report_only or stop is not None or (
+                watching and member.judge is None), quiet=options.quiet,
             max_requests=requests, max_spend_usd=spend, fail_fast=options.fail_fast,
             preflight=options.preflight and not watching, formats=options.formats), stage)
         if run.replay is not None:

@@ -26,7 +26,7 @@ __all__ = ["CHUNK", "MIN_WATCHED", "replay_watching", "settled_nogo"]
 
 STOP_META = "early_stop"  # the run store's record of a stop (read by the decision)
 
-CHUNK = 100  # candidate requests between two looks at the gates (early stopping)
+CHUNK = 100  # candidate requests before the first look; each later chunk doubles
 MIN_WATCHED = 30  # answered pairs before a gate is looked at
 
 
@@ -73,8 +73,10 @@ def settled_nogo(run_dir: Path, alpha: float) -> EarlyStop | None:
 
 def replay_watching(member: SwapConfig, options: RunOptions, alpha: float
                      ) -> tuple[EarlyStop | None, int, float]:
-    """Replay the baseline, then the candidate a chunk at a time, stopping when a hard gate
-    is a settled NO-GO; (the stop, requests sent, money spent)."""
+    """Replay the baseline, then the candidate a chunk at a time (each twice the last), and
+    stop when a hard gate is a settled NO-GO; (the stop, requests sent, money spent). The
+    confidence sequence holds at every look at once, so the schedule of looks is free: a
+    doubling one keeps the calls few on a large sample."""
     assert member.run_dir is not None
     sent, spent = 0, 0.0
 
@@ -90,14 +92,15 @@ def replay_watching(member: SwapConfig, options: RunOptions, alpha: float
         return summary
 
     replay("baseline", None, True)
-    first = True
+    first, chunk = True, CHUNK
     while True:
         stop = settled_nogo(member.run_dir, alpha)  # a rerun looks before sending more
         if stop is not None:
             _remember(member, stop)
             return stop, sent, spent
-        summary = replay("candidate", CHUNK, first)
+        summary = replay("candidate", chunk, first)
         first = False
+        chunk *= 2  # looks at 100, 300, 700, ... records: few calls, any look is valid
         if summary.stopped is None:  # the whole sample is answered
             _remember(member, None)
             return None, sent, spent

@@ -236,11 +236,32 @@ async def _worker(run: _Run, ctx: CallContext, progress: TargetProgress,
         display.update()
 
 
+def _sample_fingerprint(config: SwapConfig) -> str | None:
+    """What the stored sample was drawn from: the config (what the run measures) and the
+    log file as it is on disk (None when the log cannot be looked at)."""
+    files = [config.log.path, *([config.log.output] if config.log.output else [])]
+    try:
+        stats = [(str(path), path.stat().st_size, path.stat().st_mtime_ns) for path in files]
+    except OSError:
+        return None
+    identity = {k: v for k, v in config.model_dump(mode="json").items()
+                if k not in ("run_dir", "report")}
+    return content_hash([identity, stats])
+
+
 def _prepare(config: SwapConfig, store: RunStore) -> tuple[int, int]:
-    """Draw the sample and store it (with the config); (records, noise records).
+    """Draw the sample and store it (with the config); (records, noise records). A store
+    whose sample was drawn from the same config and the same log file (size and time of
+    its last change) keeps it: a resumed run does not read the log again.
 
     The sample's records go through a temporary file (:class:`SampleSpill`) to the store:
     memory holds their keys, not the records."""
+    fingerprint = _sample_fingerprint(config)
+    if fingerprint is not None and store.get_meta("sample_fingerprint") == fingerprint:
+        count = store.record_count()
+        if count:
+            noise = store.db.execute("SELECT count(*) FROM records WHERE noise = 1").fetchone()
+            return count, int(noise[0])
     sample = sample_log(config.log, spill=True)
     assert sample.spill is not None
     if sample.filtered_out and not len(sample):
@@ -272,6 +293,7 @@ def _prepare(config: SwapConfig, store: RunStore) -> tuple[int, int]:
     from swapkit.support.version import __version__
 
     store.set_meta("swapkit_version", __version__)
+    store.set_meta("sample_fingerprint", fingerprint)
     return count, len(noise)
 
 
