@@ -30,7 +30,7 @@ import numpy as np
 
 from swapkit.config import GateSpec, Suite
 from swapkit.decision.decide import decide
-from swapkit.decision.stats.sequential import prpl_eb_cs
+from swapkit.lineup.early_stop import nogo_settled
 from swapkit.records import Record
 from swapkit.scoring.metrics.base import MetricScores, RunData
 from swapkit.support.hashing import content_hash
@@ -236,12 +236,12 @@ WATCH_EVERY = 100  # the lineup's chunk: records between two looks
 
 
 def _stopped(scores: MetricScores, alpha: float) -> bool:
-    """The lineup's early stop on these scores, looked at every WATCH_EVERY records (as
-    swapkit.lineup.settled_nogo: the confidence sequence's upper bound below −margin)."""
+    """The lineup's early stop on these scores (its own rule, ``nogo_settled``), looked at
+    every WATCH_EVERY records: more often than the replay looks."""
     d = scores.cand - scores.base
-    upper = prpl_eb_cs(d, -1.0, 1.0, alpha)[1]
-    looks = upper[WATCH_EVERY - 1::WATCH_EVERY]
-    return bool((looks < -MARGIN).any())
+    low, high = scores.bounds or (0.0, 1.0)
+    return any(nogo_settled(d[:end], low, high, MARGIN, alpha)[0]
+               for end in range(WATCH_EVERY, d.size + 1, WATCH_EVERY))
 
 
 def _cells(full: bool, kind: str | None = None) -> list[Cell]:

@@ -41,7 +41,8 @@ def write_log(path: Path, n: int, *, json_mode_every: int = 0) -> Path:
 
 def write_config(tmp: Path, base_url: str, *, log: Path, baseline: dict[str, Any] | None = None,
                  candidate: dict[str, Any] | None = None, **top: Any) -> Path:
-    """A swap.yaml for two simulated targets (overrides per side; other top-level keys)."""
+    """A swap.yaml for two simulated targets (overrides per side; other top-level keys;
+    ``candidates=`` makes it a lineup)."""
     base = {"model": "base-sim", "base_url": base_url, "concurrency": 4, "timeout_s": 5,
             "stream": False, "price": {"input": 1.0, "output": 2.0}}
     cand = {**base, "model": "cand-sim"}
@@ -50,6 +51,8 @@ def write_config(tmp: Path, base_url: str, *, log: Path, baseline: dict[str, Any
         "baseline": {**base, **(baseline or {})}, "candidate": {**cand, **(candidate or {})},
         "noise": {"subset": 5, "samples": 1}, "run_dir": str(tmp / "run"), **top,
     }
+    if "candidates" in top:  # a lineup instead of one candidate
+        del config["candidate"]
     path = tmp / "swap.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     return path

@@ -146,6 +146,10 @@ def run_command(config_path: Path, dry_run: bool, max_records: int | None, only:
         click.echo(plan.model_dump_json(indent=2) if json_ else render_plan(plan, example=True))
         return
     if config.candidates is not None:
+        if any(v is not None for v in target_overrides(flags)["candidate"].values()):
+            raise click.UsageError("--candidate-* flags change one candidate; this swap.yaml "
+                                   "has a lineup (candidates:): edit the candidate there, or "
+                                   "pick some with --candidates")
         names = [n.strip() for n in candidate_names.split(",") if n.strip()] if (
             candidate_names) else None
         finish_lineup(config, options, names, rank_by, multiplicity, require, inconclusive,

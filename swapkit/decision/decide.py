@@ -224,8 +224,10 @@ def decide_run(run_dir: Path, suite: Suite | None = None,
         decision = decide(data, scores, chosen, run_id, simulated)
         stop = store.get_meta("early_stop")
         candidate = store.targets().get("candidate")
-        if stop and decision.missing and candidate is not None and (
-                stop.get("target") == candidate.target):  # the replay stopped: settled NO-GO
+        if (stop and decision.missing and candidate is not None  # the replay stopped there
+                and stop.get("target") == candidate.target  # for this candidate,
+                and stop.get("config_hash") == run_id  # this config and sample,
+                and any(g.name == stop.get("gate") for g in decision.gates)):  # this gate
             stopped_early(decision, stop)
         decision.notes.extend(store.get_meta("score_notes", []) or [])
         decision.notes.extend(notes or [])

@@ -53,7 +53,7 @@ from swapkit.lineup.results import (
     recommend,
     sequence_order,
 )
-from swapkit.pipeline import RunOptions, RunResult, run_migration
+from swapkit.pipeline import RunOptions, RunResult, run_migration, with_options
 from swapkit.replay.targets import target_hash, target_identity
 from swapkit.report.lineup_page import LINEUP_FILE
 from swapkit.store import DB_NAME, RunStore
@@ -80,6 +80,33 @@ def _seed_baseline(source: Path, run_dir: Path, config: SwapConfig) -> None:
         finally:
             store.db.execute("DETACH DATABASE earlier")
 
+
+
+def _stored(name: str, member: SwapConfig) -> CandidateResult | None:
+    """A candidate not run this time, from its run's stored decision (None: never decided
+    here, so the lineup cannot count it as GO)."""
+    assert member.run_dir is not None
+    if not (member.run_dir / DB_NAME).is_file():
+        return None
+    with RunStore(member.run_dir, read_only=True) as store:
+        raw = store.get_meta("decision")
+    try:
+        decision = Decision.model_validate(raw) if isinstance(raw, dict) else None
+    except ValueError:
+        return None
+    if decision is None:
+        return None
+    cost, latency = _operations(decision)
+    return CandidateResult(name, member.run_dir, decision, _p_go(decision), decision.verdict,
+                           cost, latency)
+
+
+def _spent(run_dir: Path) -> float:
+    """What the run's store counts as spent (copied baseline answers included)."""
+    if not (run_dir / DB_NAME).is_file():
+        return 0.0
+    with RunStore(run_dir, read_only=True) as store:
+        return store.spent_usd()
 
 
 def _alpha(member: SwapConfig) -> float:
@@ -117,22 +144,26 @@ def run_lineup(config: SwapConfig, options: RunOptions | None = None,
     rank_by = config.lineup.rank_by if rank_by is None else rank_by
     multiplicity = config.lineup.multiplicity if multiplicity is None else multiplicity
     early_stop = config.lineup.early_stop if early_stop is None else early_stop
-    order = sequence_order(config, names) if multiplicity == "sequence" else None
-    if options.run_dir is not None:
-        config = config.model_copy(update={"run_dir": options.run_dir})
-    if options.report_dir is not None:
-        config = config.model_copy(update={"report": config.report.model_copy(
-            update={"dir": options.report_dir})})
-    members = config.members(names)
+    # the sequence is the whole lineup's, whichever candidates run now: a subset must not
+    # choose which candidates the sequence passes over
+    order = sequence_order(config) if multiplicity == "sequence" else None
+    config = _with_dirs(config, options)
+    chosen = {name for name, _ in config.members(names)}
     say = stage or (lambda _: None)
     results: list[CandidateResult] = []
     notes: list[str] = []
     # every candidate's run folder, those of an earlier run of this lineup included (a
     # candidate added since starts from the baseline answers they hold)
     siblings = [m.run_dir for _, m in config.members() if m.run_dir is not None]
-    requests, spend = options.max_requests, options.max_spend_usd
-    for name, member in members:
+    requests = options.max_requests or config.replay.max_requests
+    spend = options.max_spend_usd or config.replay.max_spend_usd
+    for name, member in config.members():
         assert member.run_dir is not None
+        if name not in chosen:  # not run now: its stored decision takes its place
+            stored = _stored(name, member)
+            if stored is not None:
+                results.append(stored)
+            continue
         if (requests is not None and requests <= 0) or (spend is not None and spend <= 0):
             notes.append(f"{name}: not replayed: the lineup's request or spend cap was reached")
             continue
@@ -140,19 +171,23 @@ def run_lineup(config: SwapConfig, options: RunOptions | None = None,
             for source in siblings:
                 if source != member.run_dir and (source / DB_NAME).is_file():
                     _seed_baseline(source, member.run_dir, member)
+        # the copied baseline answers count toward a run's own spend cap: add them back
+        copied = _spent(member.run_dir) if spend is not None else 0.0
         say(f"candidate {name}")
         stop, sent, spent = None, 0, 0.0
-        watching = early_stop and not options.report_only and requests is None and (
-            spend is None)  # with caps, the plain replay keeps them exact
+        watching = (early_stop and not options.report_only and options.only is None
+                    and requests is None and spend is None)  # caps stay exact unwatched
         if watching:
-            stop, sent, spent = replay_watching(member, options, _alpha(member))
+            sized = with_options(member, RunOptions(max_records=options.max_records))
+            stop, sent, spent = replay_watching(sized, options, _alpha(member))
         run: RunResult = run_migration(member, RunOptions(
             max_records=options.max_records, only=options.only,
             # watched to the end with no judge to ask: everything is stored already
             report_only=options.report_only or stop is not None or (
                 watching and member.judge is None), quiet=options.quiet,
-            max_requests=requests, max_spend_usd=spend, fail_fast=options.fail_fast,
-            preflight=options.preflight and not watching, formats=options.formats), stage)
+            max_requests=requests, max_spend_usd=None if spend is None else spend + copied,
+            fail_fast=options.fail_fast, preflight=options.preflight and not watching,
+            formats=options.formats), stage)
         if run.replay is not None:
             sent += sum(t.attempts for t in run.replay.targets)
             spent += sum(t.spend_usd for t in run.replay.targets)
@@ -169,14 +204,29 @@ def run_lineup(config: SwapConfig, options: RunOptions | None = None,
     lineup = LineupResult(results, recommend(results, rank_by), rank_by, alpha, notes,
                           multiplicity=multiplicity, order=order or [])
     if write_reports:
-        lineup.reports = write_lineup_reports(lineup, config.report.dir, config.name)
-        if results:  # beside the candidates' runs: `swapkit view` reads it
-            import json
-
-            (results[0].run_dir.parent / LINEUP_FILE).write_text(json.dumps(
-                {"name": config.name, **lineup_json(lineup)}, indent=2, ensure_ascii=False),
-                encoding="utf-8")
+        _write(lineup, config)
     return lineup
+
+
+def _with_dirs(config: SwapConfig, options: RunOptions) -> SwapConfig:
+    """``config`` with the command line's run and report folders."""
+    if options.run_dir is not None:
+        config = config.model_copy(update={"run_dir": options.run_dir})
+    if options.report_dir is not None:
+        config = config.model_copy(update={"report": config.report.model_copy(
+            update={"dir": options.report_dir})})
+    return config
+
+
+def _write(lineup: LineupResult, config: SwapConfig) -> None:
+    """The lineup's reports, and its summary beside the candidates' runs (the viewer's)."""
+    import json
+
+    lineup.reports = write_lineup_reports(lineup, config.report.dir, config.name)
+    if lineup.candidates:
+        (lineup.candidates[0].run_dir.parent / LINEUP_FILE).write_text(json.dumps(
+            {"name": config.name, **lineup_json(lineup)}, indent=2, ensure_ascii=False),
+            encoding="utf-8")
 
 
 

@@ -22,7 +22,7 @@ from swapkit.scoring.metrics.human_review import HumanReview
 from swapkit.scoring.score import load_run_data, run_suite, suite_specs
 from swapkit.store import RunStore
 
-__all__ = ["CHUNK", "MIN_WATCHED", "replay_watching", "settled_nogo"]
+__all__ = ["CHUNK", "MIN_WATCHED", "nogo_settled", "replay_watching", "settled_nogo"]
 
 STOP_META = "early_stop"  # the run store's record of a stop (read by the decision)
 
@@ -39,19 +39,33 @@ def _checkable(spec: GateSpec, metric: Any) -> bool:
 
 
 
-def settled_nogo(run_dir: Path, alpha: float) -> EarlyStop | None:
+def nogo_settled(d: np.ndarray, low: float, high: float, margin: float, alpha: float
+                 ) -> tuple[bool, float]:
+    """The rule on one gate's paired differences ``d`` (each in [low − high, high − low]),
+    in the order they were answered: whether the anytime-valid upper bound of their mean is
+    below −margin, and that bound."""
+    upper = float(prpl_eb_cs(d, low - high, high - low, alpha)[1][-1])
+    return upper < -margin, upper
+
+
+def settled_nogo(run_dir: Path, alpha: float, candidate: str | None = None
+                 ) -> EarlyStop | None:
     """Whether a hard gate is already a NO-GO at any later point: the anytime-valid
     confidence sequence (predictable plug-in empirical Bernstein, docs/methodology.md §5.2)
     of its paired difference over the records answered so far, in replay order, lies below
     −margin. α is split over the gates watched."""
     with RunStore(run_dir, read_only=True) as store:
-        if "candidate" not in store.targets():  # nothing answered yet
-            return None
+        stored = store.targets().get("candidate")
+        if stored is None or (candidate is not None and stored.target != candidate):
+            return None  # nothing answered yet, or by another candidate (its config changed)
         suite = run_suite(store)
         data = load_run_data(store)
         answered = next((i for i, c in enumerate(data.cand) if c is None), len(data))
         if answered == len(data):  # nothing left to save: the run decides as usual
             return None
+        conversations = [c for c in data.record_field("conversation_id")[:answered] if c]
+        if len(set(conversations)) < len(conversations):
+            return None  # turns of one conversation are not independent: not watched
         watched = [(spec, get_metric(spec.metric)) for spec in suite.gates]
         watched = [(spec, metric) for spec, metric in watched if _checkable(spec, metric)]
         for spec, metric in watched:
@@ -64,8 +78,8 @@ def settled_nogo(run_dir: Path, alpha: float) -> EarlyStop | None:
                 continue
             low, high = scores.bounds or (0.0, 1.0)
             margin = default_margin(spec, scores)
-            upper = float(prpl_eb_cs(d, low - high, high - low, alpha / len(watched))[1][-1])
-            if upper < -margin:
+            settled, upper = nogo_settled(d, low, high, margin, alpha / len(watched))
+            if settled:
                 return EarlyStop(answered, len(data), spec.display_name, upper, margin)
     return None
 
@@ -93,8 +107,9 @@ def replay_watching(member: SwapConfig, options: RunOptions, alpha: float
 
     replay("baseline", None, True)
     first, chunk = True, CHUNK
+    candidate = target_hash(target_identity(member.candidate))
     while True:
-        stop = settled_nogo(member.run_dir, alpha)  # a rerun looks before sending more
+        stop = settled_nogo(member.run_dir, alpha, candidate)  # a rerun looks first
         if stop is not None:
             _remember(member, stop)
             return stop, sent, spent
@@ -115,4 +130,5 @@ def _remember(member: SwapConfig, stop: EarlyStop | None) -> None:
         store.set_meta(STOP_META, None if stop is None else {
             "answered": stop.answered, "planned": stop.planned, "gate": stop.gate,
             "upper": stop.upper, "margin": stop.margin,
-            "target": target_hash(target_identity(member.candidate))})
+            "target": target_hash(target_identity(member.candidate)),
+            "config_hash": store.get_meta("config_hash")})

@@ -89,7 +89,8 @@ def adjust(results: list[CandidateResult], alpha: float, order: list[str] | None
         going = True
         for name in order:
             result = by_name.get(name)
-            if result is None:
+            if result is None:  # never decided (not run, or capped): the sequence ends here
+                going = False
                 continue
             ok = going and result.p_go is not None and result.p_go <= alpha
             result.verdict = "GO" if ok else (
@@ -103,19 +104,19 @@ def adjust(results: list[CandidateResult], alpha: float, order: list[str] | None
 
 
 
-def sequence_order(config: SwapConfig, names: list[str] | None = None) -> list[str]:
-    """The fixed sequence: the candidates by planned cost, dearest first (prices and the
-    log's tokens, known before any answer); candidates without a price last, in swap.yaml's
-    order."""
+def sequence_order(config: SwapConfig) -> list[str]:
+    """The fixed sequence over the whole lineup: the candidates by planned cost, dearest
+    first (prices and the log's tokens, known before any answer); candidates without a price
+    last, in swap.yaml's order."""
     from swapkit.plan import plan_lineup
 
     planned: dict[str, float | None] = {}
     for name, plan in plan_lineup(config):
         target = next((t for t in plan.targets if t.side == "candidate"), None)
         planned[name] = None if target is None else target.cost_usd
-    chosen = [n for n in planned if names is None or n in names]
-    return sorted(chosen, key=lambda n: (planned[n] is None, -(planned[n] or 0.0),
-                                         chosen.index(n)))
+    names = list(planned)
+    return sorted(names, key=lambda n: (planned[n] is None, -(planned[n] or 0.0),
+                                        names.index(n)))
 
 
 

@@ -240,6 +240,8 @@ def _sample_fingerprint(config: SwapConfig) -> str | None:
     """What the stored sample was drawn from: the config (what the run measures) and the
     log file as it is on disk (None when the log cannot be looked at)."""
     files = [config.log.path, *([config.log.output] if config.log.output else [])]
+    if not all(path.is_file() for path in files):  # a dataset folder: files change inside
+        return None
     try:
         stats = [(str(path), path.stat().st_size, path.stat().st_mtime_ns) for path in files]
     except OSError:
