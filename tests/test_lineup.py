@@ -207,6 +207,8 @@ def test_plan_shows_each_candidate_and_counts_the_baseline_once(tmp_path: Path) 
     assert cand["requests"] == 30 and cand["label"] == "small"
     text = run_cli(["plan", str(path)]).output
     assert "candidate  small" in text and "shared: replayed once for the lineup" in text
+    dry = json.loads(run_cli(["run", str(path), "--dry-run", "--json"]).output)
+    assert list(dry["candidates"]) == ["big", "small"]
 
 
 def test_the_pareto_chart_marks_the_front_and_escapes_names() -> None:

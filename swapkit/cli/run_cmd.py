@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,8 +37,6 @@ __all__ = ["finish", "run_command", "run_json", "show_lineup"]
 def run_json(result: RunResult) -> str:
     """What ``run --json`` prints: the verdict, the headline, the reports written (absolute
     paths) and the whole decision, one JSON document."""
-    import json
-
     return json.dumps({
         "verdict": result.decision.verdict, "headline": result.decision.headline,
         "reason": result.decision.reason,
@@ -139,8 +138,10 @@ def run_command(config_path: Path, dry_run: bool, max_records: int | None, only:
             from swapkit.plan import plan_lineup
 
             plans = plan_lineup(with_options(config, options))
-            click.echo("\n\n".join(f"candidate  {name}\n{render_plan(plan)}"
-                                     for name, plan in plans))
+            click.echo(json.dumps({"candidates": {name: plan.model_dump(mode="json")
+                                                  for name, plan in plans}}, indent=2)
+                       if json_ else "\n\n".join(f"candidate  {name}\n{render_plan(plan)}"
+                                                  for name, plan in plans))
             return
         plan = plan_migration(with_options(config, options))
         click.echo(plan.model_dump_json(indent=2) if json_ else render_plan(plan, example=True))
@@ -192,8 +193,6 @@ def finish_lineup(config: SwapConfig, options: RunOptions, names: list[str] | No
 def show_lineup(result: LineupResult, require: str | None, inconclusive: str,
                 json_: bool) -> None:
     """Print a lineup's table and recommendation (or its JSON), then exit with its code."""
-    import json
-
     from swapkit.lineup import lineup_exit_code, lineup_headline, lineup_json, lineup_table
 
     if json_:

@@ -73,10 +73,15 @@ def _seed_baseline(source: Path, run_dir: Path, config: SwapConfig) -> None:
         store.db.execute("ATTACH DATABASE ? AS earlier", (str(source / DB_NAME),))
         try:
             with store.db:
-                store.db.execute("INSERT OR IGNORE INTO completions SELECT * FROM "
-                                 "earlier.completions WHERE target = ?", (name,))
-                store.db.execute("INSERT OR IGNORE INTO embeddings SELECT * FROM "
-                                 "earlier.embeddings")
+                for table, where in (("completions", " WHERE target = ?"), ("embeddings", "")):
+                    # by column name: the two stores may have been migrated apart
+                    mine = [r[1] for r in store.db.execute(f"PRAGMA main.table_info({table})")]
+                    theirs = {r[1] for r in store.db.execute(
+                        f"PRAGMA earlier.table_info({table})")}
+                    columns = ", ".join(c for c in mine if c in theirs)
+                    store.db.execute(f"INSERT OR IGNORE INTO main.{table} ({columns}) SELECT "
+                                     f"{columns} FROM earlier.{table}{where}",
+                                     (name,) if where else ())
         finally:
             store.db.execute("DETACH DATABASE earlier")
 
@@ -157,6 +162,7 @@ def run_lineup(config: SwapConfig, options: RunOptions | None = None,
     siblings = [m.run_dir for _, m in config.members() if m.run_dir is not None]
     requests = options.max_requests or config.replay.max_requests
     spend = options.max_spend_usd or config.replay.max_spend_usd
+    notes_capped = False
     for name, member in config.members():
         assert member.run_dir is not None
         if name not in chosen:  # not run now: its stored decision takes its place
@@ -177,6 +183,10 @@ def run_lineup(config: SwapConfig, options: RunOptions | None = None,
         stop, sent, spent = None, 0, 0.0
         watching = (early_stop and not options.report_only and options.only is None
                     and requests is None and spend is None)  # caps stay exact unwatched
+        if early_stop and not watching and not options.report_only and not notes_capped:
+            notes.append("early stopping is off: a request or spend cap (or --only) is set, "
+                         "and the plain replay keeps it exact")
+            notes_capped = True
         if watching:
             sized = with_options(member, RunOptions(max_records=options.max_records))
             stop, sent, spent = replay_watching(sized, options, _alpha(member))
