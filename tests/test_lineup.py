@@ -108,6 +108,12 @@ def test_the_recommendation_is_the_cheapest_go_after_holm() -> None:
     nogo = [_result("a", "NO-GO", 0.9, 0.1), _result("b", "NO-GO", 0.8, 0.2)]
     adjust(nogo, 0.05)
     assert lineup_exit_code(LineupResult(nogo, recommend(nogo, "cost"), "cost", 0.05)) == 1
+    # Holm's family is the whole lineup: an undecided candidate still counts (p = 1)
+    alone = [_result("a", "GO", 0.03, 0.1)]
+    adjust(alone, 0.05)
+    assert alone[0].verdict == "GO"
+    adjust(alone, 0.05, family=2)
+    assert alone[0].verdict == "INCONCLUSIVE"  # 0.03 × 2 > 0.05
     # an INCONCLUSIVE cheaper than a GO is not recommended
     mixed = [_result("cheap", "INCONCLUSIVE", None, 0.0001), _result("ok", "GO", 0.001, 0.5)]
     adjust(mixed, 0.05)

@@ -64,7 +64,6 @@ __all__ = ["LINEUP_FILE", "MULTIPLICITY", "RANK_BY", "CandidateResult", "EarlySt
            "write_lineup_reports"]
 
 
-
 def _seed_baseline(source: Path, run_dir: Path, config: SwapConfig) -> None:
     """Copy the baseline's stored answers of another candidate's run into ``run_dir``, and
     the embeddings it holds (a cache by text: the baseline's answers are embedded once)."""
@@ -84,7 +83,6 @@ def _seed_baseline(source: Path, run_dir: Path, config: SwapConfig) -> None:
                                      (name,) if where else ())
         finally:
             store.db.execute("DETACH DATABASE earlier")
-
 
 
 def _stored(name: str, member: SwapConfig) -> CandidateResult | None:
@@ -119,7 +117,6 @@ def _alpha(member: SwapConfig) -> float:
     return suite.alpha if isinstance(suite, Suite) else DEFAULT_SUITE.alpha
 
 
-
 def _p_go(decision: Decision) -> float | None:
     """A GO's p-value: every hard gate's GO claim must hold, so the largest of theirs."""
     if decision.verdict != "GO":
@@ -128,12 +125,10 @@ def _p_go(decision: Decision) -> float | None:
     return max((p for p in hard if p is not None), default=0.0)
 
 
-
 def _operations(decision: Decision) -> tuple[float | None, float | None]:
     """The candidate's cost per request and p95 latency."""
     side = decision.operations[1] if len(decision.operations) > 1 else None
     return (None, None) if side is None else (side.cost_per_request, side.latency_p95)
-
 
 
 def run_lineup(config: SwapConfig, options: RunOptions | None = None,
@@ -210,7 +205,7 @@ def run_lineup(config: SwapConfig, options: RunOptions | None = None,
         results.append(CandidateResult(name, member.run_dir, run.decision, _p_go(run.decision),
                                        run.decision.verdict, cost, latency, run.reports, stop))
     alpha = results[0].decision.alpha if results else 0.05
-    adjust(results, alpha, order)
+    adjust(results, alpha, order, family=len(config.members()))
     lineup = LineupResult(results, recommend(results, rank_by), rank_by, alpha, notes,
                           multiplicity=multiplicity, order=order or [])
     if write_reports:
@@ -237,7 +232,6 @@ def _write(lineup: LineupResult, config: SwapConfig) -> None:
         (lineup.candidates[0].run_dir.parent / LINEUP_FILE).write_text(json.dumps(
             {"name": config.name, **lineup_json(lineup)}, indent=2, ensure_ascii=False),
             encoding="utf-8")
-
 
 
 def lineup_exit_code(result: LineupResult, require: str | None = None,

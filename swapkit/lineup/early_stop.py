@@ -38,7 +38,6 @@ def _checkable(spec: GateSpec, metric: Any) -> bool:
                 *EMBEDDING_METRICS, HumanReview.name) and not spec.metric.startswith("judge"))
 
 
-
 def nogo_settled(d: np.ndarray, low: float, high: float, margin: float, alpha: float
                  ) -> tuple[bool, float]:
     """The rule on one gate's paired differences ``d`` (each in [low − high, high − low]),
@@ -82,7 +81,6 @@ def settled_nogo(run_dir: Path, alpha: float, candidate: str | None = None
             if settled:
                 return EarlyStop(answered, len(data), spec.display_name, upper, margin)
     return None
-
 
 
 def replay_watching(member: SwapConfig, options: RunOptions, alpha: float

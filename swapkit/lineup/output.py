@@ -14,10 +14,8 @@ def _money(value: float | None) -> str:
     return "n/a" if value is None else f"${value * 1000:,.4g}"
 
 
-
 def _seconds(value: float | None) -> str:
     return "n/a" if value is None else f"{value * 1000:,.0f} ms"
-
 
 
 def lineup_table(result: LineupResult) -> list[list[str]]:
@@ -36,7 +34,6 @@ def lineup_table(result: LineupResult) -> list[list[str]]:
     return rows
 
 
-
 def lineup_headline(result: LineupResult) -> str:
     """One sentence: the recommendation, or why there is none."""
     names = {"cost": "cost per request", "latency_p95": "p95 latency"}
@@ -52,13 +49,11 @@ def lineup_headline(result: LineupResult) -> str:
     return f"no candidate recommended: none is GO for the lineup ({_design(result)})"
 
 
-
 def _design(result: LineupResult) -> str:
     if result.multiplicity == "holm":
         return f"Holm across {len(result.candidates)} candidates, α {result.alpha:g}"
     return (f"a fixed sequence, dearest planned first: {' → '.join(result.order)}; "
             f"each at α {result.alpha:g}, stopping at the first that is not GO")
-
 
 
 def lineup_markdown(result: LineupResult) -> str:
@@ -74,7 +69,6 @@ def lineup_markdown(result: LineupResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-
 def lineup_json(result: LineupResult) -> dict[str, object]:
     """The lineup as JSON: the recommendation and each candidate's verdicts and numbers."""
     return {
@@ -88,7 +82,6 @@ def lineup_json(result: LineupResult) -> dict[str, object]:
             "reports": {k: str(v) for k, v in r.reports.items()},
             "headline": r.decision.headline} for r in result.candidates],
     }
-
 
 
 def write_lineup_reports(result: LineupResult, folder: Path, name: str = "lineup"

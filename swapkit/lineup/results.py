@@ -39,7 +39,6 @@ class EarlyStop:
                 f"margin, a NO-GO at any later point; {saved} requests not sent{money}")
 
 
-
 @dataclass
 class CandidateResult:
     """One candidate of the lineup: its run's decision, its verdict after the lineup's
@@ -62,7 +61,6 @@ class CandidateResult:
         return self.decision.verdict
 
 
-
 @dataclass
 class LineupResult:
     """What a lineup run produced."""
@@ -77,12 +75,12 @@ class LineupResult:
     order: list[str] = field(default_factory=list)  # the sequence's, dearest planned first
 
 
-
-def adjust(results: list[CandidateResult], alpha: float, order: list[str] | None = None
-           ) -> None:
+def adjust(results: list[CandidateResult], alpha: float, order: list[str] | None = None,
+           family: int | None = None) -> None:
     """The lineup's verdicts. With ``order`` (the fixed sequence): each candidate in turn
     keeps its GO while every one before it was GO; after the first that is not, a GO is
-    INCONCLUSIVE (not tested). Without: Holm's step-down over the GO p-values, a GO that
+    INCONCLUSIVE (not tested). Without: Holm's step-down over the GO p-values of the
+    ``family`` (the whole lineup; a candidate without a decision counts as p = 1), a GO that
     does not survive it INCONCLUSIVE. NO-GO and INCONCLUSIVE stay as they are."""
     if order is not None:
         by_name = {r.name: r for r in results}
@@ -97,11 +95,12 @@ def adjust(results: list[CandidateResult], alpha: float, order: list[str] | None
                 "INCONCLUSIVE" if result.unadjusted == "GO" else result.unadjusted)
             going = ok
         return
-    adjusted = holm([r.p_go if r.p_go is not None else 1.0 for r in results])
+    undecided = max(0, (family or len(results)) - len(results))
+    adjusted = holm([r.p_go if r.p_go is not None else 1.0 for r in results]
+                    + [1.0] * undecided)[:len(results)]
     for result, p in zip(results, adjusted, strict=True):
         result.verdict = result.unadjusted if result.p_go is None else (
             "GO" if p <= alpha else "INCONCLUSIVE")
-
 
 
 def sequence_order(config: SwapConfig) -> list[str]:
@@ -117,7 +116,6 @@ def sequence_order(config: SwapConfig) -> list[str]:
     names = list(planned)
     return sorted(names, key=lambda n: (planned[n] is None, -(planned[n] or 0.0),
                                         names.index(n)))
-
 
 
 def _quantity(r: CandidateResult, name: str) -> float | None:
