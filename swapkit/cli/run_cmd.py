@@ -25,6 +25,7 @@ from swapkit.cli.options import (
     with_suite,
 )
 from swapkit.cli.style import colour_enabled
+from swapkit.config.lineup import MULTIPLICITY, RANK_BY
 
 if TYPE_CHECKING:
     from swapkit.config import SwapConfig
@@ -80,10 +81,10 @@ def finish(result: RunResult, inconclusive: str, json_: bool = False) -> None:
 @threads_option
 @click.option("--candidates", "candidate_names", metavar="LIST",
               help="a lineup (candidates: in swap.yaml): run only these, comma-separated")
-@click.option("--rank-by", type=click.Choice(["cost", "latency_p95"]), default=None,
+@click.option("--rank-by", type=click.Choice(RANK_BY), default=None,
               help="a lineup: what picks the recommended candidate (default: lineup.rank_by "
                    "of swap.yaml, cost)")
-@click.option("--multiplicity", type=click.Choice(["sequence", "holm"]), default=None,
+@click.option("--multiplicity", type=click.Choice(MULTIPLICITY), default=None,
               help="a lineup: how the recommendation holds α (a fixed sequence, dearest "
               "planned first; or Holm across the candidates; default: lineup.multiplicity)")
 @click.option("--early-stop", "early_stop", is_flag=True,

@@ -12,13 +12,17 @@ a candidate can differ from another by one parameter::
 from __future__ import annotations
 
 import copy
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["MERGED_KEYS", "LineupConfig", "RankQuantity", "resolve_extends"]
+__all__ = ["MERGED_KEYS", "MULTIPLICITY", "RANK_BY", "LineupConfig", "Multiplicity",
+           "RankQuantity", "resolve_extends"]
 
 RankQuantity = Literal["cost", "latency_p95"]
+Multiplicity = Literal["sequence", "holm"]
+RANK_BY: tuple[str, ...] = get_args(RankQuantity)
+MULTIPLICITY: tuple[str, ...] = get_args(Multiplicity)
 
 
 class LineupConfig(BaseModel):
@@ -30,7 +34,7 @@ class LineupConfig(BaseModel):
         default="cost", description="what makes a GO candidate the one to recommend: cost (per "
         "request, measured), latency_p95, or a weighted mix such as {cost: 2, latency_p95: 1} "
         "(each quantity divided by the best GO candidate's, then weighted; the lowest sum wins)")
-    multiplicity: Literal["sequence", "holm"] = Field(
+    multiplicity: Multiplicity = Field(
         default="sequence", description="how the recommendation holds α: a fixed sequence, "
         "dearest planned cost first, or Holm across the candidates (docs/methodology.md §6.3)")
     early_stop: bool = Field(default=True, description="stop sending a candidate requests "

@@ -42,8 +42,6 @@ from swapkit.lineup.output import (
     write_lineup_reports,
 )
 from swapkit.lineup.results import (
-    MULTIPLICITY,
-    RANK_BY,
     CandidateResult,
     EarlyStop,
     LineupResult,
@@ -58,7 +56,7 @@ from swapkit.replay.targets import target_hash, target_identity
 from swapkit.report.lineup_page import LINEUP_FILE
 from swapkit.store import DB_NAME, RunStore
 
-__all__ = ["LINEUP_FILE", "MULTIPLICITY", "RANK_BY", "CandidateResult", "EarlyStop",
+__all__ = ["LINEUP_FILE", "CandidateResult", "EarlyStop",
            "LineupResult", "adjust", "lineup_exit_code", "lineup_headline", "lineup_json",
            "lineup_markdown", "lineup_table", "recommend", "run_lineup", "sequence_order",
            "write_lineup_reports"]

@@ -5,20 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 from swapkit.config import SwapConfig
-from swapkit.config.lineup import RankQuantity
+from swapkit.config.lineup import Multiplicity, RankQuantity
 from swapkit.decision.model import Decision
 from swapkit.decision.stats.multiplicity import holm
 
-__all__ = ["MULTIPLICITY", "RANK_BY", "CandidateResult", "EarlyStop", "LineupResult",
-           "Multiplicity", "RankBy", "adjust", "recommend", "sequence_order"]
+__all__ = ["CandidateResult", "EarlyStop", "LineupResult", "Multiplicity", "RankBy", "adjust",
+           "recommend", "sequence_order"]
 
 RankBy = RankQuantity | dict[RankQuantity, float]
-RANK_BY: tuple[RankQuantity, ...] = ("cost", "latency_p95")
-Multiplicity = Literal["sequence", "holm"]
-MULTIPLICITY: tuple[Multiplicity, ...] = ("sequence", "holm")
 
 
 @dataclass
