@@ -67,9 +67,11 @@ def settled_nogo(run_dir: Path, alpha: float, candidate: str | None = None
             return None  # turns of one conversation are not independent: not watched
         watched = [(spec, get_metric(spec.metric)) for spec in suite.gates]
         watched = [(spec, metric) for spec, metric in watched if _checkable(spec, metric)]
+        options: dict[str, dict[str, Any]] = {}
+        for name, given in suite_specs(suite):  # each metric's first options, as before
+            options.setdefault(name, given)
         for spec, metric in watched:
-            scores = metric.score(data, dict(next(
-                (o for n, o in suite_specs(suite) if n == spec.metric), {})))
+            scores = metric.score(data, dict(options.get(spec.metric, {})))
             base, cand = scores.base[:answered], scores.cand[:answered]
             d = (cand - base) if scores.higher_is_better else (base - cand)
             d = d[np.isfinite(d)]

@@ -84,12 +84,12 @@ class HumanReview:
             x.record_id in current and x.answers == current[x.record_id])]
         replaced = len(review.labels) - len(fresh)
         combined, rule = planned_labels(fresh, planned)
-        strata = sorted({p.stratum for p in review.planned})
+        code = {h: k for k, h in enumerate(sorted({p.stratum for p in review.planned}))}
         for p in review.planned:
             i = p.position
             base[i] = 0.0
             extra["inclusion_probability"][i] = p.inclusion_probability
-            extra["stratum"][i] = strata.index(p.stratum)
+            extra["stratum"][i] = code[p.stratum]
             extra["stratum_size"][i] = float(sizes.get(p.stratum, {}).get(
                 "population", round(1 / p.inclusion_probability)))
             label = combined.get(p.record_id)
