@@ -10,6 +10,8 @@
     python -m benchmarks gate            # `swapkit gate`, 100,000 recorded records
     python -m benchmarks lineup          # 5 candidates in one run vs one at a time
     python -m benchmarks gate1m          # the same at 1,000,000 (about 15 minutes)
+    python -m benchmarks ray             # local vs Ray: run at 20,000 records, embeddings
+    python -m benchmarks ray1m           # local vs Ray end to end at 1,000,000 records
     python -m benchmarks --write         # also rewrite benchmarks/RESULTS.md
 """
 
@@ -33,6 +35,7 @@ from benchmarks import (
     inspect_log,
     json_documents,
     lineup,
+    ray_scale,
     replay,
     scoring,
 )
@@ -49,6 +52,8 @@ SCENARIOS: dict[str, Callable[[argparse.Namespace], list[dict[str, Any]]]] = {
     "gate": lambda args: gate.run(),
     "lineup": lambda args: lineup.run(args.lineup_n),
     "gate1m": lambda args: gate.run_1m(),  # ~14 minutes on 2 cores
+    "ray": lambda args: ray_scale.run(),
+    "ray1m": lambda args: ray_scale.run_1m(),
 }
 ON_REQUEST = {"encoder"}  # run only when named: the first half of "scoring"
 RESULTS = Path(__file__).parent / "RESULTS.md"

@@ -51,9 +51,9 @@ def write_profiles(folder: Path, latency_s: float) -> list[Path]:
 
 
 @contextmanager
-def simulator(profiles: list[Path], log: Path) -> Iterator[str]:
+def simulator(profiles: list[Path], log: Path, exit_after_s: float = 900) -> Iterator[str]:
     args = [sys.executable, "-m", "swapkit", "sim", "--port", "0", "--log", str(log),
-            "--exit-after", "900"]
+            "--exit-after", str(exit_after_s)]
     for p in profiles:
         args += ["-p", str(p)]
     process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,

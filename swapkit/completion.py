@@ -52,12 +52,16 @@ def outcome(completion: Completion | None) -> Outcome:
 
 def needs_retry(completion: Completion) -> bool:
     """True when a stored completion failed for infrastructure reasons (retry on resume)."""
-    if completion.status in ("timeout", "rate_limited", "unreached"):
+    return status_needs_retry(completion.status, completion.http_status)
+
+
+def status_needs_retry(status: str, http_status: int | None) -> bool:
+    """:func:`needs_retry` from the two stored fields it looks at."""
+    if status in ("timeout", "rate_limited", "unreached"):
         return True
-    if completion.status != "error":
+    if status != "error":
         return False
-    return completion.http_status is None or completion.http_status in RETRYABLE_HTTP or (
-        completion.http_status >= 500)
+    return http_status is None or http_status in RETRYABLE_HTTP or http_status >= 500
 
 
 def cost_usd(usage: Usage | None, price: Price | None) -> float | None:

@@ -74,7 +74,8 @@ def with_options(config: SwapConfig, options: RunOptions) -> SwapConfig:
 def _prefetch(config: SwapConfig, run_dir: Path) -> EmbeddingPrefetch | None:
     """Embed answers during the replay when the suite will need them (local models)."""
     suite = config.suite if isinstance(config.suite, Suite) else DEFAULT_SUITE
-    if config.embeddings.backend == "openai" or not needs_embeddings(suite):
+    if config.embeddings.backend == "openai" or not needs_embeddings(suite) or (
+            config.executor.ray):  # on Ray, scoring embeds on the cluster
         return None
     return EmbeddingPrefetch(run_dir, config.embeddings).start()
 
@@ -111,7 +112,7 @@ def run_migration(config: SwapConfig, options: RunOptions | None = None,
                          "completions stored so far. Rerun to complete it.")
 
     say("scoring")
-    score_run(run_dir, force=False)
+    score_run(run_dir, force=False, executor=config.executor)
     say("deciding")
     decision = decide_run(run_dir, notes=notes)
     say("writing reports")

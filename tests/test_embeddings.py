@@ -293,3 +293,16 @@ def test_threads_follow_the_cpus_this_process_may_use(tmp_path: Path,
     assert encoder_threads(EmbeddingsConfig(threads=3)) == 3
     quota.write_text("max 100000\n")
     assert cpus.available_cpus() >= 1
+
+
+def test_embeddings_device_cuda_without_a_gpu_is_an_error_naming_the_setting() -> None:
+    from swapkit.config import EmbeddingsConfig
+    from swapkit.errors import ConfigError
+    from swapkit.scoring.embeddings.backends import cuda_available, encoder_device
+
+    if cuda_available():
+        pytest.skip("this machine has a GPU")
+    assert encoder_device(EmbeddingsConfig()) == "cpu"  # auto: the CPU here
+    assert encoder_device(EmbeddingsConfig(device="cpu")) == "cpu"
+    with pytest.raises(ConfigError, match=r"embeddings\.device is cuda"):
+        encoder_device(EmbeddingsConfig(device="cuda"))

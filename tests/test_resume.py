@@ -184,7 +184,7 @@ def test_a_resumed_run_keeps_its_sample_until_the_log_or_config_changes(
     """The sample is drawn once: a rerun of the same config over the same log file does not
     read the log again (a lineup's chunked replay calls the replay many times); a changed
     log (size or time) or config draws it again."""
-    from swapkit.replay import engine
+    from swapkit.replay import sample as engine
 
     log = write_log(tmp_path / "log.jsonl", 20)
     with start_simulator([profile("base-sim"), profile("cand-sim")], [log]) as sim:

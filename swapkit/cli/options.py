@@ -21,8 +21,8 @@ if TYPE_CHECKING:
 
 __all__ = ["apply_filter_flags", "exit_with_verdict", "filter_options", "filter_update",
            "inconclusive_option", "load_suite_option", "only_option", "preflight_option",
-           "print_config_warnings", "stage_printer", "target_options", "target_overrides",
-           "threads_option", "verbosity"]
+           "print_config_warnings", "ray_option", "stage_printer", "target_options",
+           "target_overrides", "threads_option", "verbosity", "with_execution"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -37,6 +37,10 @@ preflight_option = click.option(
 threads_option = click.option(
     "--threads", type=click.IntRange(1, 256), default=None,
     help="embedding encoder threads (default: embeddings.threads, else the CPUs available)")
+ray_option = click.option(
+    "--ray", "ray_address", is_flag=False, flag_value="", default=None, metavar="[ADDRESS]",
+    help="run the replay and the embeddings on Ray (executor: ray); ADDRESS: auto, "
+    "ray://HOST:PORT, or none for executor.address, else Ray's default (docs/scale.md)")
 only_option = click.option("--only", type=click.Choice(list(SIDES)),
                            help="replay one side only")
 inconclusive_option = click.option(
@@ -186,3 +190,15 @@ def exit_with_verdict(decision: Decision, inconclusive: str) -> None:
     elif decision.verdict == "INCONCLUSIVE" and inconclusive == "warn":
         click.echo("warning: INCONCLUSIVE treated as a pass (--inconclusive warn)", err=True)
     raise click.exceptions.Exit(exit_code(decision, inconclusive))
+
+
+def with_execution(config: SwapConfig, threads: int | None, ray_address: str | None
+                   ) -> SwapConfig:
+    """The config with ``--threads`` and ``--ray [ADDRESS]`` applied."""
+    update: dict[str, Any] = {}
+    if threads is not None:
+        update["embeddings"] = config.embeddings.model_copy(update={"threads": threads})
+    if ray_address is not None:
+        update["executor"] = config.executor.model_copy(update={
+            "kind": "ray", "address": ray_address or config.executor.address})
+    return config.model_copy(update=update) if update else config

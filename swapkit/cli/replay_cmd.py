@@ -8,7 +8,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from swapkit.cli.options import only_option, preflight_option, print_config_warnings
+from swapkit.cli.options import (
+    only_option,
+    preflight_option,
+    print_config_warnings,
+    ray_option,
+    with_execution,
+)
 from swapkit.support.numbers import fmt_count, fmt_duration, fmt_money
 from swapkit.support.sanitize import clean
 
@@ -32,9 +38,10 @@ __all__ = ["render_summary", "replay_command"]
 @click.option("-q", "--quiet", is_flag=True, help="no progress display")
 @click.option("--json", "json_", is_flag=True, help="print the summary as JSON")
 @preflight_option
+@ray_option
 def replay_command(config_path: Path, run_dir: Path | None, only: str | None,
                    max_requests: int | None, max_spend: float | None, fail_fast: bool | None,
-                   quiet: bool, json_: bool, no_preflight: bool) -> None:
+                   quiet: bool, json_: bool, no_preflight: bool, ray_address: str | None) -> None:
     """Replay the sampled log against the baseline and candidate into the run store.
 
     Rerunning resumes: completed requests are skipped, failed ones retried.
@@ -47,7 +54,7 @@ def replay_command(config_path: Path, run_dir: Path | None, only: str | None,
     from swapkit.config import load_config
     from swapkit.replay.engine import ReplayOptions, replay_run
 
-    config = load_config(config_path)
+    config = with_execution(load_config(config_path), None, ray_address)
     print_config_warnings(config)
     options = ReplayOptions(run_dir=run_dir, only=only, max_requests=max_requests,
                             max_spend_usd=max_spend, fail_fast=fail_fast, quiet=quiet,
@@ -63,6 +70,9 @@ def render_summary(summary: ReplaySummary) -> str:
     lines = [f"run        {summary.run_dir}",
              f"records    {fmt_count(summary.records)} ({fmt_count(summary.noise_records)} "
              "with extra baseline samples)"]
+    executor = summary.extra.get("executor")
+    if executor:
+        lines.append(f"executor   {executor['kind']}, {fmt_count(executor['shards'])} shards")
     for t in summary.targets:
         statuses = ", ".join(f"{k} {fmt_count(v)}" for k, v in t.status.most_common()) or "-"
         lines.append(

@@ -16,12 +16,14 @@ from swapkit.cli.options import (
     only_option,
     preflight_option,
     print_config_warnings,
+    ray_option,
     stage_printer,
     suite_option,
     target_options,
     target_overrides,
     threads_option,
     verbosity,
+    with_execution,
     with_suite,
 )
 from swapkit.cli.style import colour_enabled
@@ -79,6 +81,7 @@ def finish(result: RunResult, inconclusive: str, json_: bool = False) -> None:
               "with --dry-run: the plan)")
 @preflight_option
 @threads_option
+@ray_option
 @click.option("--candidates", "candidate_names", metavar="LIST",
               help="a lineup (candidates: in swap.yaml): run only these, comma-separated")
 @click.option("--rank-by", type=click.Choice(RANK_BY), default=None,
@@ -102,9 +105,9 @@ def run_command(config_path: Path, dry_run: bool, max_records: int | None, only:
                 report_only: bool, max_requests: int | None, max_spend: float | None,
                 fail_fast: bool | None, inconclusive: str, run_dir: Path | None,
                 report_dir: Path | None, quiet: bool, json_: bool, no_preflight: bool,
-                threads: int | None, suite_path: Path | None, candidate_names: str | None,
-                rank_by: str | None, multiplicity: str | None, early_stop: bool,
-                no_early_stop: bool, require: str | None, **flags: Any) -> None:
+                threads: int | None, ray_address: str | None, suite_path: Path | None,
+                candidate_names: str | None, rank_by: str | None, multiplicity: str | None,
+                early_stop: bool, no_early_stop: bool, require: str | None, **flags: Any) -> None:
     """Replay, score, decide and report a migration; exit with the verdict's code.
 
     Exit codes: 0 GO, 1 NO-GO, 4 INCONCLUSIVE (0 with --inconclusive warn|pass),
@@ -122,9 +125,7 @@ def run_command(config_path: Path, dry_run: bool, max_records: int | None, only:
     config = apply_overrides(load_config(config_path), target_overrides(flags))
     config = with_suite(apply_filter_flags(config, flags), suite_path)
     print_config_warnings(config)
-    if threads is not None:
-        config = config.model_copy(update={
-            "embeddings": config.embeddings.model_copy(update={"threads": threads})})
+    config = with_execution(config, threads, ray_address)
     options = RunOptions(max_records=max_records, only=only, report_only=report_only,
                          quiet=quiet, max_requests=max_requests, max_spend_usd=max_spend,
                          fail_fast=fail_fast, run_dir=run_dir, report_dir=report_dir,

@@ -5,6 +5,7 @@ Takes in YAML; gives out validated pydantic models. Imports only :mod:`swapkit.e
 and :mod:`swapkit.support`; every stage may import it.
 """
 
+from swapkit.config.executor import ExecutorConfig, run_identity
 from swapkit.config.load import (
     check_environment,
     format_validation_error,
@@ -52,6 +53,7 @@ __all__ = [
     "SIDES",
     "ColumnMapping",
     "EmbeddingsConfig",
+    "ExecutorConfig",
     "FieldMapping",
     "GateKind",
     "GateSpec",
@@ -73,6 +75,7 @@ __all__ = [
     "format_validation_error",
     "load_config",
     "load_suite",
+    "run_identity",
     "secret_from_env",
     "target_headers",
 ]

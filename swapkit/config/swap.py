@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from swapkit.config.executor import ExecutorConfig
 from swapkit.config.lineup import LineupConfig, resolve_extends
 from swapkit.config.log import LogConfig
 from swapkit.config.suite import Suite
@@ -240,6 +241,9 @@ class EmbeddingsConfig(BaseModel):
     threads: int | None = Field(default=None, ge=1, le=256,
                                 description="encoder threads; default: the CPUs this process "
                                 "may use (affinity and cgroup quota)")
+    device: Literal["auto", "cpu", "cuda"] = Field(
+        default="auto", description="where local models encode: auto (a CUDA GPU when torch "
+        "sees one, else the CPU backend auto picks), cpu, or cuda (an error without a GPU)")
 
 
 class ReportConfig(BaseModel):
@@ -284,6 +288,9 @@ class SwapConfig(BaseModel):
     report: ReportConfig = Field(default_factory=ReportConfig,
                                  description="where reports go, which formats")
     run_dir: Path | None = Field(default=None, description="run store folder")
+    executor: ExecutorConfig = Field(default_factory=ExecutorConfig,
+                                     description="where the work runs: local (default) or ray "
+                                     "(docs/scale.md)")
 
     @model_validator(mode="before")
     @classmethod

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -72,7 +72,7 @@ class CallContext:
     name: str  # target identity hash
     transport: ChatTransport
     limiter: RateLimiter
-    take_request: Any  # () -> bool: False once the run's request cap is reached
+    take_request: Callable[[], Awaitable[bool]]  # False once no request may start (a cap)
     attempts: int = 0
     retries: int = 0
     rng: random.Random = field(default_factory=lambda: random.Random(0))
@@ -358,7 +358,7 @@ async def call_target(ctx: CallContext, record: Record, request_hash: str, key: 
     estimate = _estimate_tokens(record) if ctx.limiter.active else 0
     base = {"key": key, "target": ctx.name, "request_hash": request_hash, "sample": sample}
     while True:
-        if not ctx.take_request():
+        if not await ctx.take_request():
             return None
         attempt += 1
         ctx.attempts += 1

@@ -16,6 +16,10 @@ Completions are committed in batches, every ``COMMIT_INTERVAL_S`` (or every
 any reason but a killed process. A killed process loses the completions not yet
 committed, at most this interval's worth besides the requests in flight; the next run
 sends those again, and never one that was committed.
+
+With ``executor: ray`` each target's jobs are sharded over Ray actors
+(:mod:`swapkit.replay.shards`); this process stays the only writer of the run store, so
+committing, resuming and the caps work as above.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from swapkit.completion import Completion, needs_retry
+from swapkit.completion import Completion
 from swapkit.config import (
     DEFAULT_RUNS_DIR,
     SIDES,
@@ -41,26 +45,23 @@ from swapkit.config import (
     check_environment,
     target_headers,
 )
-from swapkit.errors import ConfigError, RuntimeFailure
-from swapkit.ingest.filtering import describe_drops
-from swapkit.ingest.sampling import noise_subset, sample_log
-from swapkit.records import Record
-from swapkit.replay.call import CallContext, call_target
+from swapkit.errors import RuntimeFailure
+from swapkit.replay.call import CallContext
+from swapkit.replay.jobs import endpoint_jobs
 from swapkit.replay.judge_asks import JudgeAsk, judge_jobs, suite_asks
 from swapkit.replay.limits import RateLimiter
 from swapkit.replay.preflight import preflight
 from swapkit.replay.progress import Progress, TargetProgress
+from swapkit.replay.sample import prepare_sample
+from swapkit.replay.shards import RayReplay
 from swapkit.replay.targets import recorded_completions, target_hash, target_identity
 from swapkit.replay.transport import ChatTransport
+from swapkit.replay.workers import Caps, Job, SharedJobs, TargetJobs, drain
 from swapkit.store import RunStore, StoredTarget
-from swapkit.support.hashing import completion_key, content_hash
-from swapkit.support.numbers import fmt_money
 
 COMMIT_INTERVAL_S = 0.1  # staged completions wait at most about this long for a commit
 
 __all__ = ["ReplayOptions", "ReplaySummary", "replay_async", "replay_run"]
-
-Job = tuple[Record, str, str, int]  # record, request hash, completion key, sample index
 
 
 @dataclass
@@ -107,7 +108,8 @@ class ReplaySummary:
                 "noise_records": self.noise_records, "complete": self.complete,
                 "stopped": self.stopped, "interrupted": self.interrupted,
                 "unreached": self.unreached,
-                "wall_s": round(self.wall_s, 3), "targets": [t.as_dict() for t in self.targets]}
+                "wall_s": round(self.wall_s, 3), "targets": [t.as_dict() for t in self.targets],
+                **self.extra}
 
 
 class _Run:
@@ -116,25 +118,22 @@ class _Run:
     def __init__(self, config: SwapConfig, options: ReplayOptions, store: RunStore) -> None:
         self.config, self.options, self.store = config, options, store
         settings = config.replay
-        self.max_requests = options.max_requests or settings.max_requests
-        self.max_spend = (options.max_spend_usd if options.max_spend_usd is not None
-                          else settings.max_spend_usd)
         fail_fast = settings.fail_fast if options.fail_fast is None else options.fail_fast
         self.failure_limit = 1 if fail_fast else settings.max_consecutive_failures
-        self.requests = 0
-        self.spent = store.spent_usd()
+        self.caps = Caps(options.max_requests or settings.max_requests,
+                         options.max_spend_usd if options.max_spend_usd is not None
+                         else settings.max_spend_usd, store.spent_usd())
         self.stop_reason: str | None = None
         self.abort: str | None = None
         self.stopping = asyncio.Event()
 
-    def take_request(self) -> bool:
+    async def take_request(self) -> bool:
         if self.stopping.is_set():
             return False
-        if self.max_requests is not None and self.requests >= self.max_requests:
-            self.stop(f"request cap reached ({self.max_requests} requests)")
-            return False
-        self.requests += 1
-        return True
+        if self.caps.take():
+            return True
+        self.stop(self.caps.reason or "stopped")
+        return False
 
     def stop(self, reason: str) -> None:
         if self.stop_reason is None:
@@ -144,9 +143,9 @@ class _Run:
     def record(self, progress: TargetProgress, completion: Completion) -> None:
         self.store.stage_completion(completion)
         progress.add(completion)
-        self.spent += completion.cost_usd or 0.0
-        if self.max_spend is not None and self.spent >= self.max_spend:
-            self.stop(f"spend cap reached ({fmt_money(self.spent)} of {fmt_money(self.max_spend)})")
+        capped = self.caps.spend(completion.cost_usd or 0.0)
+        if capped:
+            self.stop(capped)
         if progress.consecutive_failures >= self.failure_limit and self.abort is None:
             self.abort = (f"{progress.side} ({progress.label}) failed "
                           f"{progress.consecutive_failures} time(s) in a row; "
@@ -193,19 +192,25 @@ async def _checked(config: SwapConfig, sides: list[str], transports: dict[str, C
     return {c.side: c.simulated for c in checks}
 
 
-def _jobs(config: SwapConfig, side: str, identity: dict[str, Any],
-          sample: list[tuple[Record, str, bool]]) -> list[Job]:
-    jobs = [(r, h, completion_key(identity, h, 0), 0) for r, h, _ in sample]
-    extra = config.noise.samples if config.noise.enabled and (
-        side == "baseline" or config.noise.candidate) else 0
-    for k in range(1, extra + 1):
-        jobs += [(r, h, completion_key(identity, h, k), k) for r, h, noisy in sample if noisy]
-    return jobs
+async def _ready(run: _Run, live: dict[str, ChatTransport]
+                 ) -> tuple[dict[str, bool], RayReplay | None]:
+    """Preflight the live targets (side → simulated) and, for ``executor: ray``, connect
+    to the cluster; on failure, close the transports."""
+    config = run.config
+    try:
+        simulated = await _checked(config, list(live), live, run.options.preflight)
+        cluster = RayReplay(config.executor, run.caps, run.stopping) if (
+            config.executor.ray and live) else None
+    except BaseException:
+        for transport in live.values():
+            await transport.close()
+        raise
+    return simulated, cluster
 
 
 def _pending(store: RunStore, name: str, jobs: list[Job]) -> list[Job]:
-    done = {c.key for c in store.completions(name) if not needs_retry(c)}
-    return [job for job in jobs if job[2] not in done]
+    settled = store.settled_keys(name)
+    return [job for job in jobs if job[2] not in settled]
 
 
 def _judge_asks(config: SwapConfig, options: ReplayOptions) -> list[JudgeAsk]:
@@ -223,85 +228,44 @@ def _counted(progress: TargetProgress, completions: Iterable[Completion]
         yield completion
 
 
-async def _worker(run: _Run, ctx: CallContext, progress: TargetProgress,
-                  jobs: Iterator[Job], display: Progress) -> None:
-    for record, digest, key, sample in jobs:
-        if run.stopping.is_set():
-            return
-        completion = await call_target(ctx, record, digest, key, sample)
-        progress.attempts, progress.retries = ctx.attempts, ctx.retries
-        if completion is None:
-            return
+def _import_recorded(store: RunStore, side: str, target: TargetConfig,
+                     sample_size: int) -> TargetProgress:
+    """Store a recorded target's answers (from the log or a file) as its completions."""
+    identity = target_identity(target)
+    progress = TargetProgress(side, target.display_name, "recorded", planned=sample_size)
+    # Records read back from the store a page at a time, completions written a chunk at
+    # a time: importing holds neither all records nor all answers.
+    store.put_completions(_counted(progress, recorded_completions(
+        target, iter(store.record_sequence()))))
+    store.save_target(StoredTarget(side, target_hash(identity), identity,
+                                   target.display_name, False))
+    return progress
+
+
+def _start(run: _Run, work: TargetJobs, transport: ChatTransport | None, display: Progress,
+           cluster: RayReplay | None) -> list[asyncio.Task[None]]:
+    """Start the workers of one target's pending jobs: ``concurrency`` of them here, or its
+    shards on the Ray cluster."""
+    progress = work.progress
+
+    def done(completion: Completion) -> None:
         run.record(progress, completion)
         display.update()
 
+    if cluster is not None:
+        return cluster.start(work, done)
+    assert transport is not None
+    target = work.target
+    ctx = CallContext(target, work.name, transport, RateLimiter(target.rpm, target.tpm),
+                      run.take_request, rng=random.Random(f"{work.name}:{os.getpid()}"))
 
-def _sample_fingerprint(config: SwapConfig) -> str | None:
-    """What the stored sample was drawn from: the config (what the run measures) and the
-    log file as it is on disk (None when the log cannot be looked at)."""
-    files = [config.log.path, *([config.log.output] if config.log.output else [])]
-    if not all(path.is_file() for path in files):  # a dataset folder: files change inside
-        return None
-    try:
-        stats = [(str(path), path.stat().st_size, path.stat().st_mtime_ns) for path in files]
-    except OSError:
-        return None
-    identity = {k: v for k, v in config.model_dump(mode="json").items()
-                if k not in ("run_dir", "report")}
-    return content_hash([identity, stats])
+    def counted(completion: Completion) -> None:
+        progress.attempts, progress.retries = ctx.attempts, ctx.retries
+        done(completion)
 
-
-def _prepare(config: SwapConfig, store: RunStore) -> tuple[int, int]:
-    """Draw the sample and store it (with the config); (records, noise records). A store
-    whose sample was drawn from the same config and the same log file (size and time of
-    its last change) keeps it: a resumed run does not read the log again.
-
-    The sample's records go through a temporary file (:class:`SampleSpill`) to the store:
-    memory holds their keys, not the records."""
-    fingerprint = _sample_fingerprint(config)
-    if fingerprint is not None and store.get_meta("sample_fingerprint") == fingerprint:
-        count = store.record_count()
-        if count:
-            noise = store.db.execute("SELECT count(*) FROM records WHERE noise = 1").fetchone()
-            return count, int(noise[0])
-    sample = sample_log(config.log, spill=True)
-    assert sample.spill is not None
-    if sample.filtered_out and not len(sample):
-        sample.spill.close()
-        raise ConfigError(
-            f"log.filter kept none of the {sample.seen} calls in {config.log.path}: filtered "
-            f"{describe_drops(sample.filtered_by)}",
-            hint="`swapkit inspect swap.yaml` shows what each condition removes; loosen it")
-    try:
-        endpoint_baseline = config.baseline.recorded is False
-        noise = noise_subset(sample.drawn, config.noise.subset, config.log.sample.seed) if (
-            config.noise.enabled and endpoint_baseline) else set()
-        count = store.save_sample_rows(
-            ((d.id, d.request_hash, d.segment, d.conversation_id, text)
-             for d, text in sample.spill.texts(sample.drawn)), noise)
-    finally:
-        sample.spill.close()
-    # What the filter removed, its relative bounds resolved: the run says which calls it chose.
-    store.set_meta("filter", {
-        "since": sample.since.isoformat() if sample.since else None,
-        "until": sample.until.isoformat() if sample.until else None,
-        "filtered_out": sample.filtered_out, "filtered_by": sample.filtered_by})
-    config_json = config.model_dump(mode="json")
-    store.set_meta("config", config_json)
-    # The run id (which seeds every bootstrap) depends on what the run measures, not on
-    # where its outputs go: the same migration in another folder decides identically.
-    identity = {k: v for k, v in config_json.items() if k not in ("run_dir", "report")}
-    store.set_meta("config_hash", content_hash(identity))
-    from swapkit.support.version import __version__
-
-    store.set_meta("swapkit_version", __version__)
-    store.set_meta("sample_fingerprint", fingerprint)
-    return count, len(noise)
-
-
-def _stored_sample(store: RunStore) -> list[tuple[Record, str, bool]]:
-    """The stored sample, for an endpoint's jobs: (record, request hash, in the noise subset)."""
-    return [(r, r.request_hash, noisy) for r, noisy in store.records()]
+    shared = SharedJobs(work.jobs)
+    return [asyncio.create_task(drain(ctx, shared, run.stopping.is_set, counted))
+            for _ in range(min(target.concurrency, max(1, work.count)))]
 
 
 async def replay_async(config: SwapConfig, options: ReplayOptions | None = None) -> ReplaySummary:
@@ -314,8 +278,7 @@ async def replay_async(config: SwapConfig, options: ReplayOptions | None = None)
     check_environment(config)
     run_dir = options.run_dir or config.run_dir or DEFAULT_RUNS_DIR
     with RunStore(run_dir) as store:
-        sample_size, noise_count = _prepare(config, store)
-        sample: list[tuple[Record, str, bool]] | None = None  # read when an endpoint needs it
+        sample_size, noise_count = prepare_sample(config, store)
         run = _Run(config, options, store)
         progresses: list[TargetProgress] = []
         tasks: list[asyncio.Task[None]] = []
@@ -327,47 +290,30 @@ async def replay_async(config: SwapConfig, options: ReplayOptions | None = None)
         if asks and config.judge is not None:
             live["judge"] = _transport(config.judge, "judge")
         transports = list(live.values())
-        try:
-            simulated_sides = await _checked(config, list(live), live, options.preflight)
-        except BaseException:
-            for transport in transports:
-                await transport.close()
-            raise
+        simulated_sides, cluster = await _ready(run, live)
         for side in sides:
             target: TargetConfig = getattr(config, side)
             identity = target_identity(target)
             name = target_hash(identity)
             label = target.display_name
             if target.recorded is not False:
-                progress = TargetProgress(side, label, "recorded", planned=sample_size)
-                # Records read back from the store a page at a time, completions written
-                # a chunk at a time: importing holds neither all records nor all answers.
-                store.put_completions(_counted(progress, recorded_completions(
-                    target, iter(store.record_sequence()))))
-                store.save_target(StoredTarget(side, name, identity, label, False))
-                progresses.append(progress)
+                progresses.append(_import_recorded(store, side, target, sample_size))
                 continue
-            transport = live[side]
-            simulated = simulated_sides.get(side, False)
-            store.save_target(StoredTarget(side, name, identity, label, simulated))
-            if sample is None:
-                sample = _stored_sample(store)
-            jobs = _jobs(config, side, identity, sample)
-            pending = _pending(store, name, jobs)
-            progress = TargetProgress(side, label, "endpoint", planned=len(jobs),
-                                      skipped=len(jobs) - len(pending))
+            store.save_target(StoredTarget(side, name, identity, label,
+                                           simulated_sides.get(side, False)))
+            planned, skipped, pending = endpoint_jobs(config, store, side, identity, name)
+            progress = TargetProgress(side, label, "endpoint", planned=planned, skipped=skipped)
             progresses.append(progress)
-            ctx = CallContext(target, name, transport, RateLimiter(target.rpm, target.tpm),
-                              run.take_request, rng=random.Random(f"{name}:{os.getpid()}"))
-            shared = iter(pending)
-            for _ in range(min(target.concurrency, max(1, len(pending)))):
-                tasks.append(asyncio.create_task(_worker(run, ctx, progress, shared, display)))
+            tasks += _start(run, TargetJobs(side, target, name, pending, planned - skipped,
+                                            progress), live[side], display, cluster)
         summary = ReplaySummary(run_dir, sample_size, noise_count, progresses)
+        if cluster is not None:
+            summary.extra["executor"] = {"kind": "ray", "shards": cluster.shards}
         try:
             await _wait(run, tasks)
             if asks and not run.stopping.is_set():
-                tasks += _judge_stage(run, asks, live["judge"],
-                                      simulated_sides.get("judge", False), progresses, display)
+                tasks += _judge_stage(run, asks, live["judge"], simulated_sides.get("judge", False),
+                                      progresses, display, cluster)
                 await _wait(run, tasks)
         except asyncio.CancelledError:
             summary.interrupted = True
@@ -377,6 +323,8 @@ async def replay_async(config: SwapConfig, options: ReplayOptions | None = None)
             await asyncio.gather(*tasks, return_exceptions=True)
             for transport in transports:
                 await transport.close()
+            if cluster is not None:
+                run.stop_reason = run.stop_reason or await cluster.close()
             store.flush()  # whatever ended the run: commit what the workers stored
         display.finish()
         summary.stopped = run.stop_reason
@@ -390,9 +338,9 @@ async def replay_async(config: SwapConfig, options: ReplayOptions | None = None)
         return summary
 
 
-def _judge_stage(run: _Run, asks: list[JudgeAsk], transport: ChatTransport,
-                 simulated: bool, progresses: list[TargetProgress],
-                 display: Progress) -> list[asyncio.Task[None]]:
+def _judge_stage(run: _Run, asks: list[JudgeAsk], transport: ChatTransport, simulated: bool,
+                 progresses: list[TargetProgress], display: Progress,
+                 cluster: RayReplay | None) -> list[asyncio.Task[None]]:
     """Start the judge's workers on the judge requests not yet stored (after both sides)."""
     judge = run.config.judge
     assert judge is not None
@@ -406,11 +354,8 @@ def _judge_stage(run: _Run, asks: list[JudgeAsk], transport: ChatTransport,
     progress = TargetProgress("judge", judge.display_name, "endpoint", planned=len(jobs),
                               skipped=len(jobs) - len(pending))
     progresses.append(progress)
-    ctx = CallContext(judge, name, transport, RateLimiter(judge.rpm, judge.tpm),
-                      run.take_request, rng=random.Random(f"{name}:{os.getpid()}"))
-    shared = iter(pending)
-    return [asyncio.create_task(_worker(run, ctx, progress, shared, display))
-            for _ in range(min(judge.concurrency, max(1, len(pending))))]
+    return _start(run, TargetJobs("judge", judge, name, iter(pending), len(pending), progress),
+                  transport, display, cluster)
 
 
 async def _wait(run: _Run, tasks: list[asyncio.Task[None]]) -> None:

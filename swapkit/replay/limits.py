@@ -16,7 +16,7 @@ class RateLimiter:
     estimate before a request and corrected with the real usage after it.
     """
 
-    def __init__(self, rpm: int | None, tpm: int | None) -> None:
+    def __init__(self, rpm: float | None, tpm: float | None) -> None:
         self.interval = 60.0 / rpm if rpm else 0.0
         self.capacity = float(tpm) if tpm else 0.0
         self.tokens = self.capacity

@@ -17,10 +17,11 @@ from typing import Any
 import numpy as np
 import orjson
 
-from swapkit.config import DEFAULT_SUITE, SIDES, EmbeddingsConfig, Suite
+from swapkit.config import DEFAULT_SUITE, SIDES, EmbeddingsConfig, ExecutorConfig, Suite
 from swapkit.errors import UsageError
 from swapkit.scoring.embeddings.backends import resolve_backend
 from swapkit.scoring.embeddings.embedders import EmbeddingCache
+from swapkit.scoring.embeddings.prefetch import needs_embeddings
 from swapkit.scoring.judging import StoredJudge
 from swapkit.scoring.metrics import MetricScores, RunData, get_metric, parse_spec
 from swapkit.store import RunStore
@@ -87,11 +88,13 @@ def suite_specs(suite: Suite) -> list[tuple[str, dict[str, Any]]]:
 
 
 def score_run(run_dir: Path, suite: Suite | None = None,
-              embeddings: EmbeddingsConfig | None = None, force: bool = True) -> ScoreSummary:
+              embeddings: EmbeddingsConfig | None = None, force: bool = True,
+              executor: ExecutorConfig | None = None) -> ScoreSummary:
     """Score every metric of the run's suite and store the arrays.
 
     With ``force=False`` the stored scores are reused when neither the suite, the
-    embedding settings nor the completions changed since they were computed.
+    embedding settings nor the completions changed since they were computed. With a Ray
+    ``executor`` the answers are embedded on the cluster (the vectors are cached here).
     """
     start = time.monotonic()
     with RunStore(run_dir) as store:
@@ -115,7 +118,7 @@ def score_run(run_dir: Path, suite: Suite | None = None,
         for name, _ in specs:
             get_metric(name)  # unknown names fail before any work
         data = load_run_data(store)
-        cache = EmbeddingCache(store, settings)
+        cache = _embedding_cache(store, settings, chosen, executor)
         data.embedder = cache
         data.review = load_review(store)
         if config.judge is not None:
@@ -134,7 +137,8 @@ def score_run(run_dir: Path, suite: Suite | None = None,
                                cache.truncated, time.monotonic() - start)
         if cache.computed or cache.reused:
             summary.notes.append(f"embeddings: {cache.model_id.split('@')[0]} on "
-                                 f"{resolve_backend(settings).describe()}")
+                                 f"{resolve_backend(cache.config).describe()}"
+                                 + (" on Ray" if cache.computed and cache.remote else ""))
         if cache.truncated:
             summary.notes.append(
                 f"{cache.truncated} answer(s) were longer than the embedding model's window "
@@ -144,6 +148,19 @@ def score_run(run_dir: Path, suite: Suite | None = None,
         store.set_meta("score_fingerprint", fingerprint)
         store.set_meta("scored_review", reviewed)
         return summary
+
+
+def _embedding_cache(store: RunStore, settings: EmbeddingsConfig, suite: Suite,
+                     executor: ExecutorConfig | None) -> EmbeddingCache:
+    """The run's vectors: encoded here, or on the Ray cluster of a Ray executor (only
+    connected to when the suite embeds)."""
+    if executor is None or not executor.ray or settings.backend == "openai" or (
+            not needs_embeddings(suite)):
+        return EmbeddingCache(store, settings)
+    from swapkit.scoring.embeddings.ray_encoder import RayEmbedder
+
+    embedder = RayEmbedder(settings, executor)
+    return EmbeddingCache(store, embedder.settings, embedder, remote=True)
 
 
 def _labels_digest(path: Path | None) -> str | None:

@@ -24,11 +24,11 @@ from typing import Any
 
 import orjson
 
-from swapkit.completion import Completion
+from swapkit.completion import Completion, status_needs_retry
 from swapkit.errors import RuntimeFailure
 from swapkit.records import Record, ToolCall, Usage
 from swapkit.store.migrations import migrate
-from swapkit.store.sequence import StoredSequence
+from swapkit.store.sequence import PAGE, StoredSequence
 
 __all__ = ["DB_NAME", "RunStore", "StoredTarget"]
 
@@ -209,6 +209,16 @@ class RunStore:
                 "SELECT record, noise FROM records ORDER BY position"):
             yield Record.model_validate_json(record_json), bool(noise)
 
+    def request_hashes(self) -> Iterator[str]:
+        """The records' request hashes in replay order, read a page at a time (no
+        statement stays open between pages: the caller may write meanwhile)."""
+        start = 0
+        while rows := self.db.execute(
+                "SELECT request_hash FROM records WHERE position >= ? AND position < ? "
+                "ORDER BY position", (start, start + PAGE)).fetchall():
+            yield from (row[0] for row in rows)
+            start += PAGE
+
     def record_sequence(self) -> StoredSequence[Record]:
         """The sampled records in replay order, read from the store a page at a time."""
         def fetch(start: int, stop: int) -> list[Any]:
@@ -326,6 +336,19 @@ class RunStore:
             args = (target,)
         for row in self.db.execute(query, args):
             yield _completion(dict(zip(_COMPLETION_COLUMNS, row, strict=True)))
+
+    def settled_keys(self, target: str) -> set[str]:
+        """Keys of the target's stored completions that a rerun does not send again
+        (everything but infrastructure failures), read without parsing completions."""
+        self.flush()
+        return {key for key, status, http_status in self.db.execute(
+            "SELECT key, status, http_status FROM completions WHERE target = ?", (target,))
+            if not status_needs_retry(status, http_status)}
+
+    def noise_positions(self) -> list[int]:
+        """Replay positions of the records in the noise subset."""
+        return [int(row[0]) for row in self.db.execute(
+            "SELECT position FROM records WHERE noise = 1 ORDER BY position")]
 
     def get_completion(self, key: str) -> Completion | None:
         """One completion by key."""

@@ -11,6 +11,7 @@ run that was scored keeps the backend it was scored with, so its numbers do not 
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,8 @@ import numpy as np
 from swapkit.config import EmbeddingsConfig
 from swapkit.support.cpus import available_cpus
 
-__all__ = ["AGREEMENT", "Backend", "check_agreement", "encoder_threads", "resolve_backend"]
+__all__ = ["AGREEMENT", "Backend", "check_agreement", "cuda_available", "encoder_device",
+           "encoder_threads", "resolve_backend"]
 
 AGREEMENT = 0.005  # largest |Δ similarity| vs torch on the check set
 CHECK_SET = Path(__file__).parent / "check_set.json"
@@ -90,11 +92,46 @@ def check_agreement(config: EmbeddingsConfig) -> tuple[float, str]:
     return known[key], precision
 
 
+def cuda_available() -> bool:
+    """Whether torch sees a CUDA GPU here (torch is not imported on a machine without an
+    NVIDIA driver)."""
+    if not (Path("/proc/driver/nvidia").exists() or shutil.which("nvidia-smi")):
+        return False
+    import torch
+
+    return bool(torch.cuda.is_available())
+
+
+def encoder_device(config: EmbeddingsConfig) -> str:
+    """Where a local torch encoder runs: ``cuda`` or ``cpu`` (``device: cuda`` without a GPU
+    is an error naming the setting)."""
+    if config.device == "cpu" or config.backend == "openai":
+        return "cpu"
+    if cuda_available():
+        return "cuda"
+    if config.device == "cuda":
+        from swapkit.errors import ConfigError
+
+        raise ConfigError("embeddings.device is cuda, but torch sees no CUDA GPU here",
+                          hint="set embeddings.device: auto (or cpu), or install a CUDA "
+                          "build of torch on a machine with a GPU")
+    return "cpu"
+
+
 def resolve_backend(config: EmbeddingsConfig) -> Backend:
-    """The backend ``config`` gets (``auto`` resolved; once per process)."""
+    """The backend ``config`` gets (``auto`` resolved; once per process). On a GPU
+    (``device`` cuda, or auto with a GPU) the encoder is torch: OpenVINO runs on the CPU."""
     if config.backend == "openai":
         return Backend("openai", "n/a")
     if config.backend == "sentence-transformers":
+        return Backend("sentence-transformers")
+    if config.device != "cpu" and encoder_device(config) == "cuda":
+        if config.backend == "openvino":
+            from swapkit.errors import ConfigError
+
+            raise ConfigError("embeddings.backend openvino runs on the CPU; "
+                              "embeddings.device asks for a GPU",
+                              hint="set embeddings.device: cpu, or backend: auto")
         return Backend("sentence-transformers")
     from swapkit.scoring.embeddings.openvino_backend import openvino_available
 

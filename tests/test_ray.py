@@ -1,0 +1,364 @@
+"""The run on Ray (``executor: ray``), on a local Ray instance (2 CPUs, no dashboard): the
+same stored completions, verdict and intervals as the local executor; global limits and
+caps; keys never handed to Ray; kill -9 of the driver, then resume."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import ray
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from swapkit.config import load_config
+from swapkit.decision.model import Decision
+from swapkit.errors import ConfigError
+from swapkit.pipeline import RunOptions, run_migration
+from swapkit.replay.engine import ReplayOptions, replay_run
+from swapkit.replay.shards import shard_of, split_limits
+from swapkit.sim import start_simulator
+from swapkit.store import RunStore
+
+from .simhelp import profile, write_config, write_log
+from .test_resume import committed, sim_keys
+
+KEY_ENV = "SWAPKIT_RAY_TEST_KEY"
+KEY = "sk-ray-test-5f0c2a9e7d1b4c3a8e6f"
+SUITE = {"name": "ray", "metrics": ["rouge_l", "chrf", "refusal", "failure_rate",
+                                    "output_tokens"],
+         "gates": [{"metric": "failure_rate", "margin": 0.05},
+                   {"metric": "rouge_l", "margin": 0.05},
+                   {"metric": "refusal", "margin": 0.05}]}
+CANDIDATE = {"quality": 0.85, "refusal_rate": 0.02,
+             "faults": {"rate_limit": 0.05, "server_error": 0.02, "retry_after_s": 0.01}}
+
+
+@pytest.fixture(scope="module")
+def local_ray() -> Iterator[Any]:
+    """A local Ray instance for the module; its workers inherit this environment, the key
+    included (that is how a cluster's workers get keys: their own environment)."""
+    os.environ[KEY_ENV] = KEY
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        yield ray
+    finally:
+        ray.shutdown()
+        os.environ.pop(KEY_ENV, None)
+
+
+def _answers(run_dir: Path) -> dict[str, tuple[Any, ...]]:
+    """Every stored completion by key: what the model said (times aside)."""
+    with RunStore(run_dir, read_only=True) as store:
+        return {c.key: (c.status, c.answer, c.reasoning, c.finish_reason, c.http_status,
+                        c.usage.model_dump() if c.usage else None, c.cost_usd,
+                        [t.model_dump() for t in c.tool_calls])
+                for c in store.completions()}
+
+
+def _decided(decision: Decision) -> dict[str, Any]:
+    """The decision without what measures this run's wall clock (latency, its headline)."""
+    return decision.model_dump(mode="json", exclude={"operations", "headline"})
+
+
+def test_a_run_on_ray_stores_and_decides_exactly_as_the_local_executor(
+        tmp_path: Path, local_ray: Any) -> None:
+    log = write_log(tmp_path / "log.jsonl", 2000)
+    with start_simulator([profile("base-sim"), profile("cand-sim", **CANDIDATE)], [log],
+                         api_key=KEY) as sim:
+        results = {}
+        for executor in ("local", "ray"):
+            folder = tmp_path / executor
+            folder.mkdir()
+            key = {"api_key_env": KEY_ENV, "concurrency": 6}
+            config = load_config(write_config(folder, sim.base_url, log=log, baseline=key,
+                                              candidate=key, suite=SUITE,
+                                              executor={"kind": executor}))
+            result = run_migration(config, RunOptions(quiet=True, formats=["json"]))
+            assert result.replay is not None and result.replay.complete
+            assert result.replay.extra.get("executor", {}).get("kind", "local") == executor
+            results[executor] = (_answers(folder / "run"), _decided(result.decision),
+                                 result.decision.verdict)
+    (local_answers, local_decision, verdict), (ray_answers, ray_decision, ray_verdict) = (
+        results["local"], results["ray"])
+    assert len(local_answers) == 2000 + 5 + 2000
+    assert ray_answers == local_answers  # bit for bit, order aside
+    assert ray_verdict == verdict
+    assert ray_decision == local_decision  # the same gates, intervals and p-values
+
+
+def test_global_concurrency_holds_across_shards_at_the_simulator(
+        tmp_path: Path, local_ray: Any) -> None:
+    log = write_log(tmp_path / "log.jsonl", 120)
+    slow = {"latency": {"median_s": 0.03, "p95_s": 0.05}}
+    with start_simulator([profile("base-sim", **slow), profile("cand-sim", **slow)],
+                         [log]) as sim:
+        config = load_config(write_config(
+            tmp_path, sim.base_url, log=log, baseline={"concurrency": 5},
+            candidate={"concurrency": 3},
+            executor={"kind": "ray", "replay": {"shards": 4, "num_cpus": 0.25}}))
+        summary = replay_run(config, ReplayOptions(quiet=True))
+        stats = sim.stats()["models"]
+    assert summary.complete
+    assert stats["base-sim"]["max_in_flight"] <= 5
+    assert stats["cand-sim"]["max_in_flight"] <= 3
+    assert stats["base-sim"]["max_in_flight"] >= 4  # the shards did run side by side
+
+
+def test_the_request_cap_holds_for_the_whole_run_not_per_shard(
+        tmp_path: Path, local_ray: Any) -> None:
+    log = write_log(tmp_path / "log.jsonl", 200)
+    with start_simulator([profile("base-sim"), profile("cand-sim")], [log]) as sim:
+        config = load_config(write_config(tmp_path, sim.base_url, log=log,
+                                          executor={"kind": "ray", "replay": {"shards": 2}}))
+        summary = replay_run(config, ReplayOptions(quiet=True, max_requests=57))
+        sent = sum(m["requests"] for m in sim.stats()["models"].values())
+    assert sent == 57
+    assert summary.stopped is not None and "request cap" in summary.stopped
+    assert sum(t.done for t in summary.targets) == 57
+
+
+def test_the_spend_cap_is_exceeded_by_at_most_the_requests_in_flight(
+        tmp_path: Path, local_ray: Any) -> None:
+    log = write_log(tmp_path / "log.jsonl", 300)
+    with start_simulator([profile("base-sim"), profile("cand-sim")], [log]) as sim:
+        path = write_config(tmp_path, sim.base_url, log=log,
+                            executor={"kind": "ray", "replay": {"shards": 2}})
+        config = load_config(path)
+        summary = replay_run(config, ReplayOptions(quiet=True, max_spend_usd=0.005))
+    with RunStore(tmp_path / "run", read_only=True) as store:
+        costs = [c.cost_usd or 0.0 for c in store.completions()]
+    in_flight = 4 + 4  # both targets' concurrency
+    assert summary.stopped is not None and "spend cap" in summary.stopped
+    assert sum(costs) <= 0.005 + in_flight * max(costs)
+    assert len(costs) < 100
+
+
+def test_no_key_is_in_any_object_the_driver_hands_ray(
+        tmp_path: Path, local_ray: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ray shows task arguments, actor arguments, runtime_env and job metadata in its
+    dashboard and logs: the key must be in none. Every object the driver serialises for
+    Ray (arguments, puts, exported functions and classes) is checked byte by byte."""
+    from ray._private import function_manager
+    from ray._private.serialization import SerializationContext
+
+    seen: list[bytes] = []
+    real_serialize = SerializationContext.serialize
+    real_dumps = function_manager.pickle_dumps
+
+    def serialize(self: Any, value: Any) -> Any:
+        try:
+            seen.append(ray.cloudpickle.dumps(value))
+        except Exception:  # an object only Ray's own context can serialise
+            seen.append(repr(value).encode())
+        return real_serialize(self, value)
+
+    def dumps(value: Any, *args: Any, **kwargs: Any) -> Any:
+        out = real_dumps(value, *args, **kwargs)
+        seen.append(bytes(out))
+        return out
+
+    monkeypatch.setattr(SerializationContext, "serialize", serialize)
+    monkeypatch.setattr(function_manager, "pickle_dumps", dumps)
+    log = write_log(tmp_path / "log.jsonl", 30)
+    with start_simulator([profile("base-sim"), profile("cand-sim")], [log],
+                         api_key=KEY) as sim:
+        key = {"api_key_env": KEY_ENV}
+        config = load_config(write_config(tmp_path, sim.base_url, log=log, baseline=key,
+                                          candidate=key, executor="ray"))
+        summary = replay_run(config, ReplayOptions(quiet=True, max_requests=1000))
+    assert summary.complete  # the workers had the key: from their own environment
+    assert len(seen) >= 4  # the shard class, the caps actor, jobs and limits were seen
+    assert not [blob for blob in seen if KEY.encode() in blob]
+    context = ray.get_runtime_context()
+    assert KEY not in repr(context.runtime_env)
+    assert KEY not in repr(context.get())
+
+
+def test_a_worker_without_the_key_fails_the_run_naming_the_variable(
+        tmp_path: Path, local_ray: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The driver has the key (preflight passes); the workers do not: the error names the
+    variable and says to set it in the workers' environment."""
+    monkeypatch.setenv("SWAPKIT_RAY_DRIVER_ONLY_KEY", KEY)
+    log = write_log(tmp_path / "log.jsonl", 10)
+    with start_simulator([profile("base-sim"), profile("cand-sim")], [log]) as sim:
+        key = {"api_key_env": "SWAPKIT_RAY_DRIVER_ONLY_KEY"}
+        config = load_config(write_config(tmp_path, sim.base_url, log=log, baseline=key,
+                                          executor="ray"))
+        with pytest.raises(ConfigError) as caught:
+            replay_run(config, ReplayOptions(quiet=True))
+    assert "SWAPKIT_RAY_DRIVER_ONLY_KEY" in str(caught.value)
+    assert "Ray worker" in str(caught.value)
+
+
+def test_kill_9_of_the_driver_then_resume_repeats_no_committed_request(
+        tmp_path: Path, local_ray: Any) -> None:
+    log = write_log(tmp_path / "log.jsonl", 300)
+    slow = {"latency": {"median_s": 0.01, "p95_s": 0.02}}
+    with start_simulator([profile("base-sim", **slow), profile("cand-sim", **slow)],
+                         [log]) as sim:
+        path = write_config(tmp_path, sim.base_url, log=log,
+                            executor={"kind": "ray", "address": "local", "num_cpus": 2})
+        run_dir = tmp_path / "run"
+        env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
+        process = subprocess.Popen([sys.executable, "-m", "swapkit", "replay", str(path), "-q"],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                   env=env)
+        deadline = time.monotonic() + 120
+        try:
+            while committed(run_dir) < 150 and time.monotonic() < deadline:
+                assert process.poll() is None, "the Ray replay ended before the kill"
+                time.sleep(0.05)
+        finally:
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait()
+        at_kill = sim_keys(run_dir)
+        assert 150 <= len(at_kill) < 605, "the kill came too late to test anything"
+        time.sleep(1.0)  # the killed driver's shards die with it: nothing more arrives
+        quiet = sum(m["requests"] for m in sim.stats()["models"].values())
+        time.sleep(1.0)
+        assert sum(m["requests"] for m in sim.stats()["models"].values()) == quiet
+        served_at_kill = {(m, k, s): c for m, k, s, c in sim.stats(detail=True)["served"]}
+        summary = replay_run(load_config(path), ReplayOptions(quiet=True))
+        served = {(m, k, s): c for m, k, s, c in sim.stats(detail=True)["served"]}
+    assert summary.complete
+    assert len(sim_keys(run_dir)) == 300 + 5 + 300
+    for key, sim_key in at_kill.items():
+        assert served[sim_key] == served_at_kill[sim_key], f"committed {key} was sent again"
+
+
+def test_shards_split_limits_that_add_up_to_the_targets_own() -> None:
+    from swapkit.config import TargetConfig
+
+    target = TargetConfig(base_url="http://127.0.0.1:1/v1", model="m", concurrency=7, rpm=600,
+                          tpm=90_000)
+    shares = split_limits(target, 3)
+    assert [s.concurrency for s in shares] == [3, 2, 2]
+    assert sum(s.rpm or 0 for s in shares) == pytest.approx(600)
+    assert sum(s.tpm or 0 for s in shares) == pytest.approx(90_000)
+    counts = [0, 0, 0, 0]
+    for i in range(4000):
+        counts[shard_of(f"{i:064x}", 4)] += 1
+    assert min(counts) > 900  # even shards by hash
+
+
+def test_executor_config_refuses_env_vars_in_runtime_env(tmp_path: Path) -> None:
+    log = write_log(tmp_path / "log.jsonl", 3)
+    path = write_config(tmp_path, "http://127.0.0.1:9/v1", log=log, executor={
+        "kind": "ray", "runtime_env": {"env_vars": {"OPENAI_API_KEY": "x"}}})
+    with pytest.raises(ConfigError, match="env_vars"):
+        load_config(path)
+
+
+def test_embeddings_on_ray_are_those_of_a_local_run_and_cached_for_it(
+        tmp_path: Path, local_ray: Any) -> None:
+    """Ray Data encodes the answers (two actors); the vectors land in the run store's
+    cache, and scoring the run again here computes none and gets the same scores."""
+    from swapkit.scoring.score import load_scores, score_run
+
+    log = write_log(tmp_path / "log.jsonl", 80)
+    suite = {"name": "similar", "metrics": ["similarity", "similarity_to_reference"],
+             "gates": [{"metric": "similarity", "margin": 0.05}]}
+    with start_simulator([profile("base-sim"), profile("cand-sim", quality=0.8)],
+                         [log]) as sim:
+        config = load_config(write_config(
+            tmp_path, sim.base_url, log=log, suite=suite,
+            executor={"kind": "ray", "embeddings": {"actors": 2, "batch_size": 32}}))
+        on_ray = score_run  # the pipeline scores through the executor
+        run_migration(config, RunOptions(quiet=True, formats=["json"]))
+    with RunStore(tmp_path / "run", read_only=True) as store:
+        scored_on_ray = {k: v.to_json() for k, v in load_scores(store).items()}
+        notes = store.get_meta("score_notes")
+    assert any("on Ray" in note for note in notes)
+    again = on_ray(tmp_path / "run", force=True)  # here, no executor
+    assert again.embeddings_computed == 0 and again.embeddings_reused > 0
+    assert {k: v.to_json() for k, v in again.metrics.items()} == scored_on_ray
+
+
+def test_replay_and_run_take_ray_from_the_command_line(tmp_path: Path, local_ray: Any) -> None:
+    """``--ray`` turns a local config's run into a Ray run (the summary says where it ran);
+    ``--ray ADDRESS`` sets the address."""
+    import json
+
+    from swapkit.cli.options import with_execution
+
+    from .conftest import assert_cli_ok, run_cli
+
+    log = write_log(tmp_path / "log.jsonl", 40)
+    with start_simulator([profile("base-sim"), profile("cand-sim")], [log]) as sim:
+        path = write_config(tmp_path, sim.base_url, log=log)
+        result = run_cli(["replay", path, "--ray", "--json", "-q"])
+        assert_cli_ok(result)
+        summary = json.loads(result.output)
+        assert summary["complete"] and summary["executor"]["kind"] == "ray"
+        assert run_cli(["run", path, "--ray", "-q", "--inconclusive", "pass"]).exit_code in (0, 1)
+    config = load_config(path)
+    assert with_execution(config, None, "ray://head:10001").executor.address == (
+        "ray://head:10001")
+    assert with_execution(config, None, None).executor.kind == "local"
+
+
+@given(st.lists(st.integers(min_value=0, max_value=40), max_size=12),
+       st.integers(min_value=1, max_value=9), st.integers(min_value=0, max_value=3))
+@settings(max_examples=80, deadline=None)
+def test_a_shards_job_feed_hands_out_every_job_once_to_concurrent_workers(
+        chunk_sizes: list[int], workers: int, pause: int) -> None:
+    """Chunks arrive while several workers wait (the driver waits while the queue is
+    full): every job sent is taken exactly once, and every worker ends."""
+    import asyncio
+
+    from swapkit.replay.shards import JobFeed
+
+    async def main() -> list[Any]:
+        feed = JobFeed()
+        taken: list[Any] = []
+
+        async def worker() -> None:
+            async for job in feed:
+                taken.append(job)
+                await asyncio.sleep(0)
+
+        tasks = [asyncio.create_task(worker()) for _ in range(workers)]
+        counter = 0
+        for size in chunk_sizes:
+            await feed.put([(None, "h", str(counter + i), 0) for i in range(size)])
+            counter += size
+            for _ in range(pause):  # the workers run between chunks, or not
+                await asyncio.sleep(0)
+        await feed.put(None)
+        await asyncio.wait_for(asyncio.gather(*tasks), 10)
+        return taken
+
+    taken = asyncio.run(main())
+    assert sorted(int(job[2]) for job in taken) == list(range(sum(chunk_sizes)))
+
+
+def test_the_judge_stage_runs_on_ray_with_the_same_verdicts(
+        tmp_path: Path, local_ray: Any) -> None:
+    """The judge is a third target: its requests are sharded like the sides', and its
+    stored verdicts and the judge gate are those of a local run."""
+    from swapkit.decision.decide import decide_run
+
+    from .test_judge import judge_config, serve
+
+    log = write_log(tmp_path / "log.jsonl", 60)
+    decided = {}
+    with serve(log) as sim:
+        for executor in ("local", "ray"):
+            folder = tmp_path / executor
+            folder.mkdir()
+            config = load_config(judge_config(folder, sim, log, executor={"kind": executor}))
+            summary = replay_run(config, ReplayOptions(quiet=True))
+            assert summary.complete
+            assert any(t.side == "judge" and t.done > 60 for t in summary.targets)
+            run_migration(config, RunOptions(quiet=True, formats=["json"]))
+            decided[executor] = (_answers(folder / "run"),
+                                 _decided(decide_run(folder / "run")))
+    assert decided["ray"] == decided["local"]
