@@ -362,3 +362,146 @@ def test_the_judge_stage_runs_on_ray_with_the_same_verdicts(
             decided[executor] = (_answers(folder / "run"),
                                  _decided(decide_run(folder / "run")))
     assert decided["ray"] == decided["local"]
+
+
+def test_a_lineup_runs_on_ray_sharing_the_baseline_and_stopping_early(
+        tmp_path: Path, local_ray: Any) -> None:
+    """Each candidate of a lineup is a run on Ray: the baseline is sent once, the broken
+    candidate's chunked replay stops early, and the recommendation is the local one's."""
+    import json
+
+    from .conftest import run_cli
+    from .test_lineup import SUITE as LINEUP_SUITE
+
+    log = write_log(tmp_path / "log.jsonl", 120)
+    profiles = [profile("base-sim"), profile("big-sim"), profile("small-sim"),
+                profile("broken-sim", truncation_rate=0.5)]
+    with start_simulator(profiles, [log]) as sim:
+        target = {"base_url": sim.base_url, "concurrency": 4, "timeout_s": 5, "stream": False}
+        path = write_config(tmp_path, sim.base_url, log=log, suite=LINEUP_SUITE,
+                            noise={"enabled": False}, executor="ray", candidates={
+                                "big": {**target, "model": "big-sim",
+                                        "price": {"input": 4.0, "output": 8.0}},
+                                "small": {"extends": "big", "model": "small-sim",
+                                          "price": {"input": 0.5, "output": 1.0}},
+                                "broken": {"extends": "small", "model": "broken-sim"}})
+        result = run_cli(["run", str(path), "--json", "-q"])
+        stats = sim.stats()["models"]
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert stats["base-sim"]["requests"] == 120
+    assert stats["broken-sim"]["requests"] == 100  # stopped after the first looks
+    assert out["recommended"] == "small"
+
+
+@pytest.mark.parametrize("shards", [1, 3, 8])
+def test_tpm_shares_bound_the_global_token_rate_even_below_one_request(
+        shards: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A shard's bucket (tpm / shards) may hold less than one request's estimate: the
+    whole estimate is still charged, so the shards together admit at most the target's
+    tpm, besides the buckets' first fill (one tpm in all) and one request each."""
+    import asyncio
+
+    from swapkit.config import TargetConfig
+    from swapkit.replay import limits
+
+    now = [0.0]
+
+    async def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    monkeypatch.setattr(limits.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(limits.asyncio, "sleep", sleep)
+    target = TargetConfig(base_url="http://127.0.0.1:1/v1", model="m", concurrency=8,
+                          tpm=6000)
+    estimate, minutes = 2000, 10
+
+    async def admitted(limiter: limits.RateLimiter) -> int:
+        now[0], count = 0.0, 0
+        limiter._refilled = 0.0
+        while True:
+            await limiter.acquire(estimate)
+            if now[0] > minutes * 60:
+                return count
+            count += 1
+
+    total = sum(asyncio.run(admitted(limits.RateLimiter(s.rpm, s.tpm)))
+                for s in split_limits(target, shards))
+    assert total * estimate <= 6000 * minutes + 6000 + shards * estimate
+
+
+def test_shards_the_cluster_cannot_place_fail_the_run_instead_of_waiting_forever(
+        tmp_path: Path, local_ray: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from swapkit.errors import RuntimeFailure
+    from swapkit.replay import shards
+
+    monkeypatch.setattr(shards, "SHARD_START_S", 3.0)
+    log = write_log(tmp_path / "log.jsonl", 40)
+    with start_simulator([profile("base-sim"), profile("cand-sim")], [log]) as sim:
+        config = load_config(write_config(  # 4 shards of 1 CPU on a cluster of 2 CPUs
+            tmp_path, sim.base_url, log=log,
+            executor={"kind": "ray", "replay": {"shards": 4, "num_cpus": 1}}))
+        with pytest.raises(RuntimeFailure, match=r"executor\.replay\.shards"):
+            replay_run(config, ReplayOptions(quiet=True))
+    _assert_cluster_free(local_ray)
+
+
+def _assert_cluster_free(local_ray: Any) -> None:
+    """Every CPU of the test cluster is free again: the run ended its actors."""
+    deadline = time.monotonic() + 20
+    while local_ray.available_resources().get("CPU", 0) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert local_ray.available_resources().get("CPU", 0) == 2
+
+
+@pytest.mark.parametrize("fail_fast", [True, False])
+def test_failures_in_a_row_stop_every_shard_almost_as_soon_as_locally(
+        tmp_path: Path, local_ray: Any, fail_fast: bool) -> None:
+    """A candidate failing every request: fail_fast (or max_consecutive_failures) aborts
+    the Ray run within a few requests of the local one, and frees the cluster."""
+    from swapkit.errors import RuntimeFailure
+
+    log = write_log(tmp_path / "log.jsonl", 600)
+    sent = {}
+    with start_simulator([profile("base-sim"), profile("cand-sim", faults={
+            "server_error": 1.0})], [log]) as sim:
+        for executor in ("local", "ray"):
+            folder = tmp_path / executor
+            folder.mkdir()
+            config = load_config(write_config(
+                folder, sim.base_url, log=log, candidate={"max_retries": 0},
+                replay={"fail_fast": fail_fast, "max_consecutive_failures": 20},
+                executor={"kind": executor, "replay": {"shards": 2}}))
+            before = sim.stats()["models"].get("cand-sim", {}).get("requests", 0)
+            with pytest.raises(RuntimeFailure, match="replay aborted"):
+                replay_run(config, ReplayOptions(quiet=True))
+            sent[executor] = sim.stats()["models"]["cand-sim"]["requests"] - before
+    assert sent["local"] <= (1 if fail_fast else 20) + 4  # the limit, and those in flight
+    assert sent["ray"] <= sent["local"] + 24, sent
+    _assert_cluster_free(local_ray)
+
+
+def test_a_request_cap_reached_on_ray_starts_no_judge_stage(
+        tmp_path: Path, local_ray: Any) -> None:
+    from .test_judge import judge_config, serve
+
+    log = write_log(tmp_path / "log.jsonl", 60)
+    with serve(log) as sim:
+        config = load_config(judge_config(tmp_path, sim, log, executor="ray"))
+        summary = replay_run(config, ReplayOptions(quiet=True, max_requests=50))
+    assert summary.stopped is not None and "request cap" in summary.stopped
+    assert [t.side for t in summary.targets] == ["baseline", "candidate"]  # as locally
+
+
+def test_embeddings_on_a_cluster_without_gpus_refuse_device_cuda(local_ray: Any) -> None:
+    from swapkit.config import EmbeddingsConfig, ExecutorConfig
+    from swapkit.scoring.embeddings.ray_encoder import cluster_settings
+
+    executor = ExecutorConfig(kind="ray")
+    settings, gpus = cluster_settings(EmbeddingsConfig(), executor, local_ray)
+    assert gpus == 0 and settings.device == "cpu" and settings.backend != "auto"
+    with pytest.raises(ConfigError, match="no GPU"):
+        cluster_settings(EmbeddingsConfig(device="cuda"), executor, local_ray)
+    with pytest.raises(ConfigError, match="does not run on a GPU"):
+        cluster_settings(EmbeddingsConfig(backend="openvino"),
+                         ExecutorConfig(kind="ray", embeddings={"num_gpus": 1}), local_ray)

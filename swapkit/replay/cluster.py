@@ -14,7 +14,7 @@ from types import ModuleType
 from swapkit.config import ExecutorConfig
 from swapkit.errors import ConfigError, RuntimeFailure, SwapkitError
 
-__all__ = ["cluster_cpus", "connect", "ray_api", "task_error"]
+__all__ = ["connect", "ray_api", "task_error"]
 
 
 def ray_api() -> ModuleType:
@@ -48,11 +48,6 @@ def connect(executor: ExecutorConfig) -> ModuleType:
                              hint="check executor.address (auto needs a running cluster: "
                              "`ray start --head`), or run with executor: local") from None
     return ray
-
-
-def cluster_cpus(ray: ModuleType) -> int:
-    """The CPUs the cluster has now (at least 1)."""
-    return max(1, int(ray.cluster_resources().get("CPU", 1)))
 
 
 def task_error(err: BaseException) -> SwapkitError:

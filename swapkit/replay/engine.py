@@ -199,7 +199,7 @@ async def _ready(run: _Run, live: dict[str, ChatTransport]
     config = run.config
     try:
         simulated = await _checked(config, list(live), live, run.options.preflight)
-        cluster = RayReplay(config.executor, run.caps, run.stopping) if (
+        cluster = RayReplay(config.executor, run.caps, run.stopping, run.failure_limit) if (
             config.executor.ray and live) else None
     except BaseException:
         for transport in live.values():
@@ -311,6 +311,8 @@ async def replay_async(config: SwapConfig, options: ReplayOptions | None = None)
             summary.extra["executor"] = {"kind": "ray", "shards": cluster.shards}
         try:
             await _wait(run, tasks)
+            if cluster is not None and (capped := await cluster.capped()):
+                run.stop(capped)  # the caps actor stopped the shards: no judge stage
             if asks and not run.stopping.is_set():
                 tasks += _judge_stage(run, asks, live["judge"], simulated_sides.get("judge", False),
                                       progresses, display, cluster)
@@ -323,8 +325,9 @@ async def replay_async(config: SwapConfig, options: ReplayOptions | None = None)
             await asyncio.gather(*tasks, return_exceptions=True)
             for transport in transports:
                 await transport.close()
-            if cluster is not None:
-                run.stop_reason = run.stop_reason or await cluster.close()
+            if cluster is not None:  # always: the shards hold the cluster's CPUs
+                capped = await cluster.close()
+                run.stop_reason = run.stop_reason or capped
             store.flush()  # whatever ended the run: commit what the workers stored
         display.finish()
         summary.stopped = run.stop_reason

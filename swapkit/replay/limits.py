@@ -13,7 +13,8 @@ class RateLimiter:
 
     Requests start at most every 60/rpm seconds (smooth, no bursts at minute edges). The
     token bucket holds up to ``tpm`` tokens, refills continuously, and is charged an
-    estimate before a request and corrected with the real usage after it.
+    estimate before a request (all of it, even beyond the bucket: the debt is waited out
+    by the next requests) and corrected with the real usage after it.
     """
 
     def __init__(self, rpm: float | None, tpm: float | None) -> None:
@@ -46,12 +47,15 @@ class RateLimiter:
                 if wait > 0:
                     await asyncio.sleep(wait)
             if self.capacity:
+                # Wait for a full bucket at most, then charge the whole estimate: a request
+                # larger than the bucket leaves it in debt, so the rate still holds (a Ray
+                # shard's bucket is its share of tpm, often smaller than one request).
                 need = min(float(tokens), self.capacity)
                 self._refill()
                 while self.tokens < need:
                     await asyncio.sleep((need - self.tokens) * 60 / self.capacity)
                     self._refill()
-                self.tokens -= need
+                self.tokens -= float(tokens)
 
     def settle(self, estimated: int, actual: int | None) -> None:
         """Correct the bucket once the real token count of a request is known."""

@@ -31,10 +31,11 @@ from typing import Any
 
 from swapkit.completion import Completion
 from swapkit.config import ExecutorConfig, TargetConfig, target_headers
+from swapkit.errors import RuntimeFailure
 from swapkit.replay.call import CallContext
-from swapkit.replay.cluster import cluster_cpus, connect, task_error
+from swapkit.replay.cluster import connect, task_error
 from swapkit.replay.limits import RateLimiter
-from swapkit.replay.progress import TargetProgress
+from swapkit.replay.progress import FAILURE_STATUSES, TargetProgress
 from swapkit.replay.transport import ChatTransport
 from swapkit.replay.workers import Caps, Job, TargetJobs, drain
 
@@ -44,6 +45,8 @@ __all__ = ["BATCH_S", "MAX_DEFAULT_SHARDS", "JobFeed", "RayReplay", "ReplayShard
 BATCH_S = 0.1  # a shard sends its completions at least this often
 MAX_DEFAULT_SHARDS = 64
 BACKPRESSURE = 16  # batches a shard may send ahead of the driver
+SHARD_START_S = 120.0  # how long the shards may take to start (an autoscaler adds nodes)
+STOPPED_BY_DRIVER = "stopped by the driver"
 FEED_CHUNK = 256  # jobs the driver sends a shard at once
 FEED_CHUNKS = 4  # chunks a shard may have queued before the driver waits
 
@@ -135,10 +138,13 @@ class ReplayShard:
         await self._feeds.setdefault(side, JobFeed()).put(chunk)
 
     async def replay(self, side: str, target: TargetConfig, name: str, share: Share,
-                     caps: Any, count_spend: bool) -> AsyncIterator[ShardBatch]:
+                     caps: Any, count_spend: bool, failure_limit: int
+                     ) -> AsyncIterator[ShardBatch]:
         """Call the target for the jobs :meth:`feed` sends, with ``share.concurrency``
         workers; yield the completions in batches. ``caps`` is the run's :class:`Caps`
-        actor (None: no cap)."""
+        actor (None: no cap). A failed completion is sent at once (the driver counts the
+        target's failures in a row and stops every shard); ``failure_limit`` failures in a
+        row here stop this shard without waiting for it."""
         jobs = self._feeds.setdefault(side, JobFeed())
         transport = ChatTransport(target.base_url or "", target_headers(target, side),
                                   share.concurrency)
@@ -149,9 +155,16 @@ class ReplayShard:
         ctx = CallContext(target, name, transport, RateLimiter(share.rpm, share.tpm), take,
                           rng=random.Random(f"{name}:{os.getpid()}"))
         out: list[Completion] = []
+        failed = asyncio.Event()  # a failure waits for no batch interval
+        in_a_row = 0
 
         async def done(completion: Completion) -> None:
+            nonlocal in_a_row
             out.append(completion)
+            in_a_row = in_a_row + 1 if completion.status in FAILURE_STATUSES else 0
+            if in_a_row:
+                failed.set()
+                self._stopped = self._stopped or in_a_row >= failure_limit
             if count_spend and completion.cost_usd:
                 await caps.spend.remote(completion.cost_usd)
 
@@ -161,8 +174,13 @@ class ReplayShard:
         try:
             running = set(workers)
             while running:
-                finished, running = await asyncio.wait(running, timeout=BATCH_S)
-                for task in finished:
+                alarm = asyncio.ensure_future(failed.wait())
+                await asyncio.wait({*running, alarm}, timeout=BATCH_S,
+                                   return_when=asyncio.FIRST_COMPLETED)
+                alarm.cancel()
+                failed.clear()
+                for task in [t for t in running if t.done()]:
+                    running.discard(task)
                     task.result()  # a worker's failure fails the shard, now
                 if out or not running:
                     batch = ShardBatch(out[:], ctx.attempts - sent[0], ctx.retries - sent[1])
@@ -181,15 +199,19 @@ class RayReplay:
     """The driver's side of a replay on Ray: the shard actors, the caps actor, and the
     tasks that receive the completions into this process."""
 
-    def __init__(self, executor: ExecutorConfig, caps: Caps, stopping: asyncio.Event) -> None:
+    def __init__(self, executor: ExecutorConfig, caps: Caps, stopping: asyncio.Event,
+                 failure_limit: int) -> None:
         self.ray = connect(executor)
         self.executor, self.caps, self.stopping = executor, caps, stopping
+        self.failure_limit = failure_limit
         self.ledger = self.ray.remote(Caps).options(num_cpus=0).remote(
             caps.max_requests, caps.max_spend, caps.spent) if caps.active else None
         per_shard = executor.replay.num_cpus
-        fits = int(cluster_cpus(self.ray) // per_shard) if per_shard else MAX_DEFAULT_SHARDS
+        free = self.ray.available_resources().get("CPU", 0.0)
+        fits = int(free // per_shard) if per_shard else MAX_DEFAULT_SHARDS
         self.shards = executor.replay.shards or max(1, min(MAX_DEFAULT_SHARDS, fits))
         self.actors: list[Any] = []
+        self._ready: set[int] = set()  # indexes of the actors known to have started
         self._stop_sent = False
 
     def _actor(self, index: int) -> Any:
@@ -212,7 +234,7 @@ class RayReplay:
                 num_returns="streaming",
                 _generator_backpressure_num_objects=BACKPRESSURE).remote(
                 work.side, work.target, work.name, share, self.ledger,
-                self.caps.max_spend is not None)
+                self.caps.max_spend is not None, self.failure_limit)
             tasks.append(asyncio.create_task(self._receive(stream, work.progress, done)))
         tasks.append(asyncio.create_task(self._send(work, actors, list(tasks))))
         return tasks
@@ -224,6 +246,7 @@ class RayReplay:
         early once the run stops or every shard has (a cap reached)."""
         chunks: list[list[Job]] = [[] for _ in actors]
         try:
+            await self._started(len(actors))
             for taken, job in enumerate(work.jobs):
                 index = shard_of(job[1], len(actors))
                 chunks[index].append(job)
@@ -240,6 +263,22 @@ class RayReplay:
                 await actor.feed.remote(work.side, None)
         except self.ray.exceptions.RayError as err:
             raise task_error(err) from None
+
+    async def _started(self, count: int) -> None:
+        """Wait until the first ``count`` shards run; an error naming the settings when
+        the cluster cannot place them within ``SHARD_START_S`` (nothing would be sent)."""
+        waiting = [i for i in range(count) if i not in self._ready]
+        try:
+            await asyncio.wait_for(asyncio.gather(
+                *(self.actors[i].__ray_ready__.remote() for i in waiting)), SHARD_START_S)
+        except TimeoutError:
+            free = self.ray.available_resources().get("CPU", 0.0)
+            raise RuntimeFailure(
+                f"the replay's {count} shards did not all start within {SHARD_START_S:g} s: "
+                f"each asks for {self.executor.replay.num_cpus:g} CPU and the cluster has "
+                f"{free:g} CPU free", hint="lower executor.replay.shards or "
+                "executor.replay.num_cpus, or give the cluster more CPUs") from None
+        self._ready.update(waiting)
 
     async def _receive(self, stream: Any, progress: TargetProgress,
                        done: Callable[[Completion], None]) -> None:
@@ -262,17 +301,22 @@ class RayReplay:
         for actor in self.actors:
             actor.stop.remote()
         if self.ledger is not None:
-            self.ledger.stop.remote("stopped by the driver")
+            self.ledger.stop.remote(STOPPED_BY_DRIVER)
+
+    async def capped(self) -> str | None:
+        """Why the caps actor stopped the replay, if it did (a cap reached)."""
+        if self.ledger is None:
+            return None
+        try:
+            reason: str | None = (await asyncio.wait_for(self.ledger.state.remote(), 30))[2]
+        except (self.ray.exceptions.RayError, TimeoutError):
+            return None
+        return reason if reason != STOPPED_BY_DRIVER else None
 
     async def close(self) -> str | None:
         """End the actors; why the caps stopped the replay, if they did."""
-        reason = None
-        if self.ledger is not None:
-            try:
-                reason = (await asyncio.wait_for(self.ledger.state.remote(), 30))[2]
-            except (self.ray.exceptions.RayError, TimeoutError):
-                reason = None
+        reason = await self.capped()
         for actor in [*self.actors, *([self.ledger] if self.ledger is not None else [])]:
             self.ray.kill(actor)
         self.actors.clear()
-        return reason if reason != "stopped by the driver" else None
+        return reason

@@ -104,7 +104,7 @@ def score_run(run_dir: Path, suite: Suite | None = None,
         # read once, before the labels are: one written meanwhile makes the next pass stale
         reviewed = review_digest(store)
         fingerprint = content_hash([chosen.model_dump(mode="json"),
-                                    settings.model_dump(mode="json"),
+                                    settings.model_dump(mode="json", exclude={"device"}),
                                     store.completions_version(), store.record_count(),
                                     _labels_digest(config.judge.labels if config.judge
                                                    else None), reviewed])

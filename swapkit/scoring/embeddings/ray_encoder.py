@@ -9,12 +9,13 @@ later local scoring reuses them.
 
 from __future__ import annotations
 
-import logging
+import os
 from typing import Any
 
 import numpy as np
 
 from swapkit.config import EmbeddingsConfig, ExecutorConfig
+from swapkit.errors import ConfigError, RuntimeFailure
 from swapkit.replay.cluster import connect, task_error
 from swapkit.scoring.embeddings.backends import resolve_backend
 
@@ -29,7 +30,17 @@ def cluster_settings(config: EmbeddingsConfig, executor: ExecutorConfig,
     gpus = stage.num_gpus
     if gpus is None:
         has_gpus = ray.cluster_resources().get("GPU", 0) > 0
-        gpus = 1.0 if has_gpus and config.device != "cpu" else 0.0
+        gpus = 1.0 if has_gpus and config.device != "cpu" and config.backend in (
+            "auto", "sentence-transformers") else 0.0
+    if config.device == "cuda" and not gpus:
+        raise ConfigError("embeddings.device is cuda, but the Ray cluster has no GPU for the "
+                          "encoder actors (or executor.embeddings.num_gpus is 0)",
+                          hint="set embeddings.device: auto (or cpu), or add GPU nodes")
+    if gpus and config.backend in ("openvino", "openai"):
+        raise ConfigError(f"embeddings.backend {config.backend} does not run on a GPU, but "
+                          "executor.embeddings.num_gpus asks for one",
+                          hint="leave executor.embeddings.num_gpus unset, or set "
+                          "embeddings.backend: auto")
     if gpus > 0:
         settings = config.model_copy(update={"backend": "sentence-transformers",
                                              "device": "cuda"})
@@ -52,13 +63,17 @@ class _Encode:
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         vectors, truncated = self.embedder.encode([str(t) for t in batch["text"]])
         return {"index": batch["index"], "vector": vectors,
-                "truncated": np.asarray(truncated, dtype=bool)}
+                "truncated": np.asarray(truncated, dtype=bool),
+                # what made the vectors here (backend, precision): the cache key they need
+                "model": np.asarray([self.embedder.model_id] * len(vectors))}
 
 
 class RayEmbedder:
     """The :class:`~.embedders.Embedder` of a run on Ray."""
 
     def __init__(self, config: EmbeddingsConfig, executor: ExecutorConfig) -> None:
+        # Ray Data logs every dataset it runs to the console at INFO: only its errors here.
+        os.environ.setdefault("RAY_DATA_LOG_LEVEL", "ERROR")
         self.ray = connect(executor)
         self.executor = executor
         self.settings, self.gpus = cluster_settings(config, executor, self.ray)
@@ -74,7 +89,6 @@ class RayEmbedder:
         if not texts:
             return np.zeros((0, 0), dtype=np.float32), []
         stage = self.executor.embeddings
-        logging.getLogger("ray.data").setLevel(logging.ERROR)
         context = self.ray.data.DataContext.get_current()
         context.enable_progress_bars = False  # the run's own progress speaks for it
         blocks = -(-len(texts) // stage.batch_size)
@@ -93,6 +107,14 @@ class RayEmbedder:
                 block = np.asarray(batch["vector"], dtype=np.float32)
                 if vectors is None:
                     vectors = np.zeros((len(texts), block.shape[1]), dtype=np.float32)
+                made_by = set(batch["model"].tolist()) - {self.model_id}
+                if made_by:
+                    raise RuntimeFailure(
+                        f"the Ray workers embed with {', '.join(sorted(made_by))}, this "
+                        f"process expected {self.model_id}: their vectors would be cached "
+                        "under the wrong model", hint="give every machine the same "
+                        "backend: set embeddings.backend (sentence-transformers is the same "
+                        "everywhere)")
                 vectors[batch["index"]] = block
                 truncated[batch["index"]] = batch["truncated"]
         except self.ray.exceptions.RayError as err:
