@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -120,21 +121,27 @@ def test_the_recommendation_is_the_cheapest_go_after_holm() -> None:
     assert recommend(mixed, "cost") == "ok"
 
 
+# A dear good candidate, a cheap good one, and a cheap one that truncates half its answers.
+THREE_PROFILES = [profile("base-sim"), profile("big-sim"), profile("small-sim"),
+                  profile("broken-sim", truncation_rate=0.5)]
+
+
+def three_candidates(url: str) -> dict[str, Any]:
+    """The ``candidates:`` of THREE_PROFILES."""
+    target = {"base_url": url, "concurrency": 4, "timeout_s": 5, "stream": False}
+    return {"big": {**target, "model": "big-sim", "price": {"input": 4.0, "output": 8.0}},
+            "small": {"extends": "big", "model": "small-sim",
+                      "price": {"input": 0.5, "output": 1.0}},
+            "broken": {"extends": "small", "model": "broken-sim"}}
+
+
 def test_a_lineup_replays_the_baseline_once_and_recommends_the_cheapest_safe_candidate(
         tmp_path: Path) -> None:
     log = write_log(tmp_path / "log.jsonl", 120)
-    profiles = [profile("base-sim"), profile("big-sim"), profile("small-sim"),
-                profile("broken-sim", truncation_rate=0.5)]
-    with start_simulator(profiles, [log]) as sim:
+    with start_simulator(THREE_PROFILES, [log]) as sim:
         url = sim.base_url
-        target = {"base_url": url, "concurrency": 4, "timeout_s": 5, "stream": False}
         path = write_config(tmp_path, url, log=log, suite=SUITE, noise={"enabled": False},
-                            candidates={
-                                "big": {**target, "model": "big-sim",
-                                        "price": {"input": 4.0, "output": 8.0}},
-                                "small": {"extends": "big", "model": "small-sim",
-                                          "price": {"input": 0.5, "output": 1.0}},
-                                "broken": {"extends": "small", "model": "broken-sim"}})
+                            candidates=three_candidates(url))
         result = run_cli(["run", str(path), "--json", "-q"])
         stats = sim.stats()["models"]
         first_md = Path(json.loads(result.output)["lineup_reports"]["md"]).read_text()

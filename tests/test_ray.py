@@ -64,12 +64,20 @@ def _answers(run_dir: Path) -> dict[str, tuple[Any, ...]]:
 
 
 def _decided(decision: Decision) -> dict[str, Any]:
-    """The decision without what measures this run's wall clock (latency, its headline)."""
-    return decision.model_dump(mode="json", exclude={"operations", "headline"})
+    """The decision without what measures this run's wall clock (latency, its headline)
+    or says where it ran (the notes naming Ray)."""
+    out = decision.model_dump(mode="json", exclude={"operations", "headline"})
+    out["notes"] = [note for note in out["notes"] if "on Ray" not in note]
+    return out
 
 
 def test_a_run_on_ray_stores_and_decides_exactly_as_the_local_executor(
-        tmp_path: Path, local_ray: Any) -> None:
+        tmp_path: Path, local_ray: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Replayed by shards, scored by Ray tasks (ranges of 300 records): every stored
+    answer, gate, interval and p-value is the local run's."""
+    from swapkit.scoring import ray_metrics
+
+    monkeypatch.setattr(ray_metrics, "SLICE", 300)
     log = write_log(tmp_path / "log.jsonl", 2000)
     with start_simulator([profile("base-sim"), profile("cand-sim", **CANDIDATE)], [log],
                          api_key=KEY) as sim:
@@ -86,6 +94,10 @@ def test_a_run_on_ray_stores_and_decides_exactly_as_the_local_executor(
             assert result.replay.extra.get("executor", {}).get("kind", "local") == executor
             results[executor] = (_answers(folder / "run"), _decided(result.decision),
                                  result.decision.verdict)
+            with RunStore(folder / "run", read_only=True) as store:
+                scored_on_ray = any(note.startswith("scored on Ray: rouge_l, chrf")
+                                    for note in store.get_meta("score_notes"))
+            assert scored_on_ray == (executor == "ray")
     (local_answers, local_decision, verdict), (ray_answers, ray_decision, ray_verdict) = (
         results["local"], results["ray"])
     assert len(local_answers) == 2000 + 5 + 2000
@@ -173,8 +185,13 @@ def test_no_key_is_in_any_object_the_driver_hands_ray(
         key = {"api_key_env": KEY_ENV}
         config = load_config(write_config(tmp_path, sim.base_url, log=log, baseline=key,
                                           candidate=key, executor="ray"))
-        summary = replay_run(config, ReplayOptions(quiet=True, max_requests=1000))
-    assert summary.complete  # the workers had the key: from their own environment
+        result = run_migration(config, RunOptions(quiet=True, formats=["json"],
+                                                  max_requests=1000))
+    # the workers had the key: from their own environment; then the default suite was
+    # scored on Ray too (embeddings on Ray Data, the per-record metrics as tasks)
+    assert result.replay is not None and result.replay.complete
+    with RunStore(tmp_path / "run", read_only=True) as store:
+        assert sum("on Ray" in note for note in store.get_meta("score_notes")) == 2
     assert len(seen) >= 4  # the shard class, the caps actor, jobs and limits were seen
     assert not [blob for blob in seen if KEY.encode() in blob]
     context = ray.get_runtime_context()
@@ -372,19 +389,13 @@ def test_a_lineup_runs_on_ray_sharing_the_baseline_and_stopping_early(
 
     from .conftest import run_cli
     from .test_lineup import SUITE as LINEUP_SUITE
+    from .test_lineup import THREE_PROFILES, three_candidates
 
     log = write_log(tmp_path / "log.jsonl", 120)
-    profiles = [profile("base-sim"), profile("big-sim"), profile("small-sim"),
-                profile("broken-sim", truncation_rate=0.5)]
-    with start_simulator(profiles, [log]) as sim:
-        target = {"base_url": sim.base_url, "concurrency": 4, "timeout_s": 5, "stream": False}
+    with start_simulator(THREE_PROFILES, [log]) as sim:
         path = write_config(tmp_path, sim.base_url, log=log, suite=LINEUP_SUITE,
-                            noise={"enabled": False}, executor="ray", candidates={
-                                "big": {**target, "model": "big-sim",
-                                        "price": {"input": 4.0, "output": 8.0}},
-                                "small": {"extends": "big", "model": "small-sim",
-                                          "price": {"input": 0.5, "output": 1.0}},
-                                "broken": {"extends": "small", "model": "broken-sim"}})
+                            noise={"enabled": False}, executor="ray",
+                            candidates=three_candidates(sim.base_url))
         result = run_cli(["run", str(path), "--json", "-q"])
         stats = sim.stats()["models"]
     assert result.exit_code == 0, result.output
@@ -505,3 +516,41 @@ def test_embeddings_on_a_cluster_without_gpus_refuse_device_cuda(local_ray: Any)
     with pytest.raises(ConfigError, match="does not run on a GPU"):
         cluster_settings(EmbeddingsConfig(backend="openvino"),
                          ExecutorConfig(kind="ray", embeddings={"num_gpus": 1}), local_ray)
+
+
+def test_per_record_metrics_scored_in_ranges_equal_the_whole_run(tmp_path: Path) -> None:
+    """What lets a metric be scored on Ray a range at a time: its arrays over ranges of 7
+    records, put together, are the whole run's, for every metric of PER_RECORD (or the
+    merge declines and the driver scores it whole)."""
+    from swapkit.scoring.metrics import RunData
+    from swapkit.scoring.ray_metrics import PER_RECORD, merge_scores, score_range
+    from swapkit.scoring.score import load_run_data
+
+    log = write_log(tmp_path / "log.jsonl", 90, json_mode_every=3)
+    candidate = {"refusal_rate": 0.1, "truncation_rate": 0.1, "json_break_rate": 0.3,
+                 "language_switch_rate": 0.1, "faults": {"server_error": 0.1}}
+    with start_simulator([profile("base-sim"), profile("cand-sim", **candidate)],
+                         [log]) as sim:
+        config = load_config(write_config(tmp_path, sim.base_url, log=log,
+                                          candidate={"max_retries": 0}))
+        replay_run(config, ReplayOptions(quiet=True))
+    specs = [(name, {}) for name in sorted(PER_RECORD)]
+    specs = [(n, o) if n not in ("contains", "regex") else (n, {"pattern": "Tram"}
+             if n == "regex" else {"text": "tram"}) for n, o in specs]
+    with RunStore(tmp_path / "run", read_only=True) as store:
+        stored = load_run_data(store)
+        data = RunData(list(stored.records), list(stored.base), list(stored.cand),
+                       list(stored.noise))
+    whole = score_range(data, specs)
+    declined = []
+    for name, _ in specs:
+        parts = [score_range(RunData(data.records[a:a + 7], data.base[a:a + 7],
+                                     data.cand[a:a + 7], data.noise[a:a + 7]),
+                             [s for s in specs if s[0] == name])[name]
+                 for a in range(0, len(data), 7)]
+        merged = merge_scores(parts)
+        if merged is None:
+            declined.append(name)
+            continue
+        assert merged.to_json() == whole[name].to_json(), name
+    assert len(declined) <= 3, declined  # the rest really run on Ray

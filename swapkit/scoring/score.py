@@ -126,8 +126,9 @@ def score_run(run_dir: Path, suite: Suite | None = None,
             data.labels = config.judge.labels
         results: dict[str, MetricScores] = {}
         rows = []
+        remote = _scored_on_ray(data, specs, executor)
         for name, options in specs:
-            scores = get_metric(name).score(data, options)
+            scores = remote[name] if name in remote else get_metric(name).score(data, options)
             results[name] = scores
             rows.append((name, orjson.dumps({"name": name, "options": options}).decode(),
                          orjson.dumps(scores.to_json()).decode()))
@@ -143,6 +144,8 @@ def score_run(run_dir: Path, suite: Suite | None = None,
             summary.notes.append(
                 f"{cache.truncated} answer(s) were longer than the embedding model's window "
                 "and were truncated before embedding")
+        if remote:
+            summary.notes.append(f"scored on Ray: {', '.join(remote)}")
         summary.notes.extend(config.warnings())
         store.set_meta("score_notes", summary.notes)
         store.set_meta("score_fingerprint", fingerprint)
@@ -161,6 +164,21 @@ def _embedding_cache(store: RunStore, settings: EmbeddingsConfig, suite: Suite,
 
     embedder = RayEmbedder(settings, executor)
     return EmbeddingCache(store, embedder.settings, embedder, remote=True)
+
+
+def _scored_on_ray(data: RunData, specs: list[tuple[str, dict[str, Any]]],
+                   executor: ExecutorConfig | None) -> dict[str, MetricScores]:
+    """The per-record metrics of a Ray executor's run, scored on the cluster."""
+    if executor is None or not executor.ray:
+        return {}
+    from swapkit.replay.cluster import connect, task_error
+    from swapkit.scoring.ray_metrics import score_on_ray
+
+    ray = connect(executor)
+    try:
+        return score_on_ray(ray, data, specs)
+    except ray.exceptions.RayError as err:
+        raise task_error(err) from None
 
 
 def _labels_digest(path: Path | None) -> str | None:
