@@ -98,3 +98,15 @@ def test_suites_show_takes_a_bundled_name() -> None:
     result = run_cli(["suites", "show", "tool-calling"])
     assert_cli_ok(result)
     assert "tool_call_match" in result.output
+
+
+def test_a_suite_listing_a_metric_twice_is_refused_naming_it() -> None:
+    """Scores are stored one row per metric: a metric listed twice (say with two option
+    sets) crashed scoring with a UNIQUE constraint; the suite now says so when loaded."""
+    from pydantic import ValidationError
+
+    from swapkit.config import Suite
+
+    with pytest.raises(ValidationError, match="exact_match listed more than once"):
+        Suite.model_validate({"metrics": ["exact_match", {"exact_match": {"extract": "json"}}]})
+    Suite.model_validate({"metrics": ["exact_match", "rouge_l"]})

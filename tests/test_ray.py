@@ -554,3 +554,31 @@ def test_per_record_metrics_scored_in_ranges_equal_the_whole_run(tmp_path: Path)
             continue
         assert merged.to_json() == whole[name].to_json(), name
     assert len(declined) <= 3, declined  # the rest really run on Ray
+
+
+def test_metrics_are_scored_here_when_the_cluster_runs_no_task(
+        local_ray: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every CPU held by someone else: after STALL_S without a scored range the driver
+    scores the metrics itself (nothing waits forever), and the stalled tasks are cancelled."""
+    from swapkit.records import Record
+    from swapkit.scoring import ray_metrics
+    from swapkit.scoring.metrics import RunData
+
+    @local_ray.remote(num_cpus=2)
+    class Hog:
+        def ready(self) -> bool:
+            return True
+
+    hog = Hog.remote()  # type: ignore[attr-defined]
+    local_ray.get(hog.ready.remote())
+    monkeypatch.setattr(ray_metrics, "STALL_S", 2.0)
+    records = [Record.model_validate({"id": "q", "request": {"messages": [
+        {"role": "user", "content": "q"}]}})]
+    try:
+        start = time.monotonic()
+        assert ray_metrics.score_on_ray(
+            local_ray, RunData(records, [None], [None], [None]), [("exact_match", {})]) == {}
+        assert time.monotonic() - start < 30
+    finally:
+        local_ray.kill(hog)
+    _assert_cluster_free(local_ray)

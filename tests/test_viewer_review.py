@@ -100,7 +100,8 @@ def test_the_blind_page_shows_the_plans_order_and_nothing_that_tells_the_sides(
             "Hotel 7 is by the river.")  # BA: A is the candidate's
         assert "Where is hotel 7?" in ba.body  # the conversation
         for page in (ab, ba):
-            text = page.body.lower()
+            # the form's random token and check could spell anything ("s7" did, once)
+            text = re.sub(r'name="(token|check)" value="[^"]*"', "", page.body).lower()
             for word in ("baseline", "candidate", *LABELS, "recorded", "exact_match", "score",
                          "cost", "latency", "diff", "half", "segment", "s7", "flag",
                          "regress"):

@@ -39,8 +39,9 @@ threads_option = click.option(
     help="embedding encoder threads (default: embeddings.threads, else the CPUs available)")
 ray_option = click.option(
     "--ray", "ray_address", is_flag=False, flag_value="", default=None, metavar="[ADDRESS]",
-    help="run the replay and the embeddings on Ray (executor: ray); ADDRESS: auto, "
-    "ray://HOST:PORT, or none for executor.address, else Ray's default (docs/scale.md)")
+    help="run the replay, the embeddings and the per-record metrics on Ray (executor: ray); "
+    "ADDRESS: auto, ray://HOST:PORT, or none for executor.address, else Ray's default "
+    "(docs/scale.md)")
 only_option = click.option("--only", type=click.Choice(list(SIDES)),
                            help="replay one side only")
 inconclusive_option = click.option(

@@ -1,8 +1,9 @@
 """Where a run's work runs: ``executor:`` in swap.yaml (docs/scale.md).
 
-``local`` (the default) runs everything in this process. ``ray`` runs the replay and the
-embeddings on a Ray cluster; the driver (this process) stays the only writer of the run
-store and makes the decision. Either way the same config decides the same::
+``local`` (the default) runs everything in this process. ``ray`` runs the replay, the
+embeddings and the per-record metrics on a Ray cluster; the driver (this process) stays
+the only writer of the run store and makes the decision. Either way the same config
+decides the same::
 
     executor: ray                      # Ray's own default: RAY_ADDRESS, else a local instance
     executor:

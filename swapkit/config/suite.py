@@ -84,6 +84,16 @@ class Suite(BaseModel):
     segment_fdr: float = Field(default=0.10, gt=0, lt=1,
                                description="Benjamini-Hochberg q for segment flags")
 
+    @model_validator(mode="after")
+    def _metrics_once(self) -> Suite:
+        names = [spec if isinstance(spec, str) else next(iter(spec), "")
+                 for spec in self.metrics]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"metrics: {', '.join(twice)} listed more than once (each metric "
+                             "is scored once per run: give it one entry with its options)")
+        return self
+
     def judge_metrics(self) -> list[str]:
         """The judge metrics the suite lists or gates, in order, each once."""
         names = [spec if isinstance(spec, str) else next(iter(spec), "")

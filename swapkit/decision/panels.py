@@ -51,8 +51,10 @@ def noise_floor(data: RunData, similarity: MetricScores | None,
         panel.note = (f"the baseline answered (almost) identically to itself: the ratio is "
                       f"measured against a floor of {NOISE_FLOOR} divergence per record")
     if math.isfinite(boot.estimate):
-        panel.ratio = math.exp(boot.estimate)
-        panel.ratio_low, panel.ratio_high = math.exp(boot.low), math.exp(boot.high)
+        # A tiny noise subset can give a bootstrap bound of log-ratio in the millions:
+        # its exponential is "unbounded", not an overflow that ends the decision.
+        panel.ratio, panel.ratio_low, panel.ratio_high = (
+            _exp(boot.estimate), _exp(boot.low), _exp(boot.high))
     tau = float(np.percentile(a, 5))
     panel.threshold = tau
     divergent = c < tau
@@ -133,3 +135,8 @@ def operations(data: RunData, simulated: dict[str, bool]) -> list[SideOperations
     """Failures, latency, cost and tokens of both sides (sample 0)."""
     return [_side(data.base_label, data.base, simulated.get("baseline", False)),
             _side(data.cand_label, data.cand, simulated.get("candidate", False))]
+
+
+def _exp(log_value: float) -> float:
+    """e ** ``log_value``, infinite past what a float holds (and for an infinite bound)."""
+    return math.exp(log_value) if log_value < 700 else math.inf

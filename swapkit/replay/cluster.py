@@ -59,7 +59,8 @@ def task_error(err: BaseException) -> SwapkitError:
             cause.hint = ("set it in the environment of every Ray worker (the cluster's node "
                           "or pod environment, docs/scale.md), not in runtime_env")
         return cause
-    first = str(cause or err).strip().splitlines()
-    return RuntimeFailure(f"a Ray task failed: {first[-1] if first else type(err).__name__}",
+    lines = str(cause or err).strip().splitlines()
+    what = type(cause or err).__name__
+    return RuntimeFailure(f"a Ray task failed: {what}: {lines[-1] if lines else ''}".rstrip(": "),
                           hint="the workers' logs (ray logs, or the cluster's dashboard) have "
                           "the whole traceback")

@@ -18,16 +18,18 @@ import numpy as np
 
 from swapkit.scoring.metrics import MetricScores, RunData, get_metric
 
-__all__ = ["PER_RECORD", "SLICE", "merge_scores", "score_on_ray", "score_range"]
+__all__ = ["PER_RECORD", "SLICE", "STALL_S", "merge_scores", "score_on_ray", "score_range"]
 
 PER_RECORD = frozenset({
-    "exact_match", "bleu", "contains", "regex", "refusal", "language_match", "rouge_l", "chrf",
-    "answer_match", "json_valid", "json_field_match", "label_match", "tool_call_match",
-    "failure_rate", "error_rate", "timeout_rate", "rate_limited_rate", "unreached_rate",
-    "empty_rate", "truncation_rate", "output_tokens", "reasoning_tokens", "cost",
-    "latency_p50", "latency_p95", "ttft_p50", "ttft_p95", "ttfa_p95",
+    "exact_match", "bleu", "contains", "regex", "refusal", "language_match", "rouge_l",
+    "chrf", "answer_match", "json_valid", "json_schema_valid", "json_field_match",
+    "label_match", "tool_call_match", "failure_rate", "error_rate", "timeout_rate",
+    "rate_limited_rate", "unreached_rate", "empty_rate", "truncation_rate", "output_tokens",
+    "reasoning_tokens", "cost", "latency_p50", "latency_p95", "ttft_p50", "ttft_p95",
+    "ttfa_p95",
 })
 SLICE = 20_000  # records a Ray task scores
+STALL_S = 300.0  # no range scored for this long (a cluster busy elsewhere): score here
 
 
 def score_range(part: RunData, specs: list[tuple[str, dict[str, Any]]]
@@ -65,31 +67,41 @@ def merge_scores(parts: list[MetricScores]) -> MetricScores | None:
 def score_on_ray(ray: Any, data: RunData, specs: list[tuple[str, dict[str, Any]]]
                  ) -> dict[str, MetricScores]:
     """The :data:`PER_RECORD` metrics of ``specs`` scored on the cluster, ``SLICE``
-    records a task, as many tasks at once as the cluster has CPUs free (the driver holds
-    that many ranges, not the run)."""
+    records a task, as many tasks at once as the cluster has CPUs (the driver holds that
+    many ranges, not the run). Nothing (the driver scores) when the cluster has no CPU or
+    runs none of the tasks for ``STALL_S``."""
     wanted = [(name, options) for name, options in specs if name in PER_RECORD]
-    if not wanted or not len(data):
+    cpus = int(ray.cluster_resources().get("CPU", 0))
+    if not wanted or not len(data) or cpus < 1:
         return {}
     task = ray.remote(score_range)
-    window = max(1, int(ray.available_resources().get("CPU", 1)))
     running: dict[Any, int] = {}
     results: dict[int, dict[str, MetricScores]] = {}
-    for start in range(0, len(data), SLICE):
-        stop = min(len(data), start + SLICE)
-        part = RunData(data.records[start:stop], data.base[start:stop],
-                       data.cand[start:stop], data.noise[start:stop], data.base_label,
-                       data.cand_label)
-        running[task.remote(part, wanted)] = start
-        while len(running) >= window:
+    try:
+        for start in range(0, len(data), SLICE):
+            stop = min(len(data), start + SLICE)
+            part = RunData(data.records[start:stop], data.base[start:stop],
+                           data.cand[start:stop], data.noise[start:stop], data.base_label,
+                           data.cand_label)
+            running[task.remote(part, wanted)] = start
+            while len(running) >= cpus:
+                results.update(_collected(ray, running))
+        while running:
             results.update(_collected(ray, running))
-    while running:
-        results.update(_collected(ray, running))
+    except TimeoutError:
+        return {}
+    finally:
+        for ref in running:  # a failed or stalled range: the others are not waited for
+            ray.cancel(ref)
     ordered = [results[start] for start in sorted(results)]
     merged = {name: merge_scores([r[name] for r in ordered]) for name, _ in wanted}
     return {name: scores for name, scores in merged.items() if scores is not None}
 
 
 def _collected(ray: Any, running: dict[Any, int]) -> dict[int, dict[str, MetricScores]]:
-    """Wait for one task at least; its range's start → its scores."""
-    ready, _ = ray.wait(list(running), num_returns=1)
+    """Wait for one task at least (TimeoutError after ``STALL_S`` without any); its
+    range's start → its scores."""
+    ready, _ = ray.wait(list(running), num_returns=1, timeout=STALL_S)
+    if not ready:
+        raise TimeoutError
     return {running.pop(ref): ray.get(ref) for ref in ready}
