@@ -43,7 +43,6 @@ from swapkit.config import (
     SwapConfig,
     TargetConfig,
     check_environment,
-    target_headers,
 )
 from swapkit.errors import RuntimeFailure
 from swapkit.replay.call import CallContext
@@ -55,7 +54,7 @@ from swapkit.replay.progress import Progress, TargetProgress
 from swapkit.replay.sample import prepare_sample
 from swapkit.replay.shards import RayReplay
 from swapkit.replay.targets import recorded_completions, target_hash, target_identity
-from swapkit.replay.transport import ChatTransport
+from swapkit.replay.transport import ChatTransport, target_transport
 from swapkit.replay.workers import Caps, Job, SharedJobs, TargetJobs, drain
 from swapkit.store import RunStore, StoredTarget
 
@@ -176,10 +175,6 @@ def _refuses_configuration(progress: TargetProgress, completion: Completion) -> 
     return None
 
 
-def _transport(target: TargetConfig, side: str) -> ChatTransport:
-    return ChatTransport(target.base_url or "", target_headers(target, side), target.concurrency)
-
-
 async def _checked(config: SwapConfig, sides: list[str], transports: dict[str, ChatTransport],
                    enforce: bool) -> dict[str, bool]:
     """Preflight every live target; side → whether it is swapkit's simulator."""
@@ -284,11 +279,12 @@ async def replay_async(config: SwapConfig, options: ReplayOptions | None = None)
         tasks: list[asyncio.Task[None]] = []
         display = Progress(progresses, quiet=options.quiet)
         live: dict[str, ChatTransport] = {
-            side: _transport(getattr(config, side), side) for side in sides
+            side: target_transport(getattr(config, side), side, getattr(config, side).concurrency)
+            for side in sides
             if getattr(config, side).recorded is False}
         asks = _judge_asks(config, options)
         if asks and config.judge is not None:
-            live["judge"] = _transport(config.judge, "judge")
+            live["judge"] = target_transport(config.judge, "judge", config.judge.concurrency)
         transports = list(live.values())
         simulated_sides, cluster = await _ready(run, live)
         for side in sides:

@@ -13,8 +13,8 @@ from typing import Any
 
 import orjson
 
-from swapkit.config import SIDES, SwapConfig, TargetConfig, target_headers
-from swapkit.replay.transport import ChatTransport, TransportError
+from swapkit.config import SIDES, SwapConfig, TargetConfig
+from swapkit.replay.transport import ChatTransport, TransportError, target_transport
 
 __all__ = ["TargetCheck", "check_target", "preflight"]
 
@@ -109,7 +109,7 @@ async def preflight(config: SwapConfig, sides: tuple[str, ...] = SIDES,
             continue
         transport = (transports or {}).get(side)
         if transport is None:
-            transport = ChatTransport(target.base_url or "", target_headers(target, side), 2)
+            transport = target_transport(target, side, 2)
             owned.append(transport)
         tasks.append(check_target(side, target, transport))
     try:

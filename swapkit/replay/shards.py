@@ -30,13 +30,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from swapkit.completion import Completion
-from swapkit.config import ExecutorConfig, TargetConfig, target_headers
+from swapkit.config import ExecutorConfig, TargetConfig
 from swapkit.errors import RuntimeFailure
 from swapkit.replay.call import CallContext
 from swapkit.replay.cluster import connect, task_error
 from swapkit.replay.limits import RateLimiter
-from swapkit.replay.progress import FAILURE_STATUSES, TargetProgress
-from swapkit.replay.transport import ChatTransport
+from swapkit.replay.progress import TargetProgress
+from swapkit.replay.transport import target_transport
 from swapkit.replay.workers import Caps, Job, TargetJobs, drain
 
 __all__ = ["BATCH_S", "MAX_DEFAULT_SHARDS", "JobFeed", "RayReplay", "ReplayShard", "Share",
@@ -146,8 +146,7 @@ class ReplayShard:
         target's failures in a row and stops every shard); ``failure_limit`` failures in a
         row here stop this shard without waiting for it."""
         jobs = self._feeds.setdefault(side, JobFeed())
-        transport = ChatTransport(target.base_url or "", target_headers(target, side),
-                                  share.concurrency)
+        transport = target_transport(target, side, share.concurrency)
 
         async def take() -> bool:
             return not self._stopped and (caps is None or bool(await caps.take.remote()))
@@ -156,15 +155,15 @@ class ReplayShard:
                           rng=random.Random(f"{name}:{os.getpid()}"))
         out: list[Completion] = []
         failed = asyncio.Event()  # a failure waits for no batch interval
-        in_a_row = 0
+        counted = TargetProgress(side, name, "shard")  # this shard's failures in a row
 
         async def done(completion: Completion) -> None:
-            nonlocal in_a_row
             out.append(completion)
-            in_a_row = in_a_row + 1 if completion.status in FAILURE_STATUSES else 0
-            if in_a_row:
+            counted.add(completion)
+            if counted.consecutive_failures:
                 failed.set()
-                self._stopped = self._stopped or in_a_row >= failure_limit
+                self._stopped = self._stopped or (
+                    counted.consecutive_failures >= failure_limit)
             if count_spend and completion.cost_usd:
                 await caps.spend.remote(completion.cost_usd)
 

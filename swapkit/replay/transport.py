@@ -18,7 +18,9 @@ from typing import Any
 import aiohttp
 import orjson
 
-__all__ = ["SAMPLE_HEADER", "ChatTransport", "TransportError"]
+from swapkit.config import TargetConfig, target_headers
+
+__all__ = ["SAMPLE_HEADER", "ChatTransport", "TransportError", "target_transport"]
 
 # Tells swapkit's simulator which sample of a record is asked for (real endpoints ignore it).
 SAMPLE_HEADER = "X-Swapkit-Sample"
@@ -95,3 +97,9 @@ class ChatTransport:
             return None, None, f"no answer within {timeout_s:g} s"
         except aiohttp.ClientError as err:
             return None, None, f"{type(err).__name__}: {err}"
+
+
+def target_transport(target: TargetConfig, side: str, concurrency: int) -> ChatTransport:
+    """A transport to ``target`` with its credentials read from this process's environment
+    now (the driver's, or a Ray worker's own: keys never travel)."""
+    return ChatTransport(target.base_url or "", target_headers(target, side), concurrency)
